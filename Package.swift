@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "polarpipe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "polarpipe", targets: ["polarpipe"]),
+        .library(name: "PolarPipeCore", targets: ["PolarPipeCore"]),
+        .library(name: "PolarPipeSQLite", targets: ["PolarPipeSQLite"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Domain model, decoders, validation, statistics, reports, the DAG engine and its tasks.
+        // Knows no database driver: storage is the `PipelineStore` protocol.
+        .target(
+            name: "PolarPipeCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The embedded SQLite store (GRDB, WAL) and its migrations.
+        .target(
+            name: "PolarPipeSQLite",
+            dependencies: [
+                "PolarPipeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Synthetic data generator and fixtures shared by tests, the CLI's `generate` and benchmarks.
+        .target(
+            name: "PolarPipeTestSupport",
+            dependencies: ["PolarPipeCore"]
+        ),
+        // Thin executable: argument parsing and exit codes only.
+        .executableTarget(
+            name: "polarpipe",
+            dependencies: [
+                "PolarPipeCore",
+                "PolarPipeSQLite",
+                "PolarPipeTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PolarPipeCoreTests",
+            dependencies: ["PolarPipeCore", "PolarPipeTestSupport"]
+        ),
+        .testTarget(
+            name: "PolarPipeSQLiteTests",
+            dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipeTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

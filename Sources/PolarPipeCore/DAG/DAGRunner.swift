@@ -1,0 +1,170 @@
+import Foundation
+
+/// How often and how long to wait before a failed task runs again.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Retries after the first try (default 3, as the seed's Airflow configuration).
+    public var retries: Int
+    /// Seconds before the first retry (default 300).
+    public var delaySeconds: Double
+    /// Multiply the delay by 2 on each further retry.
+    public var exponentialBackoff: Bool
+    /// Upper bound of a backed-off delay, seconds.
+    public var maxDelaySeconds: Double
+
+    public init(retries: Int = 3, delaySeconds: Double = 300, exponentialBackoff: Bool = false, maxDelaySeconds: Double = 3600) {
+        self.retries = retries
+        self.delaySeconds = delaySeconds
+        self.exponentialBackoff = exponentialBackoff
+        self.maxDelaySeconds = maxDelaySeconds
+    }
+
+    /// Delay before try `tryNumber` (2 = first retry).
+    public func delay(beforeTry tryNumber: Int) -> Double {
+        guard exponentialBackoff else { return delaySeconds }
+        let factor = pow(2.0, Double(max(0, tryNumber - 2)))
+        return min(maxDelaySeconds, delaySeconds * factor)
+    }
+}
+
+/// The result of running a graph.
+public struct RunOutcome: Sendable, Equatable {
+    public var state: RunState
+    public var taskStates: [String: TaskState]
+    public var tries: [String: Int]
+    public var outputs: [String: TaskOutput]
+    /// The first task that failed after its retries, and its error.
+    public var failedTask: String?
+    public var error: String?
+}
+
+/// Progress events, for terminals and logs.
+public enum RunEvent: Sendable {
+    case taskStarted(taskID: String, tryNumber: Int)
+    case taskSucceeded(taskID: String, tryNumber: Int, output: TaskOutput, seconds: Double)
+    case taskFailed(taskID: String, tryNumber: Int, error: String, willRetry: Bool)
+    case taskUpstreamFailed(taskID: String)
+}
+
+/// Executes a `TaskGraph`: each task starts when all its dependencies succeeded, so independent tasks run
+/// concurrently; failures are retried per the policy; downstream of a failed task becomes `upstream_failed`.
+/// Every try is recorded through the `RunRecorder`.
+public struct DAGRunner<Context: Sendable>: Sendable {
+    public let graph: TaskGraph<Context>
+    public let policy: RetryPolicy
+    public let recorder: any RunRecorder
+    public let now: @Sendable () -> Int64
+    public let onEvent: @Sendable (RunEvent) -> Void
+
+    public init(graph: TaskGraph<Context>, policy: RetryPolicy, recorder: any RunRecorder,
+                now: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
+                onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
+        self.graph = graph
+        self.policy = policy
+        self.recorder = recorder
+        self.now = now
+        self.onEvent = onEvent
+    }
+
+    /// Runs every task not listed in `completed` (tasks that already succeeded in an earlier attempt of this run).
+    public func run(runID: String, context: Context, completed: Set<String> = []) async throws -> RunOutcome {
+        var states: [String: TaskState] = [:]
+        var tries: [String: Int] = [:]
+        var outputs: [String: TaskOutput] = [:]
+        var failedTask: String?
+        var failure: String?
+        for task in graph.tasks {
+            if completed.contains(task.id) {
+                states[task.id] = .success
+            } else {
+                states[task.id] = .queued
+                try await recorder.recordTask(TaskInstanceRecord(runID: runID, taskID: task.id, tryNumber: 1, state: .queued))
+            }
+        }
+
+        try await withThrowingTaskGroup(of: (String, Int, Result<TaskOutput, any Error>).self) { group in
+            var running = 0
+            func startReady() async throws {
+                for task in graph.tasks where states[task.id] == .queued {
+                    guard task.dependsOn.allSatisfy({ states[$0] == .success || states[$0] == .skipped }) else { continue }
+                    states[task.id] = .running
+                    running += 1
+                    group.addTask { [self] in
+                        let (tryNumber, result) = await self.runWithRetries(task, runID: runID, context: context)
+                        return (task.id, tryNumber, result)
+                    }
+                }
+            }
+            try await startReady()
+            while running > 0, let (taskID, tryNumber, result) = try await group.next() {
+                running -= 1
+                tries[taskID] = tryNumber
+                switch result {
+                case .success(let output):
+                    states[taskID] = .success
+                    outputs[taskID] = output
+                case .failure(let error):
+                    states[taskID] = .failed
+                    if failedTask == nil {
+                        failedTask = taskID
+                        failure = String(describing: error)
+                    }
+                    for id in graph.downstream(of: taskID) where states[id] == .queued {
+                        states[id] = .upstreamFailed
+                        onEvent(.taskUpstreamFailed(taskID: id))
+                        try await recorder.recordTask(TaskInstanceRecord(
+                            runID: runID, taskID: id, tryNumber: 1, state: .upstreamFailed, endedAt: now()))
+                    }
+                }
+                try await startReady()
+            }
+        }
+        let succeeded = states.values.allSatisfy { $0 == .success || $0 == .skipped }
+        return RunOutcome(state: succeeded ? .success : .failed, taskStates: states, tries: tries, outputs: outputs,
+                          failedTask: failedTask, error: failure)
+    }
+
+    /// Runs one task with retries; returns the last try number and the result. Recording errors fail the task.
+    func runWithRetries(_ task: PipelineTask<Context>, runID: String, context: Context) async -> (Int, Result<TaskOutput, any Error>) {
+        var tryNumber = 1
+        while true {
+            let started = now()
+            do {
+                try await recorder.recordTask(TaskInstanceRecord(runID: runID, taskID: task.id, tryNumber: tryNumber,
+                                                                 state: .running, startedAt: started))
+                onEvent(.taskStarted(taskID: task.id, tryNumber: tryNumber))
+                let output = try await task.body(context)
+                let ended = now()
+                try await recorder.recordTask(TaskInstanceRecord(
+                    runID: runID, taskID: task.id, tryNumber: tryNumber, state: output.nothingToDo ? .skipped : .success,
+                    startedAt: started, endedAt: ended, output: output.json))
+                onEvent(.taskSucceeded(taskID: task.id, tryNumber: tryNumber, output: output,
+                                       seconds: Double(ended - started) / 1000))
+                return (tryNumber, .success(output))
+            } catch {
+                let willRetry = tryNumber <= policy.retries && !(error is CancellationError)
+                let message = String(describing: error)
+                onEvent(.taskFailed(taskID: task.id, tryNumber: tryNumber, error: message, willRetry: willRetry))
+                do {
+                    try await recorder.recordTask(TaskInstanceRecord(
+                        runID: runID, taskID: task.id, tryNumber: tryNumber, state: willRetry ? .upForRetry : .failed,
+                        startedAt: started, endedAt: now(), error: message))
+                } catch {
+                    return (tryNumber, .failure(error))
+                }
+                guard willRetry else { return (tryNumber, .failure(error)) }
+                tryNumber += 1
+                let delay = policy.delay(beforeTry: tryNumber)
+                do {
+                    try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1_000_000_000))
+                } catch {
+                    return (tryNumber - 1, .failure(error))
+                }
+            }
+        }
+    }
+}
+
+/// Wall-clock helpers (UTC epoch milliseconds).
+public enum Clock {
+    public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}

@@ -1,0 +1,77 @@
+/// Limits applied to every input file (SPEC §3).
+public struct InputLimits: Sendable, Equatable {
+    /// `limits.max_file_bytes`, default 256 MiB.
+    public var maxFileBytes: Int = 256 << 20
+    /// Maximum JSON nesting depth, default 64.
+    public var maxJSONDepth: Int = 64
+    /// Longest accepted exercise, default 7 days.
+    public var maxDurationSeconds: Double = 7 * 86_400
+    public init() {}
+}
+
+/// The outcome of decoding one file: a session when the file is acceptable, and every diagnostic found.
+public struct DecodeOutcome: Sendable {
+    public var session: TrainingSession?
+    public var diagnostics: [Diagnostic]
+    /// The first error, which names the reason a file is quarantined.
+    public var firstError: Diagnostic? { diagnostics.first { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+}
+
+/// Entry point of decoding: bytes → JSON → layout → `TrainingSession` → validation rules.
+public enum SessionDecoder {
+    /// Decodes and validates one file's bytes. Never throws: every problem is a diagnostic.
+    public static func decode(_ bytes: [UInt8], limits: InputLimits = InputLimits()) -> DecodeOutcome {
+        if bytes.count > limits.maxFileBytes {
+            return DecodeOutcome(session: nil, diagnostics: [.error("too-large", "the file has \(bytes.count) bytes; the limit is \(limits.maxFileBytes)")])
+        }
+        if let encoding = ByteOrderMark.nonUTF8(bytes) {
+            return DecodeOutcome(session: nil, diagnostics: [.error("not-utf8", "the file is \(encoding), not UTF-8")])
+        }
+        let document: JSONDocument
+        do {
+            document = try JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth)
+        } catch {
+            return DecodeOutcome(session: nil, diagnostics: [.error(error.code.rawValue, path: error.path, error.message + " (byte \(error.offset))")])
+        }
+        let root = document.root
+        guard root.isObject else {
+            return DecodeOutcome(session: nil, diagnostics: [.error("wrong-type", "the top-level value is \(root.kind), not an object")])
+        }
+        var reader = FieldReader()
+        let session: TrainingSession?
+        switch LayoutDetector.detect(root) {
+        case .some(.flowExportOld):
+            session = OldLayoutDecoder.decode(root, reader: &reader)
+        case .none:
+            return DecodeOutcome(session: nil, diagnostics: [.error("unknown-layout", "not a Polar training session: no known layout matches its keys")])
+        }
+        var diagnostics = reader.diagnostics
+        if let session, !reader.hasErrors {
+            diagnostics += ValidationRules.check(session, limits: limits)
+        }
+        let ok = !diagnostics.contains { $0.severity == .error }
+        var result = ok ? session : nil
+        result?.warnings = diagnostics.filter { $0.severity == .warning }
+        return DecodeOutcome(session: result, diagnostics: diagnostics)
+    }
+}
+
+/// Picks the layout of a file from its top-level keys (POLAR_FORMATS.md §6).
+public enum LayoutDetector {
+    public static func detect(_ root: JSONValue) -> PolarLayout? {
+        if root["exportVersion"] != nil, root["exercises"] != nil { return .flowExportOld }
+        return nil
+    }
+}
+
+/// Recognises UTF-16/UTF-32 byte-order marks and UTF-16 text without one.
+enum ByteOrderMark {
+    static func nonUTF8(_ b: [UInt8]) -> String? {
+        if b.count >= 4, b[0] == 0, b[1] == 0, b[2] == 0xFE, b[3] == 0xFF { return "UTF-32" }
+        if b.count >= 4, b[0] == 0xFF, b[1] == 0xFE, b[2] == 0, b[3] == 0 { return "UTF-32" }
+        if b.count >= 2, (b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF) { return "UTF-16" }
+        if b.count >= 2, (b[0] == 0 && b[1] != 0) || (b[0] != 0 && b[1] == 0) { return "UTF-16" }
+        return nil
+    }
+}

@@ -1,0 +1,18 @@
+/// Settings of the pipeline. Each has a documented default (README "Configuration").
+public struct PipelineConfiguration: Sendable, Equatable {
+    /// `limits.*`: file size, JSON depth, longest exercise.
+    public var limits = InputLimits()
+    /// `inbox.settle_seconds`: files changed more recently are not claimed (default 0).
+    public var settleSeconds: Double = 0
+    /// `batch.max_exercises`: at most this many exercises per run (default 1000).
+    public var maxExercisesPerRun: Int = 1000
+    /// `retries` / `retry_delay`: task retry policy (default 3 × 300 s).
+    public var retryPolicy = RetryPolicy()
+    /// Two exercises of a user with the same sport starting within this many ms are the same (default 2000).
+    public var duplicateToleranceMillis: Int64 = 2000
+    /// Lifetime of the run lease without a heartbeat (default 60 s).
+    public var leaseTTLMillis: Int64 = 60_000
+    /// Exercises per database transaction in the load tasks (bounds memory).
+    public var chunkSize: Int = 32
+    public init() {}
+}

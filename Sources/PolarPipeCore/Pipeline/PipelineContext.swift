@@ -1,0 +1,24 @@
+import Logging
+
+/// Everything a task needs: the run, the workspace, the store, the configuration. Tasks read their input from
+/// the store and the run's staging folder, never from memory, so each can run in its own process.
+public struct PipelineContext: Sendable {
+    public let runID: String
+    public let workspace: Workspace
+    public let store: any PipelineStore
+    public let configuration: PipelineConfiguration
+    public let logger: Logger
+    public let now: @Sendable () -> Int64
+
+    public init(runID: String, workspace: Workspace, store: any PipelineStore, configuration: PipelineConfiguration,
+                logger: Logger, now: @escaping @Sendable () -> Int64 = { Clock.nowMillis() }) {
+        self.runID = runID
+        self.workspace = workspace
+        self.store = store
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "pipeline.run_id"] = "\(runID)"
+        self.logger = logger
+        self.now = now
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+public enum StagingError: Error, CustomStringConvertible {
+    case corrupt(String)
+    public var description: String {
+        switch self { case .corrupt(let path): return "staged session \(path) is unreadable" }
+    }
+}
+
+/// The normalised form of a decoded file under `staging/<run-id>/sessions/`: a JSON header (the session with
+/// empty sample columns) followed by the sample columns as little-endian Float64 arrays. Written once by
+/// `validate_json_files`; read by the tasks after it, so no task parses the original JSON again.
+public enum StagedSession {
+    static let magic: [UInt8] = Array("PPS1".utf8)
+
+    public static func write(_ session: TrainingSession, to url: URL) throws {
+        var header = session
+        for i in header.exercises.indices { header.exercises[i].samples = ExerciseSamples() }
+        let headerData = try JSONEncoder().encode(header)
+        var data = Data(magic)
+        append(UInt64(headerData.count), to: &data)
+        data.append(headerData)
+        for exercise in session.exercises {
+            let s = exercise.samples
+            for series in [s.heartRate, s.speed, s.altitude, s.distance] {
+                append(UInt64(series.count), to: &data)
+                append(series.t, to: &data)
+                append(series.value, to: &data)
+            }
+            append(UInt64(s.route.count), to: &data)
+            for column in [s.route.t, s.route.latitude, s.route.longitude, s.route.altitude] { append(column, to: &data) }
+        }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = url.appendingPathExtension("tmp")
+        try data.write(to: temporary)
+        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+    }
+
+    /// Reads the session with its samples.
+    public static func read(_ url: URL) throws -> TrainingSession {
+        let data = try Data(contentsOf: url, options: .alwaysMapped)
+        return try data.withUnsafeBytes { raw -> TrainingSession in
+            var reader = ByteReader(raw: raw, path: url.path)
+            var session = try reader.header()
+            for i in session.exercises.indices {
+                var s = ExerciseSamples()
+                for keyPath in [\ExerciseSamples.heartRate, \.speed, \.altitude, \.distance] {
+                    let n = try reader.count()
+                    s[keyPath: keyPath] = SampleSeries(t: try reader.doubles(n), value: try reader.doubles(n))
+                }
+                let n = try reader.count()
+                s.route = RouteSeries(t: try reader.doubles(n), latitude: try reader.doubles(n),
+                                      longitude: try reader.doubles(n), altitude: try reader.doubles(n))
+                session.exercises[i].samples = s
+            }
+            return session
+        }
+    }
+
+    /// Reads only the header: the session's metadata without samples.
+    public static func readHeader(_ url: URL) throws -> TrainingSession {
+        let data = try Data(contentsOf: url, options: .alwaysMapped)
+        return try data.withUnsafeBytes { raw in
+            var reader = ByteReader(raw: raw, path: url.path)
+            return try reader.header()
+        }
+    }
+
+    static func append(_ v: UInt64, to data: inout Data) {
+        withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) }
+    }
+
+    static func append(_ values: [Double], to data: inout Data) {
+        values.withUnsafeBytes { data.append(contentsOf: $0) }
+    }
+
+    struct ByteReader {
+        let raw: UnsafeRawBufferPointer
+        let path: String
+        var offset = 0
+
+        mutating func header() throws -> TrainingSession {
+            guard raw.count >= 12, Array(raw[0 ..< 4]) == StagedSession.magic else { throw StagingError.corrupt(path) }
+            offset = 4
+            let length = try count()
+            guard offset + length <= raw.count else { throw StagingError.corrupt(path) }
+            let json = Data(raw[offset ..< offset + length])
+            offset += length
+            return try JSONDecoder().decode(TrainingSession.self, from: json)
+        }
+
+        mutating func count() throws -> Int {
+            guard offset + 8 <= raw.count else { throw StagingError.corrupt(path) }
+            let v = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian
+            offset += 8
+            guard v < UInt64(raw.count) else { throw StagingError.corrupt(path) }
+            return Int(v)
+        }
+
+        mutating func doubles(_ n: Int) throws -> [Double] {
+            let size = n * 8
+            guard offset + size <= raw.count else { throw StagingError.corrupt(path) }
+            let result = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+                memcpy(buffer.baseAddress!, raw.baseAddress! + offset, size)
+                initialized = n
+            }
+            offset += size
+            return result
+        }
+    }
+}

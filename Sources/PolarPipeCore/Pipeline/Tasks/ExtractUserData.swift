@@ -1,0 +1,29 @@
+/// `extract_user_data`: upsert one user per user key of this run's valid files, with the physical information of
+/// the newest snapshot among them; a user row changes only when a value changed. Output: the user id mapping.
+enum ExtractUserData {
+    static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
+        let files = try await ctx.store.files(runID: ctx.runID).filter { $0.status == .pending }
+        guard !files.isEmpty else { return TaskOutput(["users": 0], nothingToDo: true) }
+        var newest: [String: (at: Int64, physical: PhysicalInformation?)] = [:]
+        for file in files {
+            guard let staged = file.stagedPath else { continue }
+            let session = try StagedSession.readHeader(ctx.workspace.url(staged))
+            let at = session.physical?.recordedAtLocalMillis ?? session.exercises.map(\.startLocalMillis).max() ?? 0
+            let current = newest[file.userKey]
+            if current == nil || (session.physical != nil && (current?.physical == nil || at >= current!.at)) {
+                newest[file.userKey] = (at, session.physical)
+            }
+        }
+        var changed = 0
+        var ids: [String: Int64] = [:]
+        for key in newest.keys.sorted() {
+            let result = try await ctx.store.upsertUser(key: key, physical: newest[key]?.physical, now: ctx.now())
+            ids[key] = result.id
+            if result.changed { changed += 1 }
+        }
+        for file in files {
+            if let id = ids[file.userKey] { try await ctx.store.setFileUser(id: file.id, userID: id) }
+        }
+        return TaskOutput(["users": ids.count, "users_changed": changed])
+    }
+}

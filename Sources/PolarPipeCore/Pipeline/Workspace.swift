@@ -1,0 +1,58 @@
+import Foundation
+
+/// The folders of a polarpipe workspace:
+///
+/// ```
+/// <workspace>/inbox/<user-key>/…            files to ingest
+/// <workspace>/staging/<run-id>/claimed/…    files claimed by a run
+/// <workspace>/staging/<run-id>/sessions/…   their decoded, normalised form
+/// <workspace>/quarantine/<user-key>/…       refused files + <file>.reason.json
+/// <workspace>/processed/YYYY/MM/<user-key>/ archived files
+/// <workspace>/reports/                      dashboards and summaries
+/// <workspace>/polarpipe.sqlite              the embedded database
+/// ```
+public struct Workspace: Sendable, Equatable {
+    public let root: URL
+
+    public init(_ root: URL) { self.root = root.standardizedFileURL }
+    public init(path: String) { self.init(URL(fileURLWithPath: path, isDirectory: true)) }
+
+    public var inbox: URL { root.appendingPathComponent("inbox", isDirectory: true) }
+    public var quarantine: URL { root.appendingPathComponent("quarantine", isDirectory: true) }
+    public var processed: URL { root.appendingPathComponent("processed", isDirectory: true) }
+    public var reports: URL { root.appendingPathComponent("reports", isDirectory: true) }
+    public var stagingRoot: URL { root.appendingPathComponent("staging", isDirectory: true) }
+    public var databaseFile: URL { root.appendingPathComponent("polarpipe.sqlite") }
+    public var configurationFile: URL { root.appendingPathComponent("polarpipe.toml") }
+
+    public func staging(_ runID: String) -> URL {
+        stagingRoot.appendingPathComponent(Workspace.safeName(runID), isDirectory: true)
+    }
+
+    /// Where a run keeps the files it claimed, under their inbox-relative path.
+    public func claimed(_ runID: String) -> URL { staging(runID).appendingPathComponent("claimed", isDirectory: true) }
+
+    /// Where a run keeps decoded sessions.
+    public func sessions(_ runID: String) -> URL { staging(runID).appendingPathComponent("sessions", isDirectory: true) }
+
+    /// Creates the workspace folders.
+    public func create() throws {
+        for url in [root, inbox, quarantine, processed, reports, stagingRoot] {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        }
+    }
+
+    /// `path` relative to the workspace root.
+    public func relative(_ url: URL) -> String {
+        let base = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+    }
+
+    public func url(_ relativePath: String) -> URL { root.appendingPathComponent(relativePath) }
+
+    /// A name usable as one path component (run ids from Airflow contain `:` and `+`).
+    public static func safeName(_ s: String) -> String {
+        String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+    }
+}

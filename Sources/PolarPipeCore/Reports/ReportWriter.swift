@@ -1,0 +1,166 @@
+import Foundation
+
+/// Everything the report pages show, read from the store.
+public struct ReportData: Sendable {
+    public var global: GlobalStatistics
+    public var users: [(user: UserRecord, stats: UserStatistics?)]
+    public var runs: [(run: RunRecord, tasks: [TaskInstanceRecord])]
+    public var generatedAt: Int64
+
+    public static func load(from store: any PipelineStore, now: Int64) async throws -> ReportData {
+        let latest = try await store.latestGlobalStatistics()
+        let global: GlobalStatistics
+        if let latest { global = latest } else { global = try await store.computeGlobalStatistics() }
+        var users: [(UserRecord, UserStatistics?)] = []
+        for user in try await store.users() {
+            users.append((user, try await store.userStatistics(userID: user.id)))
+        }
+        var runs: [(RunRecord, [TaskInstanceRecord])] = []
+        for run in try await store.runs(limit: 10) {
+            runs.append((run, try await store.taskInstances(runID: run.runID)))
+        }
+        return ReportData(global: global, users: users, runs: runs, generatedAt: now)
+    }
+}
+
+/// Writes `reports/`: `index.html`, `users/<user-key>.html`, `summary.json`, `summary.csv` (SPEC §5). Pages are
+/// self-contained HTML (inline CSS, no scripts, no network) and escape every user-controlled string.
+public enum ReportWriter {
+    /// Writes the global files and the pages of `userKeys` (all users when nil). Returns the files written.
+    @discardableResult
+    public static func write(_ data: ReportData, to folder: URL, store: any PipelineStore,
+                             userKeys: Set<String>? = nil) async throws -> [URL] {
+        var written: [URL] = []
+        func put(_ text: String, _ url: URL) throws {
+            try FileMoves.writeAtomically(Data(text.utf8), to: url)
+            written.append(url)
+        }
+        try put(indexPage(data), folder.appendingPathComponent("index.html"))
+        try put(summaryJSON(data), folder.appendingPathComponent("summary.json"))
+        try put(summaryCSV(data), folder.appendingPathComponent("summary.csv"))
+        for (user, stats) in data.users where userKeys?.contains(user.userKey) ?? true {
+            let recent = try await store.recentExercises(userID: user.id, limit: 50)
+            try put(userPage(user, stats, recent, generatedAt: data.generatedAt),
+                    folder.appendingPathComponent("users").appendingPathComponent(user.userKey + ".html"))
+        }
+        return written
+    }
+
+    public static func indexPage(_ data: ReportData) -> String {
+        let g = data.global
+        var body = "<section><h2>Totals</h2>" + HTML.cards([
+            ("users", "\(g.totalUsers)"), ("exercises", "\(g.totalExercises)"),
+            ("distance", Format.km(g.totalDistanceM)), ("duration", Format.duration(g.totalDurationS)),
+            ("calories", Format.number(g.totalCalories, digits: 0)), ("HR samples", "\(g.totalHRSamples)"),
+            ("GPS points", "\(g.totalGPSPoints)"), ("last 7 days", "\(g.exercisesLast7d) (prev. \(g.exercisesPrev7d))"),
+        ]) + "</section>"
+        body += "<section><h2>Sports</h2>" + HTML.table([("Sport", false), ("Exercises", true)],
+            g.sportDistribution.map { [.text($0.sport), .text("\($0.exercises)")] }) + "</section>"
+        body += "<section><h2>Users</h2>" + HTML.table(
+            [("User", false), ("Exercises", true), ("Distance", true), ("Duration", true), ("Avg HR", true), ("Most common sport", false), ("Last exercise", false)],
+            data.users.map { user, s in
+                [.html("<a href=\"users/\(HTML.hrefComponent(user.userKey)).html\">\(HTML.escape(user.userKey))</a>"),
+                 .text("\(s?.totalExercises ?? 0)"), .text(Format.km(s?.totalDistanceM)), .text(Format.duration(s?.totalDurationS)),
+                 .text(Format.number(s?.avgHR)), .text(s?.mostCommonSport ?? "–"), .text(Format.date(s?.lastExerciseAtMillis))]
+            }) + "</section>"
+        body += "<section><h2>Latest runs</h2>" + HTML.table(
+            [("Run", false), ("State", false), ("Started (UTC)", false), ("Tasks", false)],
+            data.runs.map { run, tasks in
+                let latest = Dictionary(grouping: tasks, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+                let ok = latest.values.filter { $0.state == .success || $0.state == .skipped }.count
+                return [.text(run.runID), .html("<span class=\"state-\(run.state.rawValue)\">\(run.state.rawValue)</span>"),
+                        .text(Format.date(run.startedAt)), .text("\(ok)/\(latest.count) done")]
+            }) + "</section>"
+        return HTML.page(title: "polarpipe — training overview",
+                         subtitle: "Generated \(Format.date(data.generatedAt)) UTC", body: body)
+    }
+
+    public static func userPage(_ user: UserRecord, _ s: UserStatistics?, _ recent: [ExerciseOverview], generatedAt: Int64) -> String {
+        var body = "<section><h2>Totals</h2>" + HTML.cards([
+            ("exercises", "\(s?.totalExercises ?? 0)"), ("distance", Format.km(s?.totalDistanceM)),
+            ("duration", Format.duration(s?.totalDurationS)), ("calories", Format.number(s?.totalCalories, digits: 0)),
+            ("average distance", Format.km(s?.avgDistanceM)), ("average duration", Format.duration(s?.avgDurationS)),
+            ("average HR", Format.number(s?.avgHR)), ("most common sport", s?.mostCommonSport ?? "–"),
+        ]) + "</section>"
+        body += "<section><h2>Recent exercises</h2>" + HTML.table(
+            [("Start (UTC)", false), ("Sport", false), ("Duration", true), ("Distance", true), ("Pace", true),
+             ("HR avg", true), ("HR min–max", true), ("Ascent", true)],
+            recent.map { o in
+                let st = o.stats
+                let range = st?.hrMin.map { "\(Int($0))–\(Int(st?.hrMax ?? $0))" } ?? "–"
+                return [.text(Format.date(o.exercise.startUTCMillis)), .text(o.exercise.sport),
+                        .text(Format.duration(o.exercise.durationS)), .text(Format.km(st?.distanceM)),
+                        .text(Format.pace(st?.paceMinPerKm)), .text(Format.number(st?.hrAvg)), .text(range),
+                        .text(st?.elevationGainM.map { Format.number($0, digits: 0) + " m" } ?? "–")]
+            }) + "</section>"
+        let p = user.physical
+        body += "<section><h2>Profile</h2>" + HTML.cards([
+            ("sex", p.sex ?? "–"), ("birthday", p.birthday ?? "–"), ("height", Format.number(p.heightCm, digits: 0) + " cm"),
+            ("weight", Format.number(p.weightKg) + " kg"), ("max HR", Format.number(p.maxHR, digits: 0)),
+            ("resting HR", Format.number(p.restingHR, digits: 0)), ("VO2max", Format.number(p.vo2max, digits: 0)),
+        ]) + "</section><p><a href=\"../index.html\">← all users</a></p>"
+        return HTML.page(title: "polarpipe — \(user.userKey)", subtitle: "Generated \(Format.date(generatedAt)) UTC", body: body)
+    }
+
+    public static func summaryJSON(_ data: ReportData) -> String {
+        struct UserRow: Encodable {
+            var user_key: String
+            var total_exercises: Int
+            var total_distance_m: Double
+            var total_duration_s: Double
+            var total_calories: Double
+            var avg_distance_m: Double?
+            var avg_duration_s: Double?
+            var avg_hr: Double?
+            var most_common_sport: String?
+            var first_exercise_at: String?
+            var last_exercise_at: String?
+        }
+        struct Global: Encodable {
+            var total_users: Int, total_exercises: Int, total_distance_m: Double, total_duration_s: Double
+            var total_calories: Double, total_hr_samples: Int, total_gps_points: Int
+            var exercises_last_7d: Int, exercises_prev_7d: Int
+        }
+        struct Summary: Encodable {
+            var generated_at: String
+            var global: Global
+            var users: [UserRow]
+        }
+        let g = data.global
+        let summary = Summary(
+            generated_at: PolarTime.formatUTC(millis: data.generatedAt),
+            global: Global(total_users: g.totalUsers, total_exercises: g.totalExercises, total_distance_m: g.totalDistanceM,
+                           total_duration_s: g.totalDurationS, total_calories: g.totalCalories, total_hr_samples: g.totalHRSamples,
+                           total_gps_points: g.totalGPSPoints, exercises_last_7d: g.exercisesLast7d, exercises_prev_7d: g.exercisesPrev7d),
+            users: data.users.map { u, s in
+                UserRow(user_key: u.userKey, total_exercises: s?.totalExercises ?? 0, total_distance_m: s?.totalDistanceM ?? 0,
+                        total_duration_s: s?.totalDurationS ?? 0, total_calories: s?.totalCalories ?? 0,
+                        avg_distance_m: s?.avgDistanceM, avg_duration_s: s?.avgDurationS, avg_hr: s?.avgHR,
+                        most_common_sport: s?.mostCommonSport,
+                        first_exercise_at: s?.firstExerciseAtMillis.map(PolarTime.formatUTC),
+                        last_exercise_at: s?.lastExerciseAtMillis.map(PolarTime.formatUTC))
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(summary), as: UTF8.self)) ?? "{}"
+    }
+
+    public static func summaryCSV(_ data: ReportData) -> String {
+        func field(_ s: String) -> String {
+            var s = s
+            // Cells starting with a formula character are prefixed so spreadsheets do not evaluate them.
+            if let first = s.first, "=+-@".contains(first) { s = "'" + s }
+            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        func num(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "" }
+        var lines = ["user_key,total_exercises,total_distance_m,total_duration_s,total_calories,avg_distance_m,avg_duration_s,avg_hr,most_common_sport,first_exercise_at,last_exercise_at"]
+        for (u, s) in data.users {
+            lines.append([field(u.userKey), "\(s?.totalExercises ?? 0)", num(s?.totalDistanceM ?? 0), num(s?.totalDurationS ?? 0),
+                          num(s?.totalCalories ?? 0), num(s?.avgDistanceM), num(s?.avgDurationS), num(s?.avgHR),
+                          field(s?.mostCommonSport ?? ""), s?.firstExerciseAtMillis.map(PolarTime.formatUTC) ?? "",
+                          s?.lastExerciseAtMillis.map(PolarTime.formatUTC) ?? ""].joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,82 @@
+/// Per-exercise statistics (SPEC §4.1): pure functions of an exercise's metadata and sample columns.
+public struct ExerciseStatistics: Sendable, Codable, Equatable {
+    public var hrSamples: Int
+    public var hrMin: Double?
+    public var hrMax: Double?
+    public var hrAvg: Double?
+    /// Sum of valid HR values, kept so a user's mean HR is exact.
+    public var hrSum: Double
+    public var gpsPoints: Int
+    public var durationS: Double
+    public var distanceM: Double?
+    public var gpsDistanceM: Double?
+    public var avgSpeedKmh: Double?
+    public var paceMinPerKm: Double?
+    public var elevationGainM: Double?
+    public var elevationLossM: Double?
+
+    public init(hrSamples: Int = 0, hrMin: Double? = nil, hrMax: Double? = nil, hrAvg: Double? = nil, hrSum: Double = 0,
+                gpsPoints: Int = 0, durationS: Double, distanceM: Double? = nil, gpsDistanceM: Double? = nil,
+                avgSpeedKmh: Double? = nil, paceMinPerKm: Double? = nil, elevationGainM: Double? = nil,
+                elevationLossM: Double? = nil) {
+        self.hrSamples = hrSamples
+        self.hrMin = hrMin
+        self.hrMax = hrMax
+        self.hrAvg = hrAvg
+        self.hrSum = hrSum
+        self.gpsPoints = gpsPoints
+        self.durationS = durationS
+        self.distanceM = distanceM
+        self.gpsDistanceM = gpsDistanceM
+        self.avgSpeedKmh = avgSpeedKmh
+        self.paceMinPerKm = paceMinPerKm
+        self.elevationGainM = elevationGainM
+        self.elevationLossM = elevationLossM
+    }
+
+    /// Computes the statistics. Samples may be unfiltered: only valid HR and valid GPS points count.
+    /// `reportedDistanceM` is the file's distance; it wins when present and > 0.
+    public static func compute(durationS: Double, reportedDistanceM: Double?, samples: ExerciseSamples) -> ExerciseStatistics {
+        var stats = ExerciseStatistics(durationS: durationS)
+
+        var count = 0
+        var sum = 0.0
+        var low = Double.infinity
+        var high = -Double.infinity
+        for bpm in samples.heartRate.value where SampleFilters.isValidHeartRate(bpm) {
+            count += 1
+            sum += bpm
+            if bpm < low { low = bpm }
+            if bpm > high { high = bpm }
+        }
+        stats.hrSamples = count
+        stats.hrSum = sum
+        if count > 0 {
+            stats.hrMin = low
+            stats.hrMax = high
+            stats.hrAvg = sum / Double(count)
+        }
+
+        let route = SampleFilters.validRoute(samples.route)
+        stats.gpsPoints = route.count
+        stats.gpsDistanceM = Geo.pathLength(latitude: route.latitude, longitude: route.longitude)
+
+        if let reported = reportedDistanceM, reported > 0 {
+            stats.distanceM = reported
+        } else {
+            stats.distanceM = stats.gpsDistanceM
+        }
+        if let distance = stats.distanceM, durationS > 0 {
+            stats.avgSpeedKmh = distance / durationS * 3.6
+            if distance >= 10 {
+                stats.paceMinPerKm = (durationS / 60) / (distance / 1000)
+            }
+        }
+
+        let routeAltitudes = route.altitude.filter { !$0.isNaN }
+        let elevation = Elevation.gainLoss(routeAltitudes.isEmpty ? samples.altitude.value : routeAltitudes)
+        stats.elevationGainM = elevation?.gain
+        stats.elevationLossM = elevation?.loss
+        return stats
+    }
+}

@@ -1,0 +1,133 @@
+/// What the user statistics need to know of one loaded exercise.
+public struct ExerciseSummary: Sendable, Equatable {
+    public var sport: String
+    public var startUTCMillis: Int64
+    public var durationS: Double
+    public var distanceM: Double?
+    public var calories: Double?
+    public var hrSamples: Int
+    public var hrSum: Double
+
+    public init(sport: String, startUTCMillis: Int64, durationS: Double, distanceM: Double?, calories: Double?,
+                hrSamples: Int, hrSum: Double) {
+        self.sport = sport
+        self.startUTCMillis = startUTCMillis
+        self.durationS = durationS
+        self.distanceM = distanceM
+        self.calories = calories
+        self.hrSamples = hrSamples
+        self.hrSum = hrSum
+    }
+}
+
+/// Per-user statistics (SPEC §4.2).
+public struct UserStatistics: Sendable, Codable, Equatable {
+    public var totalExercises: Int
+    public var totalDistanceM: Double
+    public var totalDurationS: Double
+    public var totalCalories: Double
+    /// Mean over exercises that have a distance; nil when none has.
+    public var avgDistanceM: Double?
+    public var avgDurationS: Double?
+    /// Mean of all valid HR samples of the user's exercises.
+    public var avgHR: Double?
+    public var totalHRSamples: Int
+    public var mostCommonSport: String?
+    public var firstExerciseAtMillis: Int64?
+    public var lastExerciseAtMillis: Int64?
+
+    public init(totalExercises: Int, totalDistanceM: Double, totalDurationS: Double, totalCalories: Double,
+                avgDistanceM: Double? = nil, avgDurationS: Double? = nil, avgHR: Double? = nil, totalHRSamples: Int,
+                mostCommonSport: String? = nil, firstExerciseAtMillis: Int64? = nil, lastExerciseAtMillis: Int64? = nil) {
+        self.totalExercises = totalExercises
+        self.totalDistanceM = totalDistanceM
+        self.totalDurationS = totalDurationS
+        self.totalCalories = totalCalories
+        self.avgDistanceM = avgDistanceM
+        self.avgDurationS = avgDurationS
+        self.avgHR = avgHR
+        self.totalHRSamples = totalHRSamples
+        self.mostCommonSport = mostCommonSport
+        self.firstExerciseAtMillis = firstExerciseAtMillis
+        self.lastExerciseAtMillis = lastExerciseAtMillis
+    }
+
+    public static func compute(_ exercises: [ExerciseSummary]) -> UserStatistics {
+        var stats = UserStatistics(totalExercises: exercises.count, totalDistanceM: 0, totalDurationS: 0,
+                                   totalCalories: 0, totalHRSamples: 0)
+        var distanceCount = 0
+        var hrSum = 0.0
+        var sportCount: [String: Int] = [:]
+        var sportDuration: [String: Double] = [:]
+        for e in exercises {
+            if let d = e.distanceM {
+                stats.totalDistanceM += d
+                distanceCount += 1
+            }
+            stats.totalDurationS += e.durationS
+            stats.totalCalories += e.calories ?? 0
+            stats.totalHRSamples += e.hrSamples
+            hrSum += e.hrSum
+            sportCount[e.sport, default: 0] += 1
+            sportDuration[e.sport, default: 0] += e.durationS
+            stats.firstExerciseAtMillis = min(stats.firstExerciseAtMillis ?? e.startUTCMillis, e.startUTCMillis)
+            stats.lastExerciseAtMillis = max(stats.lastExerciseAtMillis ?? e.startUTCMillis, e.startUTCMillis)
+        }
+        if distanceCount > 0 { stats.avgDistanceM = stats.totalDistanceM / Double(distanceCount) }
+        if !exercises.isEmpty { stats.avgDurationS = stats.totalDurationS / Double(exercises.count) }
+        if stats.totalHRSamples > 0 { stats.avgHR = hrSum / Double(stats.totalHRSamples) }
+        stats.mostCommonSport = mostCommonSport(counts: sportCount, durations: sportDuration)
+        return stats
+    }
+
+    /// Most exercises; a tie goes to the larger total duration, then to the alphabetically first name.
+    public static func mostCommonSport(counts: [String: Int], durations: [String: Double]) -> String? {
+        counts.keys.min { a, b in
+            let (ca, cb) = (counts[a] ?? 0, counts[b] ?? 0)
+            if ca != cb { return ca > cb }
+            let (da, db) = (durations[a] ?? 0, durations[b] ?? 0)
+            if da != db { return da > db }
+            return a < b
+        }
+    }
+}
+
+/// Global statistics of one run (SPEC §4.3).
+public struct GlobalStatistics: Sendable, Codable, Equatable {
+    public var totalUsers: Int
+    public var totalExercises: Int
+    public var totalDistanceM: Double
+    public var totalDurationS: Double
+    public var totalCalories: Double
+    public var totalHRSamples: Int
+    public var totalGPSPoints: Int
+    /// Exercises in the 7 days up to the newest exercise, and in the 7 days before those.
+    public var exercisesLast7d: Int
+    public var exercisesPrev7d: Int
+    /// Exercises per sport, most first.
+    public var sportDistribution: [SportCount]
+
+    public init(totalUsers: Int = 0, totalExercises: Int = 0, totalDistanceM: Double = 0, totalDurationS: Double = 0,
+                totalCalories: Double = 0, totalHRSamples: Int = 0, totalGPSPoints: Int = 0, exercisesLast7d: Int = 0,
+                exercisesPrev7d: Int = 0, sportDistribution: [SportCount] = []) {
+        self.totalUsers = totalUsers
+        self.totalExercises = totalExercises
+        self.totalDistanceM = totalDistanceM
+        self.totalDurationS = totalDurationS
+        self.totalCalories = totalCalories
+        self.totalHRSamples = totalHRSamples
+        self.totalGPSPoints = totalGPSPoints
+        self.exercisesLast7d = exercisesLast7d
+        self.exercisesPrev7d = exercisesPrev7d
+        self.sportDistribution = sportDistribution
+    }
+}
+
+public struct SportCount: Sendable, Codable, Equatable {
+    public var sport: String
+    public var exercises: Int
+    public init(sport: String, exercises: Int) {
+        self.sport = sport
+        self.exercises = exercises
+    }
+}

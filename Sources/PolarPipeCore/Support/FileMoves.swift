@@ -1,0 +1,41 @@
+import Foundation
+
+/// Moving files inside the workspace: atomic renames, never overwriting.
+public enum FileMoves {
+    /// Moves `source` to `destination` (creating folders); when the destination exists, appends ` (2)`, ` (3)`…
+    /// before the extension. Returns the final location.
+    @discardableResult
+    public static func move(_ source: URL, to destination: URL) throws -> URL {
+        let fm = FileManager.default
+        try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let target = uniqueDestination(destination)
+        try fm.moveItem(at: source, to: target)
+        return target
+    }
+
+    public static func uniqueDestination(_ url: URL) -> URL {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: url.path) || isSymlink(url) else { return url }
+        let ext = url.pathExtension
+        let base = url.deletingPathExtension().lastPathComponent
+        let folder = url.deletingLastPathComponent()
+        var n = 2
+        while true {
+            let name = ext.isEmpty ? "\(base) (\(n))" : "\(base) (\(n)).\(ext)"
+            let candidate = folder.appendingPathComponent(name)
+            if !fm.fileExists(atPath: candidate.path) && !isSymlink(candidate) { return candidate }
+            n += 1
+        }
+    }
+
+    /// Writes `data` atomically (temporary file + rename).
+    public static func writeAtomically(_ data: Data, to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url, options: .atomic)
+    }
+
+    public static func isSymlink(_ url: URL) -> Bool {
+        var st = stat()
+        return lstat(url.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+    }
+}

@@ -1,0 +1,172 @@
+import GRDB
+
+/// The schema, as versioned migrations. A shipped migration is never edited: changes come as new migrations.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_initial_schema") { db in
+            try db.execute(sql: """
+                CREATE TABLE users(
+                    id INTEGER PRIMARY KEY,
+                    user_key TEXT NOT NULL UNIQUE,
+                    polar_user_id TEXT,
+                    sex TEXT,
+                    birthday TEXT,
+                    height_cm REAL,
+                    weight_kg REAL,
+                    max_hr REAL,
+                    resting_hr REAL,
+                    vo2max REAL,
+                    aerobic_threshold REAL,
+                    anaerobic_threshold REAL,
+                    physical_recorded_at TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL);
+
+                CREATE TABLE pipeline_runs(
+                    run_id TEXT PRIMARY KEY,
+                    state TEXT NOT NULL CHECK (state IN ('running','success','failed')),
+                    started_at TEXT NOT NULL,
+                    ended_at TEXT,
+                    trigger TEXT NOT NULL DEFAULT 'manual',
+                    summary TEXT);
+
+                CREATE TABLE task_instances(
+                    run_id TEXT NOT NULL REFERENCES pipeline_runs(run_id),
+                    task_id TEXT NOT NULL,
+                    try_number INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    started_at TEXT,
+                    ended_at TEXT,
+                    error TEXT,
+                    output TEXT,
+                    PRIMARY KEY (run_id, task_id, try_number));
+
+                CREATE TABLE run_lease(
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    run_id TEXT NOT NULL,
+                    owner_pid INTEGER NOT NULL,
+                    owner_host TEXT NOT NULL,
+                    acquired_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL);
+
+                CREATE TABLE ingested_files(
+                    id INTEGER PRIMARY KEY,
+                    sha256 TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    original_path TEXT NOT NULL,
+                    user_key TEXT NOT NULL,
+                    user_id INTEGER REFERENCES users(id),
+                    run_id TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending','loaded','duplicate','quarantined')),
+                    reason TEXT,
+                    layout TEXT,
+                    bytes INTEGER NOT NULL,
+                    staged_path TEXT,
+                    ingested_at TEXT NOT NULL);
+                CREATE INDEX ingested_files_sha256 ON ingested_files(sha256);
+                CREATE INDEX ingested_files_run ON ingested_files(run_id);
+
+                CREATE TABLE exercises(
+                    id INTEGER PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    file_id INTEGER NOT NULL REFERENCES ingested_files(id),
+                    run_id TEXT NOT NULL,
+                    exercise_index INTEGER NOT NULL,
+                    external_id TEXT,
+                    layout TEXT NOT NULL,
+                    sport TEXT NOT NULL,
+                    sport_raw TEXT,
+                    start_time_utc TEXT NOT NULL,
+                    start_time_local TEXT NOT NULL,
+                    start_utc_ms INTEGER NOT NULL,
+                    tz_offset_min INTEGER,
+                    duration_s REAL NOT NULL,
+                    distance_m REAL,
+                    calories REAL,
+                    device_id TEXT,
+                    reported_hr_min REAL,
+                    reported_hr_avg REAL,
+                    reported_hr_max REAL,
+                    ascent_m REAL,
+                    descent_m REAL,
+                    hr_samples_rejected INTEGER,
+                    gps_points_rejected INTEGER,
+                    raw TEXT NOT NULL,
+                    UNIQUE (file_id, exercise_index));
+                CREATE INDEX exercises_user_start ON exercises(user_id, start_utc_ms);
+                CREATE INDEX exercises_run ON exercises(run_id);
+                CREATE INDEX exercises_start ON exercises(start_utc_ms);
+
+                CREATE TABLE heart_rate_samples(
+                    exercise_id INTEGER NOT NULL,
+                    t REAL NOT NULL,
+                    bpm INTEGER NOT NULL,
+                    PRIMARY KEY (exercise_id, t)) WITHOUT ROWID;
+
+                CREATE TABLE gps_route_points(
+                    exercise_id INTEGER NOT NULL,
+                    t REAL NOT NULL,
+                    latitude REAL NOT NULL,
+                    longitude REAL NOT NULL,
+                    altitude_m REAL,
+                    PRIMARY KEY (exercise_id, t)) WITHOUT ROWID;
+
+                CREATE TABLE exercise_series(
+                    exercise_id INTEGER NOT NULL,
+                    channel TEXT NOT NULL,
+                    samples INTEGER NOT NULL,
+                    t BLOB NOT NULL,
+                    value BLOB NOT NULL,
+                    PRIMARY KEY (exercise_id, channel)) WITHOUT ROWID;
+
+                CREATE TABLE exercise_statistics(
+                    exercise_id INTEGER PRIMARY KEY REFERENCES exercises(id) ON DELETE CASCADE,
+                    hr_samples INTEGER NOT NULL,
+                    hr_min REAL,
+                    hr_max REAL,
+                    hr_avg REAL,
+                    hr_sum REAL NOT NULL,
+                    gps_points INTEGER NOT NULL,
+                    duration_s REAL NOT NULL,
+                    distance_m REAL,
+                    gps_distance_m REAL,
+                    avg_speed_kmh REAL,
+                    pace_min_per_km REAL,
+                    elevation_gain_m REAL,
+                    elevation_loss_m REAL);
+
+                CREATE TABLE user_statistics(
+                    user_id INTEGER PRIMARY KEY REFERENCES users(id),
+                    total_exercises INTEGER NOT NULL,
+                    total_distance_m REAL NOT NULL,
+                    total_duration_s REAL NOT NULL,
+                    total_calories REAL NOT NULL,
+                    avg_distance_m REAL,
+                    avg_duration_s REAL,
+                    avg_hr REAL,
+                    total_hr_samples INTEGER NOT NULL,
+                    most_common_sport TEXT,
+                    first_exercise_at TEXT,
+                    last_exercise_at TEXT,
+                    computed_at TEXT NOT NULL);
+
+                CREATE TABLE global_statistics(
+                    id INTEGER PRIMARY KEY,
+                    run_id TEXT NOT NULL UNIQUE,
+                    computed_at TEXT NOT NULL,
+                    total_users INTEGER NOT NULL,
+                    total_exercises INTEGER NOT NULL,
+                    total_distance_m REAL NOT NULL,
+                    total_duration_s REAL NOT NULL,
+                    total_calories REAL NOT NULL,
+                    total_hr_samples INTEGER NOT NULL,
+                    total_gps_points INTEGER NOT NULL,
+                    exercises_last_7d INTEGER NOT NULL,
+                    exercises_prev_7d INTEGER NOT NULL,
+                    sport_distribution TEXT NOT NULL);
+                """)
+        }
+        return migrator
+    }
+}

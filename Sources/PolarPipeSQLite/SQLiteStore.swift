@@ -1,0 +1,532 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import PolarPipeCore
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous = NORMAL`, written through one GRDB
+/// `DatabaseQueue`. Sample rows are inserted with a reused prepared statement and raw `sqlite3_bind_*` calls,
+/// the fastest path measured here (MEASURED.md).
+public final class SQLiteStore: PipelineStore, @unchecked Sendable {
+    public let queue: DatabaseQueue
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        self.path = path
+        queue = try DatabaseQueue(path: path, configuration: config)
+        try SQLiteMigrations.migrator.migrate(queue)
+    }
+
+    // MARK: Time
+
+    static func iso(_ millis: Int64) -> String { PolarTime.formatUTC(millis: millis) }
+    static func iso(_ millis: Int64?) -> String? { millis.map(PolarTime.formatUTC) }
+    static func millis(_ text: String?) -> Int64? { text.flatMap(PolarTime.localMillis) }
+
+    // MARK: Runs
+
+    public func createRun(_ runID: String, startedAt: Int64, trigger: String) async throws {
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO pipeline_runs(run_id, state, started_at, trigger) VALUES (?, 'running', ?, ?)
+                ON CONFLICT(run_id) DO UPDATE SET state = 'running', ended_at = NULL
+                """, arguments: [runID, Self.iso(startedAt), trigger])
+        }
+    }
+
+    static func runRecord(_ row: Row) -> RunRecord {
+        RunRecord(runID: row["run_id"], state: RunState(rawValue: row["state"]) ?? .failed,
+                  startedAt: millis(row["started_at"]) ?? 0, endedAt: millis(row["ended_at"]),
+                  trigger: row["trigger"], summary: row["summary"])
+    }
+
+    public func run(_ runID: String) async throws -> RunRecord? {
+        try await queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM pipeline_runs WHERE run_id = ?", arguments: [runID]).map(Self.runRecord)
+        }
+    }
+
+    public func runs(limit: Int) async throws -> [RunRecord] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM pipeline_runs ORDER BY started_at DESC, run_id DESC LIMIT ?",
+                             arguments: [limit]).map(Self.runRecord)
+        }
+    }
+
+    public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE pipeline_runs SET state = ?, ended_at = ?, summary = COALESCE(?, summary) WHERE run_id = ?",
+                           arguments: [state.rawValue, Self.iso(endedAt), summary, runID])
+        }
+    }
+
+    public func recordTask(_ t: TaskInstanceRecord) async throws {
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO task_instances(run_id, task_id, try_number, state, started_at, ended_at, error, output)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(run_id, task_id, try_number) DO UPDATE SET
+                    state = excluded.state, started_at = COALESCE(excluded.started_at, started_at),
+                    ended_at = excluded.ended_at, error = excluded.error, output = excluded.output
+                """, arguments: [t.runID, t.taskID, t.tryNumber, t.state.rawValue, Self.iso(t.startedAt),
+                                 Self.iso(t.endedAt), t.error, t.output])
+        }
+    }
+
+    public func taskInstances(runID: String) async throws -> [TaskInstanceRecord] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM task_instances WHERE run_id = ? ORDER BY rowid", arguments: [runID]).map { row in
+                TaskInstanceRecord(runID: row["run_id"], taskID: row["task_id"], tryNumber: row["try_number"],
+                                   state: TaskState(rawValue: row["state"]) ?? .failed, startedAt: Self.millis(row["started_at"]),
+                                   endedAt: Self.millis(row["ended_at"]), error: row["error"], output: row["output"])
+            }
+        }
+    }
+
+    public func acquireLease(runID: String, owner: LeaseOwner, now: Int64, ttlMillis: Int64,
+                             isStale: @Sendable (LeaseHolder) -> Bool) async throws -> LeaseHolder? {
+        try await queue.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM run_lease WHERE id = 1") {
+                let holder = LeaseHolder(runID: row["run_id"], owner: LeaseOwner(pid: row["owner_pid"], host: row["owner_host"]),
+                                         acquiredAt: row["acquired_at"], expiresAt: row["expires_at"])
+                if holder.runID != runID, holder.expiresAt > now, !isStale(holder) {
+                    return holder
+                }
+            }
+            try db.execute(sql: """
+                INSERT INTO run_lease(id, run_id, owner_pid, owner_host, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid,
+                    owner_host = excluded.owner_host, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+                """, arguments: [runID, owner.pid, owner.host, now, now + ttlMillis])
+            return nil
+        }
+    }
+
+    public func renewLease(runID: String, now: Int64, ttlMillis: Int64) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE run_lease SET expires_at = ? WHERE id = 1 AND run_id = ?", arguments: [now + ttlMillis, runID])
+        }
+    }
+
+    public func releaseLease(runID: String) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM run_lease WHERE id = 1 AND run_id = ?", arguments: [runID])
+        }
+    }
+
+    // MARK: Files
+
+    public func fileID(loadedSHA256 sha256: String) async throws -> Int64? {
+        try await queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM ingested_files WHERE sha256 = ? AND status = 'loaded' LIMIT 1", arguments: [sha256])
+        }
+    }
+
+    public func insertFile(_ f: NewFile) async throws -> Int64 {
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO ingested_files(sha256, path, original_path, user_key, run_id, status, reason, layout, bytes, staged_path, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [f.sha256, f.path, f.originalPath, f.userKey, f.runID, f.status.rawValue, f.reason,
+                                 f.layout?.rawValue, f.bytes, f.stagedPath, Self.iso(Clock.nowMillis())])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func files(runID: String) async throws -> [FileRecord] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ingested_files WHERE run_id = ? ORDER BY id", arguments: [runID]).map { row in
+                FileRecord(id: row["id"], sha256: row["sha256"], path: row["path"], originalPath: row["original_path"],
+                           userKey: row["user_key"], userID: row["user_id"], runID: row["run_id"],
+                           status: FileStatus(rawValue: row["status"]) ?? .pending, reason: row["reason"],
+                           layout: (row["layout"] as String?).flatMap(PolarLayout.init(rawValue:)), bytes: row["bytes"],
+                           stagedPath: row["staged_path"])
+            }
+        }
+    }
+
+    public func updateFile(id: Int64, status: FileStatus, path: String, reason: String?) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE ingested_files SET status = ?, path = ?, reason = ? WHERE id = ?",
+                           arguments: [status.rawValue, path, reason, id])
+        }
+    }
+
+    public func setFileUser(id: Int64, userID: Int64) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE ingested_files SET user_id = ? WHERE id = ?", arguments: [userID, id])
+        }
+    }
+
+    // MARK: Users
+
+    static func userRecord(_ row: Row) -> UserRecord {
+        UserRecord(id: row["id"], userKey: row["user_key"], polarUserID: row["polar_user_id"],
+                   physical: PhysicalInformation(sex: row["sex"], birthday: row["birthday"], heightCm: row["height_cm"],
+                                                 weightKg: row["weight_kg"], maxHR: row["max_hr"], restingHR: row["resting_hr"],
+                                                 vo2max: row["vo2max"], aerobicThreshold: row["aerobic_threshold"],
+                                                 anaerobicThreshold: row["anaerobic_threshold"],
+                                                 recordedAtLocalMillis: millis(row["physical_recorded_at"])),
+                   updatedAt: millis(row["updated_at"]) ?? 0)
+    }
+
+    public func user(key: String) async throws -> UserRecord? {
+        try await queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE user_key = ?", arguments: [key]).map(Self.userRecord)
+        }
+    }
+
+    public func users() async throws -> [UserRecord] {
+        try await queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY user_key").map(Self.userRecord) }
+    }
+
+    public func upsertUser(key: String, physical: PhysicalInformation?, now: Int64) async throws -> (id: Int64, changed: Bool) {
+        try await queue.write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE user_key = ?", arguments: [key]).map(Self.userRecord)
+            if let existing {
+                guard let physical, !physical.isEmpty, physical != existing.physical else { return (existing.id, false) }
+                // An older snapshot never replaces a newer one.
+                if let old = existing.physical.recordedAtLocalMillis, let new = physical.recordedAtLocalMillis, new < old {
+                    return (existing.id, false)
+                }
+                try db.execute(sql: """
+                    UPDATE users SET sex = ?, birthday = ?, height_cm = ?, weight_kg = ?, max_hr = ?, resting_hr = ?, vo2max = ?,
+                        aerobic_threshold = ?, anaerobic_threshold = ?, physical_recorded_at = ?, updated_at = ? WHERE id = ?
+                    """, arguments: Self.physicalArguments(physical) + [Self.iso(now), existing.id])
+                return (existing.id, true)
+            }
+            let p = physical ?? PhysicalInformation()
+            try db.execute(sql: """
+                INSERT INTO users(sex, birthday, height_cm, weight_kg, max_hr, resting_hr, vo2max, aerobic_threshold,
+                    anaerobic_threshold, physical_recorded_at, created_at, updated_at, user_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: Self.physicalArguments(p) + [Self.iso(now), Self.iso(now), key])
+            return (db.lastInsertedRowID, true)
+        }
+    }
+
+    static func physicalArguments(_ p: PhysicalInformation) -> StatementArguments {
+        [p.sex, p.birthday, p.heightCm, p.weightKg, p.maxHR, p.restingHR, p.vo2max, p.aerobicThreshold,
+         p.anaerobicThreshold, iso(p.recordedAtLocalMillis)]
+    }
+
+    // MARK: Exercises
+
+    public func duplicateExercise(userID: Int64, startUTCMillis: Int64, sport: String, toleranceMillis: Int64,
+                                  excludingFileID: Int64) async throws -> Int64? {
+        try await queue.read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT id FROM exercises WHERE user_id = ? AND sport = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ?
+                ORDER BY id LIMIT 1
+                """, arguments: [userID, sport, startUTCMillis - toleranceMillis, startUTCMillis + toleranceMillis, excludingFileID])
+        }
+    }
+
+    public func replaceExercises(fileID: Int64, runID: String, userID: Int64, layout: PolarLayout,
+                                 _ exercises: [NewExercise]) async throws -> [Int64] {
+        try await queue.write { db in
+            let old = try Int64.fetchAll(db, sql: "SELECT id FROM exercises WHERE file_id = ?", arguments: [fileID])
+            try Self.deleteExercises(old, db)
+            var ids: [Int64] = []
+            for item in exercises {
+                let e = item.exercise
+                try db.execute(sql: """
+                    INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
+                        start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
+                        device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [userID, fileID, runID, item.index, e.externalID, layout.rawValue, e.sport, e.sportRaw,
+                                     Self.iso(e.startUTCMillis), PolarTime.format(millis: e.startLocalMillis, fraction: true),
+                                     e.startUTCMillis, e.tzOffsetMinutes, e.durationS, e.distanceM, e.calories, item.deviceID,
+                                     e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw])
+                let id = db.lastInsertedRowID
+                ids.append(id)
+                for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
+                where !series.isEmpty {
+                    try db.execute(sql: "INSERT INTO exercise_series(exercise_id, channel, samples, t, value) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [id, channel, series.count, Self.blob(series.t), Self.blob(series.value)])
+                }
+            }
+            return ids
+        }
+    }
+
+    static func deleteExercises(_ ids: [Int64], _ db: Database) throws {
+        for id in ids {
+            for table in ["heart_rate_samples", "gps_route_points", "exercise_series", "exercise_statistics"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE exercise_id = ?", arguments: [id])
+            }
+            try db.execute(sql: "DELETE FROM exercises WHERE id = ?", arguments: [id])
+        }
+    }
+
+    static func blob(_ values: [Double]) -> Data { values.withUnsafeBytes { Data($0) } }
+
+    static func doubles(_ data: Data) -> [Double] {
+        data.withUnsafeBytes { raw in
+            (0 ..< raw.count / 8).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) }
+        }
+    }
+
+    static func exerciseRecord(_ row: Row) -> ExerciseRecord {
+        ExerciseRecord(id: row["id"], userID: row["user_id"], fileID: row["file_id"], exerciseIndex: row["exercise_index"],
+                       sport: row["sport"], startUTCMillis: row["start_utc_ms"], tzOffsetMinutes: row["tz_offset_min"],
+                       durationS: row["duration_s"], distanceM: row["distance_m"], calories: row["calories"])
+    }
+
+    static let exerciseColumns = "id, user_id, file_id, exercise_index, sport, start_utc_ms, tz_offset_min, duration_s, distance_m, calories"
+
+    public func exercises(runID: String) async throws -> [ExerciseRecord] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE run_id = ? ORDER BY id",
+                             arguments: [runID]).map(Self.exerciseRecord)
+        }
+    }
+
+    public func exercise(id: Int64) async throws -> ExerciseRecord? {
+        try await queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE id = ?", arguments: [id]).map(Self.exerciseRecord)
+        }
+    }
+
+    public func allExerciseIDs() async throws -> [Int64] {
+        try await queue.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM exercises ORDER BY id") }
+    }
+
+    // MARK: Samples
+
+    public func replaceHeartRateSamples(_ batch: [(exerciseID: Int64, samples: SampleSeries, rejected: Int)]) async throws {
+        try await queue.write { db in
+            let delete = try db.makeStatement(sql: "DELETE FROM heart_rate_samples WHERE exercise_id = ?")
+            let insert = try db.makeStatement(sql: "INSERT INTO heart_rate_samples(exercise_id, t, bpm) VALUES (?, ?, ?)")
+            let reject = try db.makeStatement(sql: "UPDATE exercises SET hr_samples_rejected = ? WHERE id = ?")
+            let h = insert.sqliteStatement
+            for item in batch {
+                try delete.execute(arguments: [item.exerciseID])
+                try reject.execute(arguments: [item.rejected, item.exerciseID])
+                let s = item.samples
+                for i in 0 ..< s.count {
+                    sqlite3_bind_int64(h, 1, item.exerciseID)
+                    sqlite3_bind_double(h, 2, s.t[i])
+                    let bpm = s.value[i]
+                    if bpm == bpm.rounded() { sqlite3_bind_int64(h, 3, Int64(bpm)) } else { sqlite3_bind_double(h, 3, bpm) }
+                    try Self.step(h, db)
+                }
+            }
+        }
+    }
+
+    public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
+        try await queue.write { db in
+            let delete = try db.makeStatement(sql: "DELETE FROM gps_route_points WHERE exercise_id = ?")
+            let insert = try db.makeStatement(sql: "INSERT INTO gps_route_points(exercise_id, t, latitude, longitude, altitude_m) VALUES (?, ?, ?, ?, ?)")
+            let reject = try db.makeStatement(sql: "UPDATE exercises SET gps_points_rejected = ? WHERE id = ?")
+            let h = insert.sqliteStatement
+            for item in batch {
+                try delete.execute(arguments: [item.exerciseID])
+                try reject.execute(arguments: [item.rejected, item.exerciseID])
+                let r = item.route
+                for i in 0 ..< r.count {
+                    sqlite3_bind_int64(h, 1, item.exerciseID)
+                    sqlite3_bind_double(h, 2, r.t[i])
+                    sqlite3_bind_double(h, 3, r.latitude[i])
+                    sqlite3_bind_double(h, 4, r.longitude[i])
+                    if r.altitude[i].isNaN { sqlite3_bind_null(h, 5) } else { sqlite3_bind_double(h, 5, r.altitude[i]) }
+                    try Self.step(h, db)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func step(_ h: OpaquePointer, _ db: Database) throws {
+        let code = sqlite3_step(h)
+        sqlite3_reset(h)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+
+    public func samples(exerciseID: Int64) async throws -> ExerciseSamples {
+        try await queue.read { db in
+            var s = ExerciseSamples()
+            let hr = try db.makeStatement(sql: "SELECT t, bpm FROM heart_rate_samples WHERE exercise_id = ? ORDER BY t")
+            hr.setUncheckedArguments([exerciseID])
+            let h = hr.sqliteStatement
+            while sqlite3_step(h) == SQLITE_ROW {
+                s.heartRate.append(sqlite3_column_double(h, 0), sqlite3_column_double(h, 1))
+            }
+            sqlite3_reset(h)
+            let gps = try db.makeStatement(sql: "SELECT t, latitude, longitude, altitude_m FROM gps_route_points WHERE exercise_id = ? ORDER BY t")
+            gps.setUncheckedArguments([exerciseID])
+            let g = gps.sqliteStatement
+            while sqlite3_step(g) == SQLITE_ROW {
+                let alt = sqlite3_column_type(g, 3) == SQLITE_NULL ? Double.nan : sqlite3_column_double(g, 3)
+                s.route.append(sqlite3_column_double(g, 0), sqlite3_column_double(g, 1), sqlite3_column_double(g, 2), alt)
+            }
+            sqlite3_reset(g)
+            for row in try Row.fetchAll(db, sql: "SELECT channel, t, value FROM exercise_series WHERE exercise_id = ?", arguments: [exerciseID]) {
+                let series = SampleSeries(t: Self.doubles(row["t"]), value: Self.doubles(row["value"]))
+                switch row["channel"] as String {
+                case "speed": s.speed = series
+                case "altitude": s.altitude = series
+                case "distance": s.distance = series
+                default: break
+                }
+            }
+            return s
+        }
+    }
+
+    // MARK: Statistics
+
+    public func upsertExerciseStatistics(_ batch: [(exerciseID: Int64, stats: ExerciseStatistics)]) async throws {
+        try await queue.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO exercise_statistics(exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum, gps_points,
+                    duration_s, distance_m, gps_distance_m, avg_speed_kmh, pace_min_per_km, elevation_gain_m, elevation_loss_m)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (id, s) in batch {
+                try statement.execute(arguments: [id, s.hrSamples, s.hrMin, s.hrMax, s.hrAvg, s.hrSum, s.gpsPoints, s.durationS,
+                                                  s.distanceM, s.gpsDistanceM, s.avgSpeedKmh, s.paceMinPerKm,
+                                                  s.elevationGainM, s.elevationLossM])
+            }
+        }
+    }
+
+    static func exerciseStatistics(_ row: Row) -> ExerciseStatistics {
+        ExerciseStatistics(hrSamples: row["hr_samples"], hrMin: row["hr_min"], hrMax: row["hr_max"], hrAvg: row["hr_avg"],
+                           hrSum: row["hr_sum"], gpsPoints: row["gps_points"], durationS: row["duration_s"],
+                           distanceM: row["distance_m"], gpsDistanceM: row["gps_distance_m"], avgSpeedKmh: row["avg_speed_kmh"],
+                           paceMinPerKm: row["pace_min_per_km"], elevationGainM: row["elevation_gain_m"],
+                           elevationLossM: row["elevation_loss_m"])
+    }
+
+    public func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics? {
+        try await queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?", arguments: [exerciseID])
+                .map(Self.exerciseStatistics)
+        }
+    }
+
+    public func exerciseSummaries(userID: Int64) async throws -> [ExerciseSummary] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.sport, e.start_utc_ms, e.duration_s, s.distance_m, e.calories, s.hr_samples, s.hr_sum
+                FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
+                WHERE e.user_id = ? ORDER BY e.start_utc_ms, e.id
+                """, arguments: [userID]).map { row in
+                ExerciseSummary(sport: row["sport"], startUTCMillis: row["start_utc_ms"], durationS: row["duration_s"],
+                                distanceM: row["distance_m"], calories: row["calories"], hrSamples: row["hr_samples"],
+                                hrSum: row["hr_sum"])
+            }
+        }
+    }
+
+    public func upsertUserStatistics(userID: Int64, _ s: UserStatistics, computedAt: Int64) async throws {
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO user_statistics(user_id, total_exercises, total_distance_m, total_duration_s, total_calories,
+                    avg_distance_m, avg_duration_s, avg_hr, total_hr_samples, most_common_sport, first_exercise_at, last_exercise_at,
+                    computed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [userID, s.totalExercises, s.totalDistanceM, s.totalDurationS, s.totalCalories, s.avgDistanceM,
+                                 s.avgDurationS, s.avgHR, s.totalHRSamples, s.mostCommonSport, Self.iso(s.firstExerciseAtMillis),
+                                 Self.iso(s.lastExerciseAtMillis), Self.iso(computedAt)])
+        }
+    }
+
+    public func userStatistics(userID: Int64) async throws -> UserStatistics? {
+        try await queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM user_statistics WHERE user_id = ?", arguments: [userID]).map { row in
+                UserStatistics(totalExercises: row["total_exercises"], totalDistanceM: row["total_distance_m"],
+                               totalDurationS: row["total_duration_s"], totalCalories: row["total_calories"],
+                               avgDistanceM: row["avg_distance_m"], avgDurationS: row["avg_duration_s"], avgHR: row["avg_hr"],
+                               totalHRSamples: row["total_hr_samples"], mostCommonSport: row["most_common_sport"],
+                               firstExerciseAtMillis: Self.millis(row["first_exercise_at"]),
+                               lastExerciseAtMillis: Self.millis(row["last_exercise_at"]))
+            }
+        }
+    }
+
+    public func computeGlobalStatistics() async throws -> GlobalStatistics {
+        try await queue.read { db in
+            var g = GlobalStatistics()
+            g.totalUsers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS n, COALESCE(SUM(s.distance_m), 0) AS distance, COALESCE(SUM(e.duration_s), 0) AS duration,
+                    COALESCE(SUM(e.calories), 0) AS calories, COALESCE(SUM(s.hr_samples), 0) AS hr, COALESCE(SUM(s.gps_points), 0) AS gps,
+                    MAX(e.start_utc_ms) AS newest
+                FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
+                """) {
+                g.totalExercises = row["n"]
+                g.totalDistanceM = row["distance"]
+                g.totalDurationS = row["duration"]
+                g.totalCalories = row["calories"]
+                g.totalHRSamples = row["hr"]
+                g.totalGPSPoints = row["gps"]
+                if let newest: Int64 = row["newest"] {
+                    let week: Int64 = 7 * 86_400_000
+                    g.exercisesLast7d = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises WHERE start_utc_ms > ? AND start_utc_ms <= ?",
+                                                         arguments: [newest - week, newest]) ?? 0
+                    g.exercisesPrev7d = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises WHERE start_utc_ms > ? AND start_utc_ms <= ?",
+                                                         arguments: [newest - 2 * week, newest - week]) ?? 0
+                }
+            }
+            g.sportDistribution = try Row.fetchAll(db, sql: """
+                SELECT sport, COUNT(*) AS n FROM exercises GROUP BY sport ORDER BY n DESC, sport
+                """).map { SportCount(sport: $0["sport"], exercises: $0["n"]) }
+            return g
+        }
+    }
+
+    public func insertGlobalStatistics(runID: String, computedAt: Int64, _ g: GlobalStatistics) async throws {
+        let sports = String(decoding: try JSONEncoder().encode(g.sportDistribution), as: UTF8.self)
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO global_statistics(run_id, computed_at, total_users, total_exercises, total_distance_m,
+                    total_duration_s, total_calories, total_hr_samples, total_gps_points, exercises_last_7d, exercises_prev_7d,
+                    sport_distribution)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, Self.iso(computedAt), g.totalUsers, g.totalExercises, g.totalDistanceM, g.totalDurationS,
+                                 g.totalCalories, g.totalHRSamples, g.totalGPSPoints, g.exercisesLast7d, g.exercisesPrev7d, sports])
+        }
+    }
+
+    public func latestGlobalStatistics() async throws -> GlobalStatistics? {
+        try await queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM global_statistics ORDER BY id DESC LIMIT 1").map { row in
+                let sports = (row["sport_distribution"] as String?).flatMap {
+                    try? JSONDecoder().decode([SportCount].self, from: Data($0.utf8))
+                } ?? []
+                return GlobalStatistics(totalUsers: row["total_users"], totalExercises: row["total_exercises"],
+                                        totalDistanceM: row["total_distance_m"], totalDurationS: row["total_duration_s"],
+                                        totalCalories: row["total_calories"], totalHRSamples: row["total_hr_samples"],
+                                        totalGPSPoints: row["total_gps_points"], exercisesLast7d: row["exercises_last_7d"],
+                                        exercisesPrev7d: row["exercises_prev_7d"], sportDistribution: sports)
+            }
+        }
+    }
+
+    public func recentExercises(userID: Int64, limit: Int) async throws -> [ExerciseOverview] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.exerciseColumns) FROM exercises WHERE user_id = ? ORDER BY start_utc_ms DESC, id DESC LIMIT ?
+                """, arguments: [userID, limit]).map { row in
+                let record = Self.exerciseRecord(row)
+                let stats = try Row.fetchOne(db, sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?",
+                                             arguments: [record.id]).map(Self.exerciseStatistics)
+                return ExerciseOverview(exercise: record, stats: stats)
+            }
+        }
+    }
+}
