@@ -41,7 +41,7 @@ public struct RunOutcome: Sendable, Equatable {
 public enum RunEvent: Sendable {
     case taskStarted(taskID: String, tryNumber: Int)
     case taskSucceeded(taskID: String, tryNumber: Int, output: TaskOutput, seconds: Double)
-    case taskFailed(taskID: String, tryNumber: Int, error: String, willRetry: Bool)
+    case taskFailed(taskID: String, tryNumber: Int, error: String, retryInSeconds: Double?)
     case taskUpstreamFailed(taskID: String)
 }
 
@@ -143,7 +143,8 @@ public struct DAGRunner<Context: Sendable>: Sendable {
             } catch {
                 let willRetry = tryNumber <= policy.retries && !(error is CancellationError)
                 let message = String(describing: error)
-                onEvent(.taskFailed(taskID: task.id, tryNumber: tryNumber, error: message, willRetry: willRetry))
+                onEvent(.taskFailed(taskID: task.id, tryNumber: tryNumber, error: message,
+                                    retryInSeconds: willRetry ? policy.delay(beforeTry: tryNumber + 1) : nil))
                 do {
                     try await recorder.recordTask(TaskInstanceRecord(
                         runID: runID, taskID: task.id, tryNumber: tryNumber, state: willRetry ? .upForRetry : .failed,

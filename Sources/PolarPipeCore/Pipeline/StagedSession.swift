@@ -33,7 +33,7 @@ public enum StagedSession {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.appendingPathExtension("tmp")
         try data.write(to: temporary)
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        try FileMoves.replace(url, with: temporary)
     }
 
     /// Reads the session with its samples.

@@ -34,6 +34,14 @@ public enum FileMoves {
         try data.write(to: url, options: .atomic)
     }
 
+    /// Renames `source` over `destination` atomically (POSIX `rename`), replacing it if it exists.
+    public static func replace(_ destination: URL, with source: URL) throws {
+        guard rename(source.path, destination.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination.path,
+                                                          NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)])
+        }
+    }
+
     public static func isSymlink(_ url: URL) -> Bool {
         var st = stat()
         return lstat(url.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK

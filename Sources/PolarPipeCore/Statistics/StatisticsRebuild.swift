@@ -1,0 +1,24 @@
+/// `polarpipe stats rebuild`: recompute every exercise's statistics from the stored samples, then every user's,
+/// then a global row — the reference that incremental runs must equal.
+public enum StatisticsRebuild {
+    public static func run(store: any PipelineStore, now: Int64) async throws -> (exercises: Int, users: Int) {
+        let ids = try await store.allExerciseIDs()
+        var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
+        for id in ids {
+            guard let exercise = try await store.exercise(id: id) else { continue }
+            batch.append((id, try await CalculateStatistics.compute(exercise, store: store)))
+            if batch.count >= 64 {
+                try await store.upsertExerciseStatistics(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try await store.upsertExerciseStatistics(batch) }
+        let users = try await store.users()
+        for user in users {
+            try await CalculateStatistics.updateUser(user.id, store: store, now: now)
+        }
+        let global = try await store.computeGlobalStatistics()
+        try await store.insertGlobalStatistics(runID: "rebuild-" + PolarTime.formatUTC(millis: now), computedAt: now, global)
+        return (ids.count, users.count)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PolarPipeCore
+import PolarPipeSQLite
+
+/// `--workspace`, `--database` and logging options shared by the commands that open a workspace.
+struct WorkspaceOptions: ParsableArguments {
+    @Option(name: .long, help: "Workspace folder (inbox, staging, quarantine, processed, reports, database).")
+    var workspace: String = ProcessInfo.processInfo.environment["POLARPIPE_WORKSPACE"] ?? "./polarpipe-data"
+
+    @Option(name: .long, help: "Database: a SQLite file path or sqlite:// URL. Default: <workspace>/polarpipe.sqlite.")
+    var database: String?
+
+    @Flag(name: .shortAndLong, help: "Log progress details to standard error.")
+    var verbose = false
+
+    var resolvedWorkspace: Workspace { Workspace(path: workspace) }
+
+    func openStore() throws -> SQLiteStore {
+        let ws = resolvedWorkspace
+        let url = database ?? ProcessInfo.processInfo.environment["POLARPIPE_DATABASE_URL"]
+        guard let url else { return try SQLiteStore(path: ws.databaseFile.path) }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file.")
+        }
+        let path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
+        return try SQLiteStore(path: path)
+    }
+
+    func makeLogger() -> Logger {
+        LoggingBootstrap.once(level: verbose ? .info : .warning)
+        return Logger(label: "polarpipe")
+    }
+}
+
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false
+    static func once(level: Logger.Level) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Exit codes of polarpipe.
+enum ExitCodes {
+    /// A task failed after its retries; the run failed.
+    static let runFailed = ExitCode(1)
+    /// Another run is active on this workspace.
+    static let busy = ExitCode(75)
+}

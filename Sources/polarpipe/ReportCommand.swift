@@ -1,0 +1,16 @@
+import ArgumentParser
+import Foundation
+import PolarPipeCore
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Regenerate reports/ from the database.")
+    @OptionGroup var options: WorkspaceOptions
+
+    func run() async throws {
+        let store = try options.openStore()
+        let ws = options.resolvedWorkspace
+        let data = try await ReportData.load(from: store, now: Clock.nowMillis())
+        let files = try await ReportWriter.write(data, to: ws.reports, store: store)
+        print("wrote \(files.count) files to \(ws.reports.path)")
+    }
+}

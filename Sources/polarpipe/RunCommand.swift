@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import PolarPipeCore
+import PolarPipeSQLite
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the training_data_pipeline DAG once over the inbox.",
+        discussion: "Exit status: 0 when the run succeeded (quarantined files are not a failure), 1 when a task failed after its retries, 75 when another run is active.")
+
+    @OptionGroup var options: WorkspaceOptions
+
+    @Option(help: "Retries of a failed task (default 3).")
+    var retries: Int?
+
+    @Option(name: .customLong("retry-delay"), help: "Seconds before a retry (default 300).")
+    var retryDelay: Double?
+
+    @Option(name: .customLong("max-exercises"), help: "At most this many exercises per run (default 1000).")
+    var maxExercises: Int?
+
+    @Option(name: .customLong("settle-seconds"), help: "Do not claim files changed within this many seconds (default 0).")
+    var settleSeconds: Double?
+
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        if let retries, retries < 0 { throw ValidationError("--retries must be 0 or more") }
+        if let retryDelay, retryDelay < 0 { throw ValidationError("--retry-delay must be 0 or more") }
+        if let maxExercises, maxExercises < 1 { throw ValidationError("--max-exercises must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = options.makeLogger()
+        let ws = options.resolvedWorkspace
+        try ws.create()
+        let store = try options.openStore()
+        var config = PipelineConfiguration()
+        if let retries { config.retryPolicy.retries = retries }
+        if let retryDelay { config.retryPolicy.delaySeconds = retryDelay }
+        if let maxExercises { config.maxExercisesPerRun = maxExercises }
+        if let settleSeconds { config.settleSeconds = settleSeconds }
+        let progress = ProgressPrinter(quiet: quiet)
+        let runner = PipelineRunner(workspace: ws, store: store, configuration: config, logger: logger,
+                                    onEvent: progress.handle)
+        let runID = PipelineRunner.newRunID()
+        if !quiet { print("polarpipe run \(runID) — workspace \(ws.root.path)") }
+        let outcome: RunOutcome
+        do {
+            outcome = try await runner.run(runID: runID)
+        } catch let error as PipelineError {
+            if case .anotherRunActive = error {
+                FileHandle.standardError.write(Data("polarpipe: \(error)\n".utf8))
+                throw ExitCodes.busy
+            }
+            throw error
+        }
+        let files = try await store.files(runID: runID)
+        let count = { (s: FileStatus) in files.filter { $0.status == s }.count }
+        let exercises = try await store.exercises(runID: runID).count
+        print("run \(runID) \(outcome.state.rawValue): \(files.count) files — \(count(.loaded)) loaded, "
+              + "\(count(.duplicate)) duplicate, \(count(.quarantined)) quarantined; \(exercises) exercises")
+        if outcome.state == .success, exercises > 0 {
+            print("dashboard: \(ws.reports.appendingPathComponent("index.html").path)")
+        }
+        if outcome.state != .success {
+            FileHandle.standardError.write(Data("polarpipe: task \(outcome.failedTask ?? "?") failed: \(outcome.error ?? "")\n".utf8))
+            throw ExitCodes.runFailed
+        }
+    }
+}
