@@ -100,7 +100,7 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                 tries[taskID] = tryNumber
                 switch result {
                 case .success(let output):
-                    states[taskID] = .success
+                    states[taskID] = output.nothingToDo ? .skipped : .success
                     outputs[taskID] = output
                 case .failure(let error):
                     states[taskID] = .failed

@@ -35,9 +35,10 @@ public struct Workspace: Sendable, Equatable {
     /// Where a run keeps decoded sessions.
     public func sessions(_ runID: String) -> URL { staging(runID).appendingPathComponent("sessions", isDirectory: true) }
 
-    /// Creates the workspace folders.
+    /// Creates the workspace and its inbox. Output folders (staging, quarantine, processed, reports) are created
+    /// by the tasks that write them.
     public func create() throws {
-        for url in [root, inbox, quarantine, processed, reports, stagingRoot] {
+        for url in [root, inbox] {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         }
     }

@@ -10,7 +10,6 @@ enum ValidateJSONFiles {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
         let ws = ctx.workspace
         let config = ctx.configuration
-        try ws.create()
         let claimedRoot = ws.claimed(ctx.runID)
         try FileManager.default.createDirectory(at: claimedRoot, withIntermediateDirectories: true)
 
