@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Domain model, decoders, validation, statistics, reports, the DAG engine and its tasks.
@@ -23,6 +24,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         // The embedded SQLite store (GRDB, WAL) and its migrations.
@@ -38,7 +40,8 @@ let package = Package(
         // Synthetic data generator and fixtures shared by tests, the CLI's `generate` and benchmarks.
         .target(
             name: "PolarPipeTestSupport",
-            dependencies: ["PolarPipeCore"]
+            dependencies: ["PolarPipeCore", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Resources/samples")]
         ),
         // Thin executable: argument parsing and exit codes only.
         .executableTarget(

@@ -188,14 +188,20 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try await queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY user_key").map(Self.userRecord) }
     }
 
-    public func upsertUser(key: String, physical: PhysicalInformation?, now: Int64) async throws -> (id: Int64, changed: Bool) {
+    public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
         try await queue.write { db in
             let existing = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE user_key = ?", arguments: [key]).map(Self.userRecord)
             if let existing {
-                guard let physical, !physical.isEmpty, physical != existing.physical else { return (existing.id, false) }
+                var changed = false
+                if let polarUserID, polarUserID != existing.polarUserID {
+                    try db.execute(sql: "UPDATE users SET polar_user_id = ?, updated_at = ? WHERE id = ?",
+                                   arguments: [polarUserID, Self.iso(now), existing.id])
+                    changed = true
+                }
+                guard let physical, !physical.isEmpty, physical != existing.physical else { return (existing.id, changed) }
                 // An older snapshot never replaces a newer one.
                 if let old = existing.physical.recordedAtLocalMillis, let new = physical.recordedAtLocalMillis, new < old {
-                    return (existing.id, false)
+                    return (existing.id, changed)
                 }
                 try db.execute(sql: """
                     UPDATE users SET sex = ?, birthday = ?, height_cm = ?, weight_kg = ?, max_hr = ?, resting_hr = ?, vo2max = ?,
@@ -206,9 +212,9 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let p = physical ?? PhysicalInformation()
             try db.execute(sql: """
                 INSERT INTO users(sex, birthday, height_cm, weight_kg, max_hr, resting_hr, vo2max, aerobic_threshold,
-                    anaerobic_threshold, physical_recorded_at, created_at, updated_at, user_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: Self.physicalArguments(p) + [Self.iso(now), Self.iso(now), key])
+                    anaerobic_threshold, physical_recorded_at, created_at, updated_at, user_key, polar_user_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: Self.physicalArguments(p) + [Self.iso(now), Self.iso(now), key, polarUserID])
             return (db.lastInsertedRowID, true)
         }
     }

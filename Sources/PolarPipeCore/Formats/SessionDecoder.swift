@@ -4,6 +4,10 @@ public struct InputLimits: Sendable, Equatable {
     public var maxFileBytes: Int = 256 << 20
     /// Maximum JSON nesting depth, default 64.
     public var maxJSONDepth: Int = 64
+    /// `limits.max_zip_bytes`: total uncompressed size of an archive, default 4 GiB.
+    public var maxZipBytes: Int = 4 << 30
+    /// Highest accepted compression ratio of an archive, default 200:1.
+    public var maxZipRatio: Double = 200
     /// Longest accepted exercise, default 7 days.
     public var maxDurationSeconds: Double = 7 * 86_400
     public init() {}
@@ -43,6 +47,10 @@ public enum SessionDecoder {
         switch LayoutDetector.detect(root) {
         case .some(.flowExportOld):
             session = OldLayoutDecoder.decode(root, reader: &reader)
+        case .some(.flowExportNew):
+            session = NewLayoutDecoder.decode(root, reader: &reader)
+        case .some(.accessLink):
+            session = AccessLinkDecoder.decode(root, reader: &reader)
         case .none:
             return DecodeOutcome(session: nil, diagnostics: [.error("unknown-layout", "not a Polar training session: no known layout matches its keys")])
         }
@@ -61,6 +69,9 @@ public enum SessionDecoder {
 public enum LayoutDetector {
     public static func detect(_ root: JSONValue) -> PolarLayout? {
         if root["exportVersion"] != nil, root["exercises"] != nil { return .flowExportOld }
+        if root["durationMillis"] != nil, root["exercises"] != nil || root["identifier"] != nil { return .flowExportNew }
+        let accessLinkKeys: [StaticString] = ["upload_time", "upload-time", "start_time", "start-time", "polar_user", "polar-user"]
+        if root["duration"] != nil, accessLinkKeys.contains(where: { root[$0] != nil }) { return .accessLink }
         return nil
     }
 }

@@ -2,6 +2,15 @@ import Foundation
 
 /// Normalisation of sport and sex values to Polar's enum names.
 public enum SportNames {
+    /// New-layout numeric sport ids (POLAR_FORMATS.md §1.6). Unknown ids become `SPORT_<id>`.
+    public static let byID: [String: String] = [
+        "1": "RUNNING", "2": "CYCLING", "3": "WALKING", "11": "HIKING", "13": "SQUASH", "15": "STRENGTH_TRAINING",
+        "16": "OTHER_OUTDOOR", "17": "TREADMILL_RUNNING", "18": "INDOOR_CYCLING", "38": "ROAD_CYCLING", "39": "FOOTBALL",
+        "50": "FUTSAL", "82": "MULTISPORT", "83": "OTHER_INDOOR",
+    ]
+
+    public static func name(forID id: String) -> String { byID[id] ?? "SPORT_\(id)" }
+
     /// `"Running"`, `"running"`, `"TREADMILL_RUNNING"` → `RUNNING` / `TREADMILL_RUNNING`.
     public static func normalise(_ raw: String) -> String {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)

@@ -88,3 +88,83 @@ enum TapeRead {
         return PolarTime.localMillis(b, Int(node.start), Int(node.end))
     }
 }
+
+extension JSONDocument {
+    /// Reads an array of numbers where a missing value is `null`, the bare `NaN` token or the string `"NaN"`
+    /// (new-layout channel arrays). Value `i` gets time `i × interval` seconds. Returns the number of elements
+    /// that were neither numbers nor missing markers.
+    func readChannel(array arrayIndex: Int, intervalSeconds: Double, into series: inout SampleSeries) -> Int {
+        var malformed = 0
+        bytes.withUnsafeBufferPointer { b in
+            nodes.withUnsafeBufferPointer { n in
+                let array = n[arrayIndex]
+                guard array.kind == .array else { return }
+                var e = arrayIndex + 1
+                var i = 0
+                let end = Int(array.next)
+                while e < end {
+                    let node = n[e]
+                    switch node.kind {
+                    case .number:
+                        if let v = JSONNumber.parse(b, Int(node.start), Int(node.end)) {
+                            series.append(Double(i) * intervalSeconds, v)
+                        } else {
+                            malformed += 1
+                        }
+                    case .null, .nan:
+                        break
+                    case .string:
+                        // "NaN" (quoted) is a missing value; any other string is not a sample.
+                        let isNaN = node.end - node.start == 3 && b[Int(node.start)] == UInt8(ascii: "N")
+                            && b[Int(node.start) + 1] == UInt8(ascii: "a") && b[Int(node.start) + 2] == UInt8(ascii: "N")
+                        if !isNaN { malformed += 1 }
+                    default:
+                        malformed += 1
+                    }
+                    e = Int(node.next)
+                    i += 1
+                }
+            }
+        }
+        return malformed
+    }
+}
+
+/// Reads AccessLink's comma-separated sample strings (`"97,96,,null,95"`) without splitting into substrings.
+enum DelimitedSamples {
+    /// Appends value `i` at time `i × interval`; empty and `null` entries are missing. Returns malformed entries.
+    static func read(_ text: String, intervalSeconds: Double, into series: inout SampleSeries) -> Int {
+        var text = text
+        var malformed = 0
+        text.withUTF8 { b in
+            var i = 0
+            var start = 0
+            var k = 0
+            let count = b.count
+            while k <= count {
+                if k == count || b[k] == UInt8(ascii: ",") {
+                    var s = start
+                    var e = k
+                    while s < e, b[s] == UInt8(ascii: " ") { s += 1 }
+                    while e > s, b[e - 1] == UInt8(ascii: " ") { e -= 1 }
+                    if e > s {
+                        let isNull = e - s == 4 && b[s] == UInt8(ascii: "n") && b[s + 1] == UInt8(ascii: "u")
+                            && b[s + 2] == UInt8(ascii: "l") && b[s + 3] == UInt8(ascii: "l")
+                        let isNaN = e - s == 3 && b[s] == UInt8(ascii: "N") && b[s + 1] == UInt8(ascii: "a") && b[s + 2] == UInt8(ascii: "N")
+                        if !isNull && !isNaN {
+                            if let v = JSONNumber.parse(b, s, e), v.isFinite {
+                                series.append(Double(i) * intervalSeconds, v)
+                            } else {
+                                malformed += 1
+                            }
+                        }
+                    }
+                    i += 1
+                    start = k + 1
+                }
+                k += 1
+            }
+        }
+        return malformed
+    }
+}

@@ -2,6 +2,10 @@
 public enum PolarLayout: String, Sendable, Codable, CaseIterable {
     /// Polar Flow account export, `exportVersion` layout (`{dateTime, value}` samples).
     case flowExportOld = "flow-export-v1"
+    /// Polar Flow account export, 2026 layout (`durationMillis`, channel arrays).
+    case flowExportNew = "flow-export-v2"
+    /// Polar AccessLink v3 exercise JSON.
+    case accessLink = "accesslink-v3"
 }
 
 /// One training session as delivered in one file: the physical information of its user and one or more
@@ -11,6 +15,8 @@ public struct TrainingSession: Sendable, Codable, Equatable {
     /// The session's own id when the file carries one.
     public var externalID: String?
     public var deviceID: String?
+    /// The Polar user id (AccessLink `polar_user`).
+    public var polarUserID: String?
     public var physical: PhysicalInformation?
     public var exercises: [Exercise]
     /// Problems that did not prevent loading (for example a missing time-zone offset).

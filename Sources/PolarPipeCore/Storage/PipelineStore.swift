@@ -26,7 +26,7 @@ public protocol PipelineStore: RunRecorder {
     func users() async throws -> [UserRecord]
     /// Inserts the user or updates its physical information when it differs; returns the id and whether
     /// anything was written.
-    func upsertUser(key: String, physical: PhysicalInformation?, now: Int64) async throws -> (id: Int64, changed: Bool)
+    func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool)
 
     // MARK: Exercises and samples
     /// An already loaded exercise of the same user with the same sport whose UTC start is within `toleranceMillis`.

@@ -12,18 +12,26 @@ enum CleanupAndArchive {
         let (year, month, _) = PolarTime.civilFromDays(days)
         let folder = ws.processed.appendingPathComponent(String(format: "%04d/%02d", year, month), isDirectory: true)
         var archived = 0
-        for file in files where file.status != .quarantined {
-            let current = ws.url(file.path)
-            guard file.path.hasPrefix("staging/") else { continue }  // already archived
-            let parts = file.originalPath.split(separator: "/", maxSplits: 1)
-            let rest = parts.count == 2 ? String(parts[1]) : file.originalPath
-            let destination = folder.appendingPathComponent(file.userKey).appendingPathComponent(rest)
+        // Rows of zip entries share their archive's file (path `<zip>#<entry>`): move each file once.
+        let byFile = Dictionary(grouping: files.filter { $0.status != .quarantined && $0.path.hasPrefix("staging/") }) {
+            String($0.path.split(separator: "#", maxSplits: 1).first ?? "")
+        }
+        for (path, rows) in byFile.sorted(by: { $0.key < $1.key }) {
+            let current = ws.url(path)
+            guard let container = rows.first(where: { !$0.path.contains("#") }) ?? rows.first else { continue }
+            let original = String(container.originalPath.split(separator: "#", maxSplits: 1).first ?? "")
+            let parts = original.split(separator: "/", maxSplits: 1)
+            let rest = parts.count == 2 ? String(parts[1]) : original
+            let destination = folder.appendingPathComponent(container.userKey).appendingPathComponent(rest)
             guard FileManager.default.fileExists(atPath: current.path) || FileMoves.isSymlink(current) else {
-                throw PipelineError.missingInput("claimed file \(file.path) is missing")
+                throw PipelineError.missingInput("claimed file \(path) is missing")
             }
-            let final = try FileMoves.move(current, to: destination)
-            try await ctx.store.updateFile(id: file.id, status: file.status == .pending ? .loaded : file.status,
-                                           path: ws.relative(final), reason: file.reason)
+            let final = ws.relative(try FileMoves.move(current, to: destination))
+            for row in rows {
+                let suffix = row.path.split(separator: "#", maxSplits: 1).dropFirst().first.map { "#" + $0 } ?? ""
+                try await ctx.store.updateFile(id: row.id, status: row.status == .pending ? .loaded : row.status,
+                                               path: final + suffix, reason: row.reason)
+            }
             archived += 1
         }
         let staging = ws.staging(ctx.runID)

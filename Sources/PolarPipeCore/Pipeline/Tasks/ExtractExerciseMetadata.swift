@@ -3,7 +3,8 @@
 /// whose every exercise is such a duplicate is recorded as `duplicate`. Output: exercise ids.
 enum ExtractExerciseMetadata {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let files = try await ctx.store.files(runID: ctx.runID).filter { $0.status == .pending || $0.status == .loaded }
+        let files = try await ctx.store.files(runID: ctx.runID)
+            .filter { ($0.status == .pending || $0.status == .loaded) && $0.stagedPath != nil }
         guard !files.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         var inserted = 0
         var duplicates = 0

@@ -2,12 +2,14 @@
 /// the newest snapshot among them; a user row changes only when a value changed. Output: the user id mapping.
 enum ExtractUserData {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let files = try await ctx.store.files(runID: ctx.runID).filter { $0.status == .pending }
+        let files = try await ctx.store.files(runID: ctx.runID).filter { $0.status == .pending && $0.stagedPath != nil }
         guard !files.isEmpty else { return TaskOutput(["users": 0], nothingToDo: true) }
         var newest: [String: (at: Int64, physical: PhysicalInformation?)] = [:]
+        var polarIDs: [String: String] = [:]
         for file in files {
             guard let staged = file.stagedPath else { continue }
             let session = try StagedSession.readHeader(ctx.workspace.url(staged))
+            if let polarID = session.polarUserID { polarIDs[file.userKey] = polarID }
             let at = session.physical?.recordedAtLocalMillis ?? session.exercises.map(\.startLocalMillis).max() ?? 0
             let current = newest[file.userKey]
             if current == nil || (session.physical != nil && (current?.physical == nil || at >= current!.at)) {
@@ -17,7 +19,7 @@ enum ExtractUserData {
         var changed = 0
         var ids: [String: Int64] = [:]
         for key in newest.keys.sorted() {
-            let result = try await ctx.store.upsertUser(key: key, physical: newest[key]?.physical, now: ctx.now())
+            let result = try await ctx.store.upsertUser(key: key, physical: newest[key]?.physical, polarUserID: polarIDs[key], now: ctx.now())
             ids[key] = result.id
             if result.changed { changed += 1 }
         }

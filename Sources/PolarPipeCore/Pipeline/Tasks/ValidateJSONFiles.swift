@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ZIPFoundation
 
 /// `validate_json_files`: claim settled inbox files for this run, decode and validate each once, stage the
 /// decoded form, and quarantine what is bad. Output: the valid files, as `pending` rows of `ingested_files`.
@@ -14,7 +15,6 @@ enum ValidateJSONFiles {
         try FileManager.default.createDirectory(at: claimedRoot, withIntermediateDirectories: true)
 
         var known = try await ctx.store.files(runID: ctx.runID)
-        let recordedPaths = Set(known.map(\.originalPath))
         var seenHashes = Set(known.filter { $0.status != .quarantined }.map(\.sha256))
         var exercises = 0
         for file in known where file.status == .pending || file.status == .loaded {
@@ -23,10 +23,13 @@ enum ValidateJSONFiles {
             }
         }
         var counts = ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "exercises": 0]
+        // Files already recorded by this run (zip entries count for their archive, whose path precedes '#').
+        let recorded = Set(known.map { String($0.originalPath.split(separator: "#").first ?? "") })
 
         // Files this run claimed earlier but has not recorded yet (a retry after a failure).
         var work: [(url: URL, relativePath: String, userKey: String?)] = []
-        for item in InboxScanner.scan(claimedRoot, settleSeconds: 0) where !recordedPaths.contains(item.relativePath) {
+        for item in InboxScanner.scan(claimedRoot, settleSeconds: 0)
+        where !recorded.contains(item.relativePath) {
             work.append((item.url, item.relativePath, item.userKey))
         }
         // New files from the inbox, claimed one at a time until the batch is full.
@@ -58,75 +61,165 @@ enum ValidateJSONFiles {
                 exercises += n
             case .quarantined: counts["quarantined", default: 0] += 1
             case .duplicate: counts["duplicates", default: 0] += 1
+            case .archive(let v, let n, let q, let d, let skipped):
+                counts["valid", default: 0] += v
+                counts["exercises", default: 0] += n
+                exercises += n
+                counts["quarantined", default: 0] += q
+                counts["duplicates", default: 0] += d
+                counts["zip_entries_skipped", default: 0] += skipped
             }
         }
         known = try await ctx.store.files(runID: ctx.runID)
         return TaskOutput(counts, nothingToDo: known.isEmpty)
     }
 
-    enum Outcome { case valid(exercises: Int), quarantined, duplicate }
+    enum Outcome {
+        case valid(exercises: Int), quarantined, duplicate
+        case archive(valid: Int, exercises: Int, quarantined: Int, duplicates: Int, skipped: Int)
+    }
 
     static func process(_ url: URL, relativePath: String, userKey: String?, seenHashes: inout Set<String>,
                         ctx: PipelineContext) async throws -> Outcome {
-        let ws = ctx.workspace
         let limits = ctx.configuration.limits
-        func quarantine(_ diagnostic: Diagnostic, sha256: String, bytes: Int64) async throws -> Outcome {
-            try await Quarantine.file(url, relativePath: relativePath, userKey: userKey ?? "unknown-user",
-                                      diagnostic: diagnostic, sha256: sha256, bytes: bytes, ctx: ctx)
+        let item = Quarantine.Item(source: .file(url), relativePath: relativePath, userKey: userKey ?? "unknown-user")
+        if FileMoves.isSymlink(url) {
+            try await Quarantine.put(item, .error("symlink", "symbolic links are not followed"), sha256: "", bytes: 0, ctx: ctx)
             return .quarantined
         }
-        if FileMoves.isSymlink(url) {
-            return try await quarantine(.error("symlink", "symbolic links are not followed"), sha256: "", bytes: 0)
-        }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        if ZipIngest.isZip(url) {
+            return try await processZip(url, relativePath: relativePath, userKey: userKey, size: size, seenHashes: &seenHashes, ctx: ctx)
+        }
         if size > limits.maxFileBytes {
-            return try await quarantine(
-                .error("too-large", "the file has \(size) bytes; the limit is \(limits.maxFileBytes)"),
-                sha256: "", bytes: Int64(size))
+            try await Quarantine.put(item, .error("too-large", "the file has \(size) bytes; the limit is \(limits.maxFileBytes)"),
+                                     sha256: "", bytes: Int64(size), ctx: ctx)
+            return .quarantined
         }
         let bytes = [UInt8](try Data(contentsOf: url))
+        return try await ingest(bytes, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
+    }
+
+    /// Decodes one file's bytes and records the outcome: staged and `pending`, `duplicate`, or quarantined.
+    static func ingest(_ bytes: [UInt8], item: Quarantine.Item, rowPath: String, seenHashes: inout Set<String>,
+                       ctx: PipelineContext) async throws -> Outcome {
+        let ws = ctx.workspace
         let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        guard let userKey else {
-            return try await quarantine(.error("unknown-user", "the file is at the inbox root, outside any user folder"),
-                                        sha256: sha256, bytes: Int64(bytes.count))
+        if item.userKey == "unknown-user" {
+            try await Quarantine.put(item, .error("unknown-user", "the file is at the inbox root, outside any user folder"),
+                                     sha256: sha256, bytes: Int64(bytes.count), ctx: ctx)
+            return .quarantined
         }
+        let duplicateReason: String?
         if seenHashes.contains(sha256) {
-            try await recordDuplicate(url, relativePath: relativePath, userKey: userKey, sha256: sha256,
-                                      bytes: Int64(bytes.count), reason: "same bytes as a file of this run", ctx: ctx)
+            duplicateReason = "same bytes as a file of this run"
+        } else if try await ctx.store.fileID(loadedSHA256: sha256) != nil {
+            duplicateReason = "same bytes as an ingested file"
+        } else {
+            duplicateReason = nil
+        }
+        if let duplicateReason {
+            _ = try await ctx.store.insertFile(NewFile(
+                sha256: sha256, path: rowPath, originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
+                status: .duplicate, reason: duplicateReason, bytes: Int64(bytes.count)))
             return .duplicate
         }
-        if try await ctx.store.fileID(loadedSHA256: sha256) != nil {
-            try await recordDuplicate(url, relativePath: relativePath, userKey: userKey, sha256: sha256,
-                                      bytes: Int64(bytes.count), reason: "same bytes as an ingested file", ctx: ctx)
-            return .duplicate
-        }
-        let outcome = SessionDecoder.decode(bytes, limits: limits)
+        let outcome = SessionDecoder.decode(bytes, limits: ctx.configuration.limits)
         guard let session = outcome.session else {
-            let diagnostic = outcome.firstError ?? .error("invalid", "the file was refused")
-            return try await quarantine(diagnostic, sha256: sha256, bytes: Int64(bytes.count))
+            try await Quarantine.put(item, outcome.firstError ?? .error("invalid", "the file was refused"), sha256: sha256,
+                                     bytes: Int64(bytes.count), ctx: ctx)
+            return .quarantined
         }
         for warning in outcome.warnings {
-            ctx.logger.warning("file warning", metadata: ["file": "\(relativePath)", "code": "\(warning.code)", "path": "\(warning.path)"])
+            ctx.logger.warning("file warning", metadata: ["file": "\(item.relativePath)", "code": "\(warning.code)", "path": "\(warning.path)"])
         }
         let staged = ws.sessions(ctx.runID).appendingPathComponent(sha256 + ".pps")
         try StagedSession.write(session, to: staged)
         seenHashes.insert(sha256)
         _ = try await ctx.store.insertFile(NewFile(
-            sha256: sha256, path: ws.relative(url), originalPath: relativePath, userKey: userKey, runID: ctx.runID,
-            status: .pending, layout: session.layout, bytes: Int64(bytes.count), stagedPath: ws.relative(staged)))
+            sha256: sha256, path: rowPath, originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
+            status: .pending, reason: outcome.warnings.first?.code, layout: session.layout, bytes: Int64(bytes.count),
+            stagedPath: ws.relative(staged)))
         return .valid(exercises: session.exercises.count)
     }
 
-    static func recordDuplicate(_ url: URL, relativePath: String, userKey: String, sha256: String, bytes: Int64,
-                                reason: String, ctx: PipelineContext) async throws {
+    /// An export zip: checked as a whole, then its training sessions ingested entry by entry, in memory.
+    static func processZip(_ url: URL, relativePath: String, userKey: String?, size: Int, seenHashes: inout Set<String>,
+                           ctx: PipelineContext) async throws -> Outcome {
+        let limits = ctx.configuration.limits
+        let ws = ctx.workspace
+        let key = userKey ?? "unknown-user"
+        let item = Quarantine.Item(source: .file(url), relativePath: relativePath, userKey: key)
+        let sha256 = try ZipIngest.sha256(of: url)
+        func refuse(_ d: Diagnostic) async throws -> Outcome {
+            try await Quarantine.put(item, d, sha256: sha256, bytes: Int64(size), ctx: ctx)
+            return .quarantined
+        }
+        if userKey == nil { return try await refuse(.error("unknown-user", "the file is at the inbox root, outside any user folder")) }
+        if size > limits.maxZipBytes { return try await refuse(.error("too-large", "the archive has \(size) bytes")) }
+        let alreadyLoaded = try await ctx.store.fileID(loadedSHA256: sha256) != nil
+        if seenHashes.contains(sha256) || alreadyLoaded {
+            _ = try await ctx.store.insertFile(NewFile(sha256: sha256, path: ws.relative(url), originalPath: relativePath, userKey: key,
+                                                       runID: ctx.runID, status: .duplicate, reason: "same bytes as an ingested file",
+                                                       bytes: Int64(size)))
+            return .duplicate
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            return try await refuse(.error("invalid-zip", "not a readable zip archive"))
+        }
+        if let refusal = ZipIngest.check(archive, limits: limits) { return try await refuse(refusal) }
+
+        var valid = 0, exercises = 0, quarantined = 0, duplicates = 0, skipped = 0
+        let zipRowPath = ws.relative(url)
+        for entry in archive where entry.type == .file {
+            guard ZipIngest.isTrainingSession(entry.path) else { skipped += 1; continue }
+            let entryItem = Quarantine.Item(source: .bytes([]), relativePath: relativePath + "#" + entry.path, userKey: key)
+            let bytes: [UInt8]
+            do {
+                bytes = try ZipIngest.read(entry, from: archive, limit: limits.maxFileBytes)
+            } catch is ZipIngest.TooLarge {
+                try await Quarantine.put(entryItem, .error("too-large", "the entry expands beyond \(limits.maxFileBytes) bytes"),
+                                         sha256: "", bytes: Int64(entry.uncompressedSize), ctx: ctx)
+                quarantined += 1
+                continue
+            } catch {
+                try await Quarantine.put(entryItem, .error("invalid-zip", "the entry cannot be decompressed"),
+                                         sha256: "", bytes: Int64(entry.uncompressedSize), ctx: ctx)
+                quarantined += 1
+                continue
+            }
+            var withBytes = entryItem
+            withBytes.source = .bytes(bytes)
+            switch try await ingest(bytes, item: withBytes, rowPath: zipRowPath + "#" + entry.path, seenHashes: &seenHashes, ctx: ctx) {
+            case .valid(let n): valid += 1; exercises += n
+            case .quarantined: quarantined += 1
+            case .duplicate: duplicates += 1
+            case .archive: break
+            }
+        }
+        seenHashes.insert(sha256)
         _ = try await ctx.store.insertFile(NewFile(
-            sha256: sha256, path: ctx.workspace.relative(url), originalPath: relativePath, userKey: userKey,
-            runID: ctx.runID, status: .duplicate, reason: reason, bytes: bytes))
+            sha256: sha256, path: zipRowPath, originalPath: relativePath, userKey: key, runID: ctx.runID, status: .pending,
+            reason: "zip: \(valid + quarantined + duplicates) training sessions, \(skipped) other entries skipped",
+            bytes: Int64(size)))
+        return .archive(valid: valid, exercises: exercises, quarantined: quarantined, duplicates: duplicates, skipped: skipped)
     }
 }
 
 /// Moving a refused file to `quarantine/<user-key>/` with a `.reason.json` sidecar and an `ingested_files` row.
+/// The original bytes are kept: a file is moved; a zip entry is written out.
 enum Quarantine {
+    struct Item {
+        enum Source { case file(URL), bytes([UInt8]) }
+        var source: Source
+        /// Inbox-relative path (`ann/run.json`, `ann/export.zip#training-session-….json`).
+        var relativePath: String
+        var userKey: String
+    }
+
     struct Sidecar: Codable {
         var reason: String
         var detail: String
@@ -136,24 +229,29 @@ enum Quarantine {
         var sha256: String
     }
 
-    static func file(_ url: URL, relativePath: String, userKey: String, diagnostic: Diagnostic, sha256: String,
-                     bytes: Int64, ctx: PipelineContext) async throws {
+    static func put(_ item: Item, _ diagnostic: Diagnostic, sha256: String, bytes: Int64, ctx: PipelineContext) async throws {
         let ws = ctx.workspace
-        let inUserFolder = relativePath.split(separator: "/", maxSplits: 1)
-        let rest = inUserFolder.count == 2 ? String(inUserFolder[1]) : relativePath
-        let destination = FileMoves.uniqueDestination(
-            ws.quarantine.appendingPathComponent(userKey).appendingPathComponent(rest))
+        let parts = item.relativePath.split(separator: "/", maxSplits: 1)
+        var rest = parts.count == 2 && String(parts[0]) == item.userKey ? String(parts[1]) : item.relativePath
+        rest = rest.replacingOccurrences(of: "#", with: "/")
+        let destination = FileMoves.uniqueDestination(ws.quarantine.appendingPathComponent(item.userKey).appendingPathComponent(rest))
         let sidecar = Sidecar(reason: diagnostic.code, detail: diagnostic.message, path: diagnostic.path,
-                              run_id: ctx.runID, original_path: relativePath, sha256: sha256)
+                              run_id: ctx.runID, original_path: item.relativePath, sha256: sha256)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try FileMoves.writeAtomically(try encoder.encode(sidecar),
                                       to: destination.deletingLastPathComponent()
                                           .appendingPathComponent(destination.lastPathComponent + ".reason.json"))
-        let final = try FileMoves.move(url, to: destination)
+        let final: URL
+        switch item.source {
+        case .file(let url): final = try FileMoves.move(url, to: destination)
+        case .bytes(let data):
+            try FileMoves.writeAtomically(Data(data), to: destination)
+            final = destination
+        }
         _ = try await ctx.store.insertFile(NewFile(
-            sha256: sha256, path: ws.relative(final), originalPath: relativePath, userKey: userKey, runID: ctx.runID,
+            sha256: sha256, path: ws.relative(final), originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
             status: .quarantined, reason: diagnostic.code, bytes: bytes))
-        ctx.logger.notice("file quarantined", metadata: ["file": "\(relativePath)", "reason": "\(diagnostic.code)"])
+        ctx.logger.notice("file quarantined", metadata: ["file": "\(item.relativePath)", "reason": "\(diagnostic.code)"])
     }
 }
