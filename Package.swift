@@ -60,7 +60,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PolarPipeSQLiteTests",
-            dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipeTestSupport"]
+            dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipeTestSupport",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
     ],
     swiftLanguageModes: [.v6]

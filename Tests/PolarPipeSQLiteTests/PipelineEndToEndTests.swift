@@ -217,7 +217,7 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         defer { tmp.remove() }
         try SyntheticData(users: 1, sessionsPerUser: 1, seed: 4, durationSeconds: 120).write(to: tmp.workspace.inbox)
         // The reports folder is a file: generate_reports cannot write.
-        try FileManager.default.removeItem(at: tmp.workspace.reports)
+        try? FileManager.default.removeItem(at: tmp.workspace.reports)
         try Data("not a folder".utf8).write(to: tmp.workspace.reports)
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
         var config = PipelineConfiguration()
