@@ -25,10 +25,19 @@ struct DemoCommand: AsyncParsableCommand {
         let ws = Workspace(root)
         try ws.create()
         try Data("created by polarpipe demo\n".utf8).write(to: root.appendingPathComponent(Self.marker))
-        let example = SyntheticData(users: 3, sessionsPerUser: 4, seed: 2026, durationSeconds: 45 * 60)
+        // Real Polar files of both export layouts and AccessLink (see PROVENANCE.md), plus generated old-layout sessions.
         var files = 0
+        for url in try RealSamples.files() {
+            let user = url.lastPathComponent.hasPrefix("leewc") ? "leewc" : "accesslink-user"
+            let name = String(url.lastPathComponent.split(separator: "_", maxSplits: 2).last ?? "")
+            let target = ws.inbox.appendingPathComponent(user).appendingPathComponent(name)
+            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try fm.copyItem(at: url, to: target)
+            files += 1
+        }
+        let example = SyntheticData(users: 3, sessionsPerUser: 4, seed: 2026, durationSeconds: 45 * 60)
         try example.write(to: ws.inbox) { _ in files += 1 }
-        print("demo workspace \(root.path): \(files) example sessions in inbox/")
+        print("demo workspace \(root.path): \(files) example sessions in inbox/ (6 real Polar files, 12 generated)")
 
         let store = try SQLiteStore(path: ws.databaseFile.path)
         var options = try WorkspaceOptions.parse(["--workspace", root.path])
@@ -36,7 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
         let progress = ProgressPrinter()
         let runner = PipelineRunner(workspace: ws, store: store, configuration: PipelineConfiguration(),
                                     logger: options.makeLogger(), onEvent: progress.handle)
-        let outcome = try await runner.run()
+        let outcome = try await runner.run().outcome
         guard outcome.state == .success else { throw ExitCodes.runFailed }
         let global = try await store.latestGlobalStatistics() ?? GlobalStatistics()
         print("""

@@ -12,6 +12,6 @@ struct PolarPipe: AsyncParsableCommand {
             training_data_pipeline DAG: validate, load users, exercises, heart-rate samples and GPS points, compute \
             statistics, write reports, archive the files.
             """,
-        subcommands: [DemoCommand.self, RunCommand.self, RunsCommand.self, DagCommand.self, GenerateCommand.self,
+        subcommands: [DemoCommand.self, RunCommand.self, TaskCommand.self, RunsCommand.self, DagCommand.self, GenerateCommand.self,
                       ReportCommand.self, StatsCommand.self])
 }

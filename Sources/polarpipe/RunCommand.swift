@@ -23,6 +23,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("settle-seconds"), help: "Do not claim files changed within this many seconds (default 0).")
     var settleSeconds: Double?
 
+    @Option(help: "Rerun the failed part of this run instead of starting a new one.")
+    var resume: String?
+
     @Flag(help: "Print only the final summary.")
     var quiet = false
 
@@ -45,17 +48,23 @@ struct RunCommand: AsyncParsableCommand {
         let progress = ProgressPrinter(quiet: quiet)
         let runner = PipelineRunner(workspace: ws, store: store, configuration: config, logger: logger,
                                     onEvent: progress.handle)
-        let runID = PipelineRunner.newRunID()
-        if !quiet { print("polarpipe run \(runID) — workspace \(ws.root.path)") }
+        let runID = resume ?? PipelineRunner.newRunID()
+        if !quiet { print("polarpipe \(resume == nil ? "run" : "resume") \(runID) — workspace \(ws.root.path)") }
         let outcome: RunOutcome
         do {
-            outcome = try await runner.run(runID: runID)
-        } catch let error as PipelineError {
-            if case .anotherRunActive = error {
-                FileHandle.standardError.write(Data("polarpipe: \(error)\n".utf8))
-                throw ExitCodes.busy
+            if resume != nil {
+                outcome = try await runner.resume(runID: runID)
+            } else {
+                let result = try await runner.run(runID: runID)
+                for (id, recovered) in result.recovered {
+                    print("finished interrupted run \(id): \(recovered.state.rawValue)")
+                }
+                outcome = result.outcome
             }
-            throw error
+        } catch let error as PipelineError {
+            FileHandle.standardError.write(Data("polarpipe: \(error)\n".utf8))
+            if case .anotherRunActive = error { throw ExitCodes.busy }
+            throw ExitCodes.runFailed
         }
         let files = try await store.files(runID: runID)
         let count = { (s: FileStatus) in files.filter { $0.status == s }.count }

@@ -78,7 +78,7 @@ func makeZip(_ url: URL, _ entries: [(String, Data)]) throws {
 
         let filesIn = tmp.files(under: inbox).count
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
-        let outcome = try await makeRunner(tmp, store) { $0.limits.maxFileBytes = 3 << 20 }.run(runID: "hostile")
+        let outcome = try await makeRunner(tmp, store) { $0.limits.maxFileBytes = 3 << 20 }.run(runID: "hostile").outcome
         #expect(outcome.state == .success, "\(outcome)")
 
         // Every hostile file sits in quarantine with its reason; nothing else is there.
@@ -148,7 +148,7 @@ func makeZip(_ url: URL, _ entries: [(String, Data)]) throws {
              "detailed_sport_info": "RUNNING", "samples": [{"recording_rate": 1, "sample_type": 0, "data": "90,91,92,93,94"}]}
             """, at: "kim/accesslink.json")
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
-        let outcome = try await makeRunner(tmp, store).run(runID: "dups")
+        let outcome = try await makeRunner(tmp, store).run(runID: "dups").outcome
         #expect(outcome.state == .success)
         #expect(outcome.outputs["extract_exercise_metadata"]?.counts == ["exercises": 1, "duplicate_exercises": 2])
         try await store.queue.read { (db: Database) throws in

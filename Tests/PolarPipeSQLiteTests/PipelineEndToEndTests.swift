@@ -42,7 +42,7 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         try SyntheticData(users: 3, sessionsPerUser: 3, seed: 42, durationSeconds: 900).write(to: tmp.workspace.inbox) { generated.append($0) }
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
 
-        let outcome = try await makeRunner(tmp, store).run(runID: "run-1")
+        let outcome = try await makeRunner(tmp, store).run(runID: "run-1").outcome
         #expect(outcome.state == .success, "\(outcome)")
         #expect(outcome.taskStates.values.allSatisfy { $0 == .success })
 
@@ -123,7 +123,7 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
             let original = try #require(archived.first { $0.hasSuffix((g.relativePath as NSString).lastPathComponent) })
             try tmp.drop(try Data(contentsOf: tmp.workspace.url(original)), at: g.relativePath)
         }
-        let second = try await makeRunner(tmp, store).run(runID: "run-2")
+        let second = try await makeRunner(tmp, store).run(runID: "run-2").outcome
         #expect(second.state == .success)
         let counts = try await store.queue.read { (db: Database) throws in
             [try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises"),
@@ -153,7 +153,7 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         let tmp = try TemporaryWorkspace()
         defer { tmp.remove() }
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
-        let outcome = try await makeRunner(tmp, store).run(runID: "empty")
+        let outcome = try await makeRunner(tmp, store).run(runID: "empty").outcome
         #expect(outcome.state == .success)
         #expect(outcome.taskStates.values.allSatisfy { $0 == .skipped })
         try await store.queue.read { (db: Database) throws in
@@ -172,7 +172,7 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         try tmp.drop(OldLayoutFixtures.session(exercises: [OldLayoutFixtures.manualExercise]), at: "orphan.json")
         try tmp.drop("still being written", at: "ann/upload.json.part")
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
-        let outcome = try await makeRunner(tmp, store).run(runID: "q")
+        let outcome = try await makeRunner(tmp, store).run(runID: "q").outcome
         #expect(outcome.state == .success)
         #expect(tmp.files(under: tmp.workspace.quarantine) == [
             "quarantine/ann/truncated.json", "quarantine/ann/truncated.json.reason.json",
@@ -202,12 +202,12 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         let holder = try await store.acquireLease(runID: "active", owner: PipelineRunner.currentOwner(), now: Clock.nowMillis(),
                                                   ttlMillis: 60_000, isStale: { _ in false })
         #expect(holder == nil)
-        await #expect(throws: PipelineError.self) { try await makeRunner(tmp, store).run(runID: "second") }
+        await #expect(throws: PipelineError.self) { try await makeRunner(tmp, store).run(runID: "second").outcome }
         #expect(try await store.run("second") == nil)
         #expect(tmp.files(under: tmp.workspace.inbox).count == 1)
         // A lease whose process is gone is taken over at once, even before it expires.
         try await store.queue.write { db in try db.execute(sql: "UPDATE run_lease SET owner_pid = 999999") }
-        let outcome = try await makeRunner(tmp, store).run(runID: "third")
+        let outcome = try await makeRunner(tmp, store).run(runID: "third").outcome
         #expect(outcome.state == .success)
         #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
     }
@@ -224,7 +224,7 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         config.retryPolicy = RetryPolicy(retries: 2, delaySeconds: 0.01)
         let runner = PipelineRunner(workspace: Workspace(tmp.workspace.root), store: store, configuration: config,
                                     logger: TemporaryWorkspace.quietLogger)
-        let outcome = try await runner.run(runID: "faulty")
+        let outcome = try await runner.run(runID: "faulty").outcome
         #expect(outcome.state == .failed)
         #expect(outcome.failedTask == "generate_reports")
         #expect(outcome.tries["generate_reports"] == 3)

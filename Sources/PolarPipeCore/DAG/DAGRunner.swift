@@ -66,7 +66,10 @@ public struct DAGRunner<Context: Sendable>: Sendable {
     }
 
     /// Runs every task not listed in `completed` (tasks that already succeeded in an earlier attempt of this run).
-    public func run(runID: String, context: Context, completed: Set<String> = []) async throws -> RunOutcome {
+    /// `firstTry` gives the try number of each task's first try in this attempt (default 1), so a resumed run
+    /// continues the numbering of its earlier tries.
+    public func run(runID: String, context: Context, completed: Set<String> = [],
+                    firstTry: [String: Int] = [:]) async throws -> RunOutcome {
         var states: [String: TaskState] = [:]
         var tries: [String: Int] = [:]
         var outputs: [String: TaskOutput] = [:]
@@ -77,7 +80,8 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                 states[task.id] = .success
             } else {
                 states[task.id] = .queued
-                try await recorder.recordTask(TaskInstanceRecord(runID: runID, taskID: task.id, tryNumber: 1, state: .queued))
+                try await recorder.recordTask(TaskInstanceRecord(runID: runID, taskID: task.id, tryNumber: firstTry[task.id] ?? 1,
+                                                                 state: .queued))
             }
         }
 
@@ -89,7 +93,8 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                     states[task.id] = .running
                     running += 1
                     group.addTask { [self] in
-                        let (tryNumber, result) = await self.runWithRetries(task, runID: runID, context: context)
+                        let (tryNumber, result) = await self.runWithRetries(task, runID: runID, context: context,
+                                                                            firstTry: firstTry[task.id] ?? 1)
                         return (task.id, tryNumber, result)
                     }
                 }
@@ -112,7 +117,7 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                         states[id] = .upstreamFailed
                         onEvent(.taskUpstreamFailed(taskID: id))
                         try await recorder.recordTask(TaskInstanceRecord(
-                            runID: runID, taskID: id, tryNumber: 1, state: .upstreamFailed, endedAt: now()))
+                            runID: runID, taskID: id, tryNumber: firstTry[id] ?? 1, state: .upstreamFailed, endedAt: now()))
                     }
                 }
                 try await startReady()
@@ -124,8 +129,9 @@ public struct DAGRunner<Context: Sendable>: Sendable {
     }
 
     /// Runs one task with retries; returns the last try number and the result. Recording errors fail the task.
-    func runWithRetries(_ task: PipelineTask<Context>, runID: String, context: Context) async -> (Int, Result<TaskOutput, any Error>) {
-        var tryNumber = 1
+    func runWithRetries(_ task: PipelineTask<Context>, runID: String, context: Context,
+                        firstTry: Int = 1) async -> (Int, Result<TaskOutput, any Error>) {
+        var tryNumber = firstTry
         while true {
             let started = now()
             do {
@@ -141,7 +147,7 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                                        seconds: Double(ended - started) / 1000))
                 return (tryNumber, .success(output))
             } catch {
-                let willRetry = tryNumber <= policy.retries && !(error is CancellationError)
+                let willRetry = tryNumber - firstTry < policy.retries && !(error is CancellationError)
                 let message = String(describing: error)
                 onEvent(.taskFailed(taskID: task.id, tryNumber: tryNumber, error: message,
                                     retryInSeconds: willRetry ? policy.delay(beforeTry: tryNumber + 1) : nil))

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 
-/// Runs the DAG once over a workspace: takes the one-active-run lease (refusing at once when another live run
-/// holds it), records the run, runs the graph with retries while a heartbeat keeps the lease fresh, and records
-/// the outcome.
+/// Runs the DAG over a workspace: takes the one-active-run lease (refusing at once when another live run holds
+/// it), records the run, runs the graph with retries while a heartbeat keeps the lease fresh, and records the
+/// outcome. Also resumes failed or interrupted runs, and runs single tasks for Airflow (task mode).
 public struct PipelineRunner: Sendable {
     public let workspace: Workspace
     public let store: any PipelineStore
@@ -39,47 +39,105 @@ public struct PipelineRunner: Sendable {
         return kill(holder.owner.pid, 0) != 0 && errno == ESRCH
     }
 
-    /// Runs the whole DAG. Throws `PipelineError.anotherRunActive` without touching anything when another run is active.
-    public func run(runID: String = PipelineRunner.newRunID(), trigger: String = "manual") async throws -> RunOutcome {
-        let graph = try TaskGraph<PipelineContext>(TrainingPipeline.dagID, try TrainingPipeline.graph().tasks)
-        let ttl = configuration.leaseTTLMillis
-        if let holder = try await store.acquireLease(runID: runID, owner: PipelineRunner.currentOwner(), now: Clock.nowMillis(),
-                                                     ttlMillis: ttl, isStale: PipelineRunner.isStale) {
-            throw PipelineError.anotherRunActive(runID: holder.runID, since: holder.acquiredAt)
-        }
+    /// The result of `run()`: the interrupted runs it finished first, then the new run.
+    public struct Result: Sendable {
+        public var recovered: [(runID: String, outcome: RunOutcome)]
+        public var runID: String
+        public var outcome: RunOutcome
+    }
+
+    /// Runs the whole DAG. A run whose process died (its lease lapsed or its process is gone) is finished first, so
+    /// files it claimed are not lost. Throws `PipelineError.anotherRunActive` without touching anything when another
+    /// live run holds the lease.
+    public func run(runID: String = PipelineRunner.newRunID(), trigger: String = "manual") async throws -> Result {
+        var recovered: [(String, RunOutcome)] = []
+        try await acquire(runID)
         do {
-            try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: trigger)
-            let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger)
-            let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, recorder: store, onEvent: onEvent)
-            let outcome = try await withThrowingTaskGroup(of: RunOutcome?.self) { group in
-                group.addTask {
-                    // Heartbeat: renew the lease a few times per TTL until the run ends.
-                    while !Task.isCancelled {
-                        try? await Task.sleep(nanoseconds: UInt64(ttl / 4) * 1_000_000)
-                        if Task.isCancelled { break }
-                        try? await store.renewLease(runID: runID, now: Clock.nowMillis(), ttlMillis: ttl)
-                    }
-                    return nil
-                }
-                group.addTask { try await runner.run(runID: runID, context: context) }
-                var result: RunOutcome?
-                while let next = try await group.next() {
-                    if let next {
-                        result = next
-                        group.cancelAll()
-                    }
-                }
-                guard let result else { throw CancellationError() }
-                return result
+            for interrupted in try await store.runs(limit: 1000).reversed() where interrupted.state == .running && interrupted.runID != runID {
+                logger.notice("finishing an interrupted run", metadata: ["pipeline.run_id": "\(interrupted.runID)"])
+                try await store.releaseLease(runID: runID)
+                try await acquire(interrupted.runID)
+                recovered.append((interrupted.runID, try await execute(interrupted.runID, resuming: true)))
+                try await store.releaseLease(runID: interrupted.runID)
+                try await acquire(runID)
             }
-            try await store.finishRun(runID, state: outcome.state, endedAt: Clock.nowMillis(), summary: summary(outcome))
+            try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: trigger)
+            let outcome = try await execute(runID, resuming: false)
             try await store.releaseLease(runID: runID)
-            return outcome
+            return Result(recovered: recovered, runID: runID, outcome: outcome)
         } catch {
-            try? await store.finishRun(runID, state: .failed, endedAt: Clock.nowMillis(), summary: nil)
             try? await store.releaseLease(runID: runID)
             throw error
         }
+    }
+
+    /// Reruns the failed part of a run: tasks that succeeded keep their single try; the failed task and its
+    /// downstream run again, with try numbers following the earlier ones.
+    public func resume(runID: String) async throws -> RunOutcome {
+        guard try await store.run(runID) != nil else { throw PipelineError.unknownRun(runID) }
+        try await acquire(runID)
+        do {
+            let outcome = try await execute(runID, resuming: true)
+            try await store.releaseLease(runID: runID)
+            return outcome
+        } catch {
+            try? await store.releaseLease(runID: runID)
+            throw error
+        }
+    }
+
+    func acquire(_ runID: String) async throws {
+        if let holder = try await store.acquireLease(runID: runID, owner: PipelineRunner.currentOwner(), now: Clock.nowMillis(),
+                                                     ttlMillis: configuration.leaseTTLMillis, isStale: PipelineRunner.isStale) {
+            throw PipelineError.anotherRunActive(runID: holder.runID, since: holder.acquiredAt)
+        }
+    }
+
+    /// Runs the graph for `runID` under the lease (held by the caller), with a heartbeat, and records the end.
+    func execute(_ runID: String, resuming: Bool) async throws -> RunOutcome {
+        let graph = try TrainingPipeline.graph()
+        var completed = Set<String>()
+        var firstTry: [String: Int] = [:]
+        if resuming {
+            let latest = Dictionary(grouping: try await store.taskInstances(runID: runID), by: \.taskID)
+                .compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+            for (id, last) in latest {
+                if last.state == .success || last.state == .skipped {
+                    completed.insert(id)
+                } else {
+                    firstTry[id] = last.state == .queued || last.state == .upstreamFailed ? last.tryNumber : last.tryNumber + 1
+                }
+            }
+            try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: "resume")
+        }
+        let ttl = configuration.leaseTTLMillis
+        let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger)
+        let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, recorder: store, onEvent: onEvent)
+        let store = self.store
+        let (done, tries) = (completed, firstTry)
+        let outcome = try await withThrowingTaskGroup(of: RunOutcome?.self) { group in
+            group.addTask {
+                // Heartbeat: renew the lease a few times per TTL until the run ends.
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: UInt64(ttl / 4) * 1_000_000)
+                    if Task.isCancelled { break }
+                    try? await store.renewLease(runID: runID, now: Clock.nowMillis(), ttlMillis: ttl)
+                }
+                return nil
+            }
+            group.addTask { try await runner.run(runID: runID, context: context, completed: done, firstTry: tries) }
+            var result: RunOutcome?
+            while let next = try await group.next() {
+                if let next {
+                    result = next
+                    group.cancelAll()
+                }
+            }
+            guard let result else { throw CancellationError() }
+            return result
+        }
+        try await store.finishRun(runID, state: outcome.state, endedAt: Clock.nowMillis(), summary: summary(outcome))
+        return outcome
     }
 
     func summary(_ outcome: RunOutcome) -> String {
@@ -88,5 +146,55 @@ public struct PipelineRunner: Sendable {
             for (k, v) in output.counts { counts["\(task).\(k)"] = v }
         }
         return TaskOutput(counts).json
+    }
+
+    // MARK: Task mode
+
+    /// The outcome of one task in task mode.
+    public enum TaskModeOutcome: Sendable, Equatable {
+        case done(TaskOutput)
+        case nothingToDo(TaskOutput)
+        case failed(String)
+    }
+
+    /// Runs one task of one run, once (the scheduler, e.g. Airflow, owns retries). The first task creates the run;
+    /// the last one ends it. Refuses when the task's upstream tasks have not succeeded, or another run is active.
+    public func runTask(_ taskID: String, runID: String) async throws -> TaskModeOutcome {
+        let graph = try TrainingPipeline.graph()
+        guard let task = graph.task(taskID) else { throw TaskGraphError.unknownTask(taskID) }
+        try await acquire(runID)
+        if try await store.run(runID) == nil {
+            guard task.dependsOn.isEmpty else { throw PipelineError.unknownRun(runID) }
+            try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: "task")
+        }
+        let instances = try await store.taskInstances(runID: runID)
+        let latest = Dictionary(grouping: instances, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+        for dep in task.dependsOn where !(latest[dep]?.state == .success || latest[dep]?.state == .skipped) {
+            throw PipelineError.missingInput("task \(dep) of run \(runID) has not succeeded")
+        }
+        let tryNumber = (latest[taskID].map { $0.state == .queued ? $0.tryNumber : $0.tryNumber + 1 }) ?? 1
+        let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger)
+        let single = try TaskGraph<PipelineContext>(graph.id, [PipelineTask(taskID) { try await task.body($0) }])
+        let runner = DAGRunner(graph: single, policy: RetryPolicy(retries: 0, delaySeconds: 0), recorder: store, onEvent: onEvent)
+        let outcome = try await runner.run(runID: runID, context: context, firstTry: [taskID: tryNumber])
+        let isLast = graph.downstream(of: taskID).isEmpty
+        switch outcome.taskStates[taskID] {
+        case .success?, .skipped?:
+            if isLast {
+                let all = try await store.taskInstances(runID: runID)
+                let failed = Dictionary(grouping: all, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+                    .values.contains { $0.state != .success && $0.state != .skipped }
+                try await store.finishRun(runID, state: failed ? .failed : .success, endedAt: Clock.nowMillis(), summary: nil)
+                try await store.releaseLease(runID: runID)
+            } else {
+                try await store.renewLease(runID: runID, now: Clock.nowMillis(), ttlMillis: configuration.leaseTTLMillis)
+            }
+            let output = outcome.outputs[taskID] ?? TaskOutput()
+            return output.nothingToDo ? .nothingToDo(output) : .done(output)
+        default:
+            try await store.finishRun(runID, state: .failed, endedAt: Clock.nowMillis(), summary: nil)
+            try await store.releaseLease(runID: runID)
+            return .failed(outcome.error ?? "task failed")
+        }
     }
 }

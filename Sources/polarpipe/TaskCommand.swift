@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import PolarPipeCore
+
+struct TaskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "task",
+        abstract: "Run one task of one run (task mode, used by Airflow).",
+        discussion: """
+            The first task (validate_json_files) creates the run; cleanup_and_archive ends it. The run id may also be \
+            given in the RUN_ID environment variable. Exit status: 0 done, 99 nothing to do, 1 the task failed, \
+            75 another run is active.
+            """)
+
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "The task id (see `polarpipe dag`).") var taskID: String
+    @Option(name: .customLong("run-id"), help: "The run id (default: $RUN_ID).") var runID: String?
+
+    func run() async throws {
+        guard let runID = runID ?? ProcessInfo.processInfo.environment["RUN_ID"], !runID.isEmpty else {
+            throw ValidationError("give --run-id or set RUN_ID")
+        }
+        let logger = options.makeLogger()
+        let ws = options.resolvedWorkspace
+        try ws.create()
+        let store = try options.openStore()
+        let runner = PipelineRunner(workspace: ws, store: store, configuration: PipelineConfiguration(), logger: logger,
+                                    onEvent: ProgressPrinter(quiet: false).handle)
+        do {
+            switch try await runner.runTask(taskID, runID: runID) {
+            case .done: return
+            case .nothingToDo: throw ExitCode(99)
+            case .failed(let error):
+                FileHandle.standardError.write(Data("polarpipe: task \(taskID) failed: \(error)\n".utf8))
+                throw ExitCodes.runFailed
+            }
+        } catch let error as PipelineError {
+            FileHandle.standardError.write(Data("polarpipe: \(error)\n".utf8))
+            if case .anotherRunActive = error { throw ExitCodes.busy }
+            throw ExitCodes.runFailed
+        } catch let error as TaskGraphError {
+            throw ValidationError(error.description)
+        }
+    }
+}
