@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import Testing
+import PolarPipeCore
+import PolarPipeTestSupport
+@testable import PolarPipeSQLite
+
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RunSemanticsTests {
+    func snapshot(_ store: SQLiteStore) async throws -> [String] {
+        try await store.queue.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT printf('%s|%s|%d|%s|%s|%s|%.9f|%s', u.user_key, e.start_time_utc, s.hr_samples, s.hr_min, s.hr_max, s.distance_m,
+                    s.hr_sum, s.elevation_gain_m)
+                FROM exercises e JOIN users u ON u.id = e.user_id JOIN exercise_statistics s ON s.exercise_id = e.id
+                ORDER BY u.user_key, e.start_utc_ms
+                """)
+            + String.fetchAll(db, sql: """
+                SELECT printf('%s|%d|%.6f|%.6f|%s|%s', u.user_key, total_exercises, total_distance_m, total_duration_s, avg_hr, most_common_sport)
+                FROM user_statistics s JOIN users u ON u.id = s.user_id ORDER BY u.user_key
+                """)
+            + String.fetchAll(db, sql: "SELECT printf('%d|%d|%d', COUNT(*), SUM(bpm), SUM(t)) FROM heart_rate_samples")
+            + String.fetchAll(db, sql: "SELECT printf('%d|%.6f', COUNT(*), SUM(latitude)) FROM gps_route_points")
+            + String.fetchAll(db, sql: "SELECT status || ':' || original_path FROM ingested_files ORDER BY original_path")
+        }
+    }
+
+    @Test func resumeRerunsOnlyTheFailedTaskAndWhatFollows() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        try SyntheticData(users: 2, sessionsPerUser: 2, seed: 11, durationSeconds: 120).write(to: tmp.workspace.inbox)
+        try Data("a file where the reports folder should be".utf8).write(to: tmp.workspace.reports)
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let runner = makeRunner(tmp, store, retries: 1)
+        let first = try await runner.run(runID: "r1").outcome
+        #expect(first.state == .failed && first.failedTask == "generate_reports")
+
+        try FileManager.default.removeItem(at: tmp.workspace.reports)  // the fault is fixed
+        let resumed = try await runner.resume(runID: "r1")
+        #expect(resumed.state == .success)
+        let instances = try await store.taskInstances(runID: "r1")
+        let tries = Dictionary(grouping: instances, by: \.taskID).mapValues { $0.sorted { $0.tryNumber < $1.tryNumber }.map(\.state) }
+        for id in ["validate_json_files", "extract_user_data", "extract_exercise_metadata", "load_heart_rate_samples",
+                   "load_gps_route_points", "calculate_exercise_statistics", "update_user_statistics", "update_global_statistics"] {
+            #expect(tries[id] == [.success], "\(id)")
+        }
+        #expect(tries["generate_reports"] == [.upForRetry, .failed, .success])
+        #expect(tries["cleanup_and_archive"] == [.success])
+        #expect(try await store.run("r1")?.state == .success)
+        #expect(tmp.files(under: tmp.workspace.processed).count == 4)
+        #expect(tmp.files(under: tmp.workspace.stagingRoot).isEmpty)
+        #expect(FileManager.default.fileExists(atPath: tmp.workspace.reports.appendingPathComponent("index.html").path))
+    }
+
+    @Test func tasksRunOneByOneGiveTheSameDatabaseAsARun() async throws {
+        let a = try TemporaryWorkspace(), b = try TemporaryWorkspace()
+        defer { a.remove(); b.remove() }
+        let data = SyntheticData(users: 2, sessionsPerUser: 2, seed: 12, durationSeconds: 240)
+        try data.write(to: a.workspace.inbox)
+        try data.write(to: b.workspace.inbox)
+        let storeA = try SQLiteStore(path: a.workspace.databaseFile.path)
+        let storeB = try SQLiteStore(path: b.workspace.databaseFile.path)
+        #expect(try await makeRunner(a, storeA).run(runID: "whole").outcome.state == .success)
+
+        let runner = makeRunner(b, storeB)
+        for task in try TrainingPipeline.graph().tasks {
+            let outcome = try await runner.runTask(task.id, runID: "manual__2026-11-28T02:00:00+00:00")
+            guard case .done = outcome else { Issue.record("\(task.id): \(outcome)"); return }
+        }
+        #expect(try await storeB.run("manual__2026-11-28T02:00:00+00:00")?.state == .success)
+        #expect(try await snapshot(storeA) == snapshot(storeB))
+        #expect(b.files(under: b.workspace.processed).count == 4)
+        #expect(b.files(under: b.workspace.stagingRoot).isEmpty)
+        // Nothing more to do: a new run's first task exits "nothing to do" (99 on the command line).
+        #expect(try await runner.runTask("validate_json_files", runID: "empty-run") == .nothingToDo(TaskOutput(
+            ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "exercises": 0], nothingToDo: true)))
+        // A task whose upstream has not run is refused.
+        await #expect(throws: PipelineError.self) { try await runner.runTask("load_heart_rate_samples", runID: "other") }
+    }
+
+    @Test func nextRunFinishesARunWhoseProcessDied() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        try SyntheticData(users: 2, sessionsPerUser: 2, seed: 13, durationSeconds: 120).write(to: tmp.workspace.inbox)
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let runner = makeRunner(tmp, store)
+        // A run that claimed and validated the files, then its process died holding the lease.
+        guard case .done = try await runner.runTask("validate_json_files", runID: "crashed") else { Issue.record("validate"); return }
+        _ = try await runner.runTask("extract_user_data", runID: "crashed")
+        try await store.queue.write { db in try db.execute(sql: "UPDATE run_lease SET owner_pid = 999999") }
+        #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
+
+        try SyntheticData(users: 1, sessionsPerUser: 1, seed: 14, durationSeconds: 120).write(to: tmp.workspace.inbox.appendingPathComponent("late"))
+        let result = try await runner.run(runID: "next")
+        #expect(result.recovered.map(\.runID) == ["crashed"])
+        #expect(result.recovered.first?.outcome.state == .success)
+        #expect(result.outcome.state == .success)
+        #expect(try await store.run("crashed")?.state == .success)
+        let counts = try await store.queue.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ingested_files WHERE status = 'loaded'") ?? 0)
+        }
+        #expect(counts.0 == 5 && counts.1 == 5)
+        #expect(tmp.files(under: tmp.workspace.processed).count == 5)
+        #expect(tmp.files(under: tmp.workspace.stagingRoot).isEmpty)
+        #expect(try await store.taskInstances(runID: "crashed").filter { $0.taskID == "validate_json_files" }.count == 1)
+    }
+}
