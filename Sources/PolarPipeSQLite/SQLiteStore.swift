@@ -312,19 +312,21 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func replaceHeartRateSamples(_ batch: [(exerciseID: Int64, samples: SampleSeries, rejected: Int)]) async throws {
         try await queue.write { db in
             let delete = try db.makeStatement(sql: "DELETE FROM heart_rate_samples WHERE exercise_id = ?")
-            let insert = try db.makeStatement(sql: "INSERT INTO heart_rate_samples(exercise_id, t, bpm) VALUES (?, ?, ?)")
             let reject = try db.makeStatement(sql: "UPDATE exercises SET hr_samples_rejected = ? WHERE id = ?")
-            let h = insert.sqliteStatement
+            let insert = try BulkInsert(db, table: "heart_rate_samples", columns: ["exercise_id", "t", "bpm"])
             for item in batch {
                 try delete.execute(arguments: [item.exerciseID])
                 try reject.execute(arguments: [item.rejected, item.exerciseID])
                 let s = item.samples
-                for i in 0 ..< s.count {
-                    sqlite3_bind_int64(h, 1, item.exerciseID)
-                    sqlite3_bind_double(h, 2, s.t[i])
-                    let bpm = s.value[i]
-                    if bpm == bpm.rounded() { sqlite3_bind_int64(h, 3, Int64(bpm)) } else { sqlite3_bind_double(h, 3, bpm) }
-                    try Self.step(h, db)
+                try s.t.withUnsafeBufferPointer { t in
+                    try s.value.withUnsafeBufferPointer { v in
+                        try insert.insert(rows: s.count) { h, p, i in
+                            sqlite3_bind_int64(h, p, item.exerciseID)
+                            sqlite3_bind_double(h, p + 1, t[i])
+                            let bpm = v[i]
+                            if bpm == bpm.rounded() { sqlite3_bind_int64(h, p + 2, Int64(bpm)) } else { sqlite3_bind_double(h, p + 2, bpm) }
+                        }
+                    }
                 }
             }
         }
@@ -333,21 +335,56 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
         try await queue.write { db in
             let delete = try db.makeStatement(sql: "DELETE FROM gps_route_points WHERE exercise_id = ?")
-            let insert = try db.makeStatement(sql: "INSERT INTO gps_route_points(exercise_id, t, latitude, longitude, altitude_m) VALUES (?, ?, ?, ?, ?)")
             let reject = try db.makeStatement(sql: "UPDATE exercises SET gps_points_rejected = ? WHERE id = ?")
-            let h = insert.sqliteStatement
+            let insert = try BulkInsert(db, table: "gps_route_points", columns: ["exercise_id", "t", "latitude", "longitude", "altitude_m"])
             for item in batch {
                 try delete.execute(arguments: [item.exerciseID])
                 try reject.execute(arguments: [item.rejected, item.exerciseID])
                 let r = item.route
-                for i in 0 ..< r.count {
-                    sqlite3_bind_int64(h, 1, item.exerciseID)
-                    sqlite3_bind_double(h, 2, r.t[i])
-                    sqlite3_bind_double(h, 3, r.latitude[i])
-                    sqlite3_bind_double(h, 4, r.longitude[i])
-                    if r.altitude[i].isNaN { sqlite3_bind_null(h, 5) } else { sqlite3_bind_double(h, 5, r.altitude[i]) }
-                    try Self.step(h, db)
+                try insert.insert(rows: r.count) { h, p, i in
+                    sqlite3_bind_int64(h, p, item.exerciseID)
+                    sqlite3_bind_double(h, p + 1, r.t[i])
+                    sqlite3_bind_double(h, p + 2, r.latitude[i])
+                    sqlite3_bind_double(h, p + 3, r.longitude[i])
+                    if r.altitude[i].isNaN { sqlite3_bind_null(h, p + 4) } else { sqlite3_bind_double(h, p + 4, r.altitude[i]) }
                 }
+            }
+        }
+    }
+
+    /// Multi-row `INSERT … VALUES (…), (…), …` with raw `sqlite3_bind_*`: one statement execution per
+    /// `rowsPerStatement` rows instead of per row.
+    struct BulkInsert {
+        static let rowsPerStatement = 128
+        let db: Database
+        let width: Int32
+        let many: Statement
+        let one: Statement
+
+        init(_ db: Database, table: String, columns: [String]) throws {
+            self.db = db
+            width = Int32(columns.count)
+            let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+            let head = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
+            many = try db.cachedStatement(sql: head + Array(repeating: row, count: Self.rowsPerStatement).joined(separator: ","))
+            one = try db.cachedStatement(sql: head + row)
+        }
+
+        /// Calls `bind(statement, firstParameter, row)` for rows 0..<rows.
+        @inline(__always)
+        func insert(rows: Int, _ bind: (OpaquePointer, Int32, Int) -> Void) throws {
+            var i = 0
+            let m = many.sqliteStatement
+            while i + Self.rowsPerStatement <= rows {
+                for k in 0 ..< Self.rowsPerStatement { bind(m, Int32(k) * width + 1, i + k) }
+                try SQLiteStore.step(m, db)
+                i += Self.rowsPerStatement
+            }
+            let o = one.sqliteStatement
+            while i < rows {
+                bind(o, 1, i)
+                try SQLiteStore.step(o, db)
+                i += 1
             }
         }
     }

@@ -73,15 +73,18 @@ private struct ParserState {
     // Byte classes
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+    @inline(__always) static func skipSpace(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+        var i = start
+        while i < b.count, isSpace(b[i]) { i += 1 }
+        return i
+    }
 
     mutating func run(_ b: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
         input = b
         defer { input = UnsafeBufferPointer(start: nil, count: 0) }
         let n = b.count
         var i = 0
-        @inline(__always) func skipSpace() { while i < n, ParserState.isSpace(b[i]) { i += 1 } }
-
-        skipSpace()
+        i = ParserState.skipSpace(b, i)
         if i >= n {
             throw JSONSyntaxError(code: .empty, offset: 0, path: "$", message: "the file holds no JSON value")
         }
@@ -89,7 +92,7 @@ private struct ParserState {
         var expectValue = true
         while true {
             if expectValue {
-                skipSpace()
+                i = ParserState.skipSpace(b, i)
                 guard i < n else { throw error(.invalidJSON, i, "unexpected end of input, a value was expected") }
                 let c = b[i]
                 switch c {
@@ -101,7 +104,7 @@ private struct ParserState {
                     nodes.append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(i), end: 0, next: 0))
                     stack.append(Frame(node: nodes.count - 1, isObject: isObject, count: 0, lastKey: -1))
                     i += 1
-                    skipSpace()
+                    i = ParserState.skipSpace(b, i)
                     let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
                     if i < n, b[i] == close {
                         i += 1
@@ -136,19 +139,19 @@ private struct ParserState {
             }
             // After a value: a separator, a close, or the end of the document.
             if stack.isEmpty {
-                skipSpace()
+                i = ParserState.skipSpace(b, i)
                 if i != n { throw error(.invalidJSON, i, "unexpected data after the top-level value") }
                 return
             }
             stack[stack.count - 1].count += 1
-            skipSpace()
+            i = ParserState.skipSpace(b, i)
             guard i < n else { throw error(.invalidJSON, i, "unexpected end of input inside a container") }
             let c = b[i]
             let frame = stack[stack.count - 1]
             if c == UInt8(ascii: ",") {
                 i += 1
                 if frame.isObject {
-                    skipSpace()
+                    i = ParserState.skipSpace(b, i)
                     try parseKey(b, &i)
                 }
                 expectValue = true

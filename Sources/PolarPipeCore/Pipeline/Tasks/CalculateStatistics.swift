@@ -7,15 +7,19 @@ enum CalculateStatistics {
     static func exercises(_ ctx: PipelineContext) async throws -> TaskOutput {
         let exercises = try await ctx.store.exercises(runID: ctx.runID)
         guard !exercises.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
-        var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
-        for exercise in exercises {
-            batch.append((exercise.id, try await compute(exercise, store: ctx.store)))
-            if batch.count >= ctx.configuration.chunkSize {
-                try await ctx.store.upsertExerciseStatistics(batch)
-                batch.removeAll(keepingCapacity: true)
+        // The staged samples filtered as the load tasks filter them are exactly the stored rows, so this equals
+        // `compute(_:store:)` (which `stats rebuild` uses) without reading the rows back; a test checks both agree.
+        try await LoadSamples.forEachChunk(ctx, exercises) { chunk in
+            var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
+            for (exercise, staged) in chunk {
+                var samples = staged
+                samples.heartRate = SampleFilters.validHeartRate(staged.heartRate)
+                samples.route = SampleFilters.validRoute(staged.route)
+                batch.append((exercise.id, ExerciseStatistics.compute(durationS: exercise.durationS,
+                                                                      reportedDistanceM: exercise.distanceM, samples: samples)))
             }
+            try await ctx.store.upsertExerciseStatistics(batch)
         }
-        if !batch.isEmpty { try await ctx.store.upsertExerciseStatistics(batch) }
         return TaskOutput(["exercises": exercises.count])
     }
 
