@@ -104,4 +104,19 @@ import PolarPipeTestSupport
         #expect(tmp.files(under: tmp.workspace.stagingRoot).isEmpty)
         #expect(try await store.taskInstances(runID: "crashed").filter { $0.taskID == "validate_json_files" }.count == 1)
     }
+
+    @Test func batchLimitLeavesTheRestInTheInbox() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        try SyntheticData(users: 1, sessionsPerUser: 5, seed: 15, durationSeconds: 60).write(to: tmp.workspace.inbox)
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let runner = makeRunner(tmp, store) { $0.maxExercisesPerRun = 3 }
+        #expect(try await runner.run(runID: "b1").outcome.state == .success)
+        #expect(try await store.exercises(runID: "b1").count == 3)
+        #expect(tmp.files(under: tmp.workspace.inbox).count == 2)
+        #expect(try await runner.run(runID: "b2").outcome.state == .success)
+        #expect(try await store.exercises(runID: "b2").count == 2)
+        #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
+        #expect(tmp.files(under: tmp.workspace.processed).count == 5)
+    }
 }

@@ -31,7 +31,7 @@ public enum StagedSession {
             for column in [s.route.t, s.route.latitude, s.route.longitude, s.route.altitude] { append(column, to: &data) }
         }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.appendingPathExtension("tmp")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).tmp")
         try data.write(to: temporary)
         try FileMoves.replace(url, with: temporary)
     }

@@ -35,11 +35,16 @@ enum ValidateJSONFiles {
         // New files from the inbox, claimed one at a time until the batch is full.
         var inboxFiles = InboxScanner.scan(ws.inbox, settleSeconds: config.settleSeconds)[...]
 
+        // Files are claimed and recorded one at a time, in order; in between, a window of them is read, hashed,
+        // decoded and staged on all cores.
+        let width = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
         while true {
-            let next: (url: URL, relativePath: String, userKey: String?)
-            if !work.isEmpty {
-                next = work.removeFirst()
-            } else {
+            var window: [(url: URL, relativePath: String, userKey: String?)] = []
+            while window.count < width {
+                if !work.isEmpty {
+                    window.append(work.removeFirst())
+                    continue
+                }
                 guard exercises < config.maxExercisesPerRun, let item = inboxFiles.popFirst() else { break }
                 let target = claimedRoot.appendingPathComponent(item.relativePath)
                 if FileManager.default.fileExists(atPath: target.path) { continue }
@@ -49,12 +54,22 @@ enum ValidateJSONFiles {
                 } catch {
                     continue  // vanished or not ours to take; it stays where it is
                 }
-                next = (target, item.relativePath, item.userKey)
+                window.append((target, item.relativePath, item.userKey))
             }
-            counts["files", default: 0] += 1
-            let outcome = try await process(next.url, relativePath: next.relativePath, userKey: next.userKey,
-                                            seenHashes: &seenHashes, ctx: ctx)
-            switch outcome {
+            if window.isEmpty { break }
+            let prepared = await prepareConcurrently(window.map(\.url), ctx: ctx)
+            for (index, next) in window.enumerated() {
+                if exercises >= config.maxExercisesPerRun, next.url.path.hasPrefix(claimedRoot.path) {
+                    // The batch is full: give the file back to the inbox for the next run.
+                    let back = ws.inbox.appendingPathComponent(next.relativePath)
+                    try FileManager.default.createDirectory(at: back.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try FileManager.default.moveItem(at: next.url, to: back)
+                    continue
+                }
+                counts["files", default: 0] += 1
+                let outcome = try await process(next.url, relativePath: next.relativePath, userKey: next.userKey,
+                                                prepared: prepared[index], seenHashes: &seenHashes, ctx: ctx)
+                switch outcome {
             case .valid(let n):
                 counts["valid", default: 0] += 1
                 counts["exercises", default: 0] += n
@@ -68,6 +83,7 @@ enum ValidateJSONFiles {
                 counts["quarantined", default: 0] += q
                 counts["duplicates", default: 0] += d
                 counts["zip_entries_skipped", default: 0] += skipped
+                }
             }
         }
         known = try await ctx.store.files(runID: ctx.runID)
@@ -79,8 +95,47 @@ enum ValidateJSONFiles {
         case archive(valid: Int, exercises: Int, quarantined: Int, duplicates: Int, skipped: Int)
     }
 
-    static func process(_ url: URL, relativePath: String, userKey: String?, seenHashes: inout Set<String>,
-                        ctx: PipelineContext) async throws -> Outcome {
+    /// A file read, hashed, decoded and (when valid) staged, before anything is recorded.
+    struct Prepared: Sendable {
+        var sha256: String
+        var size: Int
+        var outcome: DecodeOutcome
+        var staged: URL?
+    }
+
+    /// Reads, hashes, decodes and stages plain files concurrently; nil for files that need the sequential path
+    /// (zips, symbolic links, files over the size limit, unreadable files).
+    static func prepareConcurrently(_ urls: [URL], ctx: PipelineContext) async -> [Prepared?] {
+        await withTaskGroup(of: (Int, Prepared?).self) { group in
+            for (i, url) in urls.enumerated() {
+                group.addTask {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+                    guard !FileMoves.isSymlink(url), size <= ctx.configuration.limits.maxFileBytes, !ZipIngest.isZip(url),
+                          let data = try? Data(contentsOf: url)
+                    else { return (i, nil) }
+                    return (i, try? prepare([UInt8](data), ctx: ctx))
+                }
+            }
+            var result = [Prepared?](repeating: nil, count: urls.count)
+            for await (i, prepared) in group { result[i] = prepared }
+            return result
+        }
+    }
+
+    static func prepare(_ bytes: [UInt8], ctx: PipelineContext) throws -> Prepared {
+        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let outcome = SessionDecoder.decode(bytes, limits: ctx.configuration.limits)
+        var staged: URL?
+        if let session = outcome.session {
+            let url = ctx.workspace.sessions(ctx.runID).appendingPathComponent(sha256 + ".pps")
+            try StagedSession.write(session, to: url)
+            staged = url
+        }
+        return Prepared(sha256: sha256, size: bytes.count, outcome: outcome, staged: staged)
+    }
+
+    static func process(_ url: URL, relativePath: String, userKey: String?, prepared: Prepared? = nil,
+                        seenHashes: inout Set<String>, ctx: PipelineContext) async throws -> Outcome {
         let limits = ctx.configuration.limits
         let item = Quarantine.Item(source: .file(url), relativePath: relativePath, userKey: userKey ?? "unknown-user")
         if FileMoves.isSymlink(url) {
@@ -96,18 +151,18 @@ enum ValidateJSONFiles {
                                      sha256: "", bytes: Int64(size), ctx: ctx)
             return .quarantined
         }
-        let bytes = [UInt8](try Data(contentsOf: url))
-        return try await ingest(bytes, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
+        let ready = try prepared ?? prepare([UInt8](try Data(contentsOf: url)), ctx: ctx)
+        return try await record(ready, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
     }
 
     /// Decodes one file's bytes and records the outcome: staged and `pending`, `duplicate`, or quarantined.
-    static func ingest(_ bytes: [UInt8], item: Quarantine.Item, rowPath: String, seenHashes: inout Set<String>,
+    static func record(_ prepared: Prepared, item: Quarantine.Item, rowPath: String, seenHashes: inout Set<String>,
                        ctx: PipelineContext) async throws -> Outcome {
         let ws = ctx.workspace
-        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sha256 = prepared.sha256
         if item.userKey == "unknown-user" {
             try await Quarantine.put(item, .error("unknown-user", "the file is at the inbox root, outside any user folder"),
-                                     sha256: sha256, bytes: Int64(bytes.count), ctx: ctx)
+                                     sha256: sha256, bytes: Int64(prepared.size), ctx: ctx)
             return .quarantined
         }
         let duplicateReason: String?
@@ -121,24 +176,22 @@ enum ValidateJSONFiles {
         if let duplicateReason {
             _ = try await ctx.store.insertFile(NewFile(
                 sha256: sha256, path: rowPath, originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
-                status: .duplicate, reason: duplicateReason, bytes: Int64(bytes.count)))
+                status: .duplicate, reason: duplicateReason, bytes: Int64(prepared.size)))
             return .duplicate
         }
-        let outcome = SessionDecoder.decode(bytes, limits: ctx.configuration.limits)
-        guard let session = outcome.session else {
+        let outcome = prepared.outcome
+        guard let session = outcome.session, let staged = prepared.staged else {
             try await Quarantine.put(item, outcome.firstError ?? .error("invalid", "the file was refused"), sha256: sha256,
-                                     bytes: Int64(bytes.count), ctx: ctx)
+                                     bytes: Int64(prepared.size), ctx: ctx)
             return .quarantined
         }
         for warning in outcome.warnings {
             ctx.logger.warning("file warning", metadata: ["file": "\(item.relativePath)", "code": "\(warning.code)", "path": "\(warning.path)"])
         }
-        let staged = ws.sessions(ctx.runID).appendingPathComponent(sha256 + ".pps")
-        try StagedSession.write(session, to: staged)
         seenHashes.insert(sha256)
         _ = try await ctx.store.insertFile(NewFile(
             sha256: sha256, path: rowPath, originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
-            status: .pending, reason: outcome.warnings.first?.code, layout: session.layout, bytes: Int64(bytes.count),
+            status: .pending, reason: outcome.warnings.first?.code, layout: session.layout, bytes: Int64(prepared.size),
             stagedPath: ws.relative(staged)))
         return .valid(exercises: session.exercises.count)
     }
@@ -193,7 +246,8 @@ enum ValidateJSONFiles {
             }
             var withBytes = entryItem
             withBytes.source = .bytes(bytes)
-            switch try await ingest(bytes, item: withBytes, rowPath: zipRowPath + "#" + entry.path, seenHashes: &seenHashes, ctx: ctx) {
+            let ready = try prepare(bytes, ctx: ctx)
+            switch try await record(ready, item: withBytes, rowPath: zipRowPath + "#" + entry.path, seenHashes: &seenHashes, ctx: ctx) {
             case .valid(let n): valid += 1; exercises += n
             case .quarantined: quarantined += 1
             case .duplicate: duplicates += 1
