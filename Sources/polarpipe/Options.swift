@@ -28,6 +28,11 @@ struct WorkspaceOptions: ParsableArguments {
         return try SQLiteStore(path: path)
     }
 
+    static func quietLogger() -> Logger {
+        LoggingBootstrap.once(level: .error)
+        return Logger(label: "polarpipe")
+    }
+
     func makeLogger() -> Logger {
         LoggingBootstrap.once(level: verbose ? .info : .warning)
         return Logger(label: "polarpipe")

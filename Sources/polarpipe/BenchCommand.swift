@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import PolarPipeCore
+import PolarPipeSQLite
+import PolarPipeTestSupport
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the whole DAG on generated one-hour sessions in a fresh SQLite workspace.",
+        discussion: "Build with -c release. Reports wall time, exercises/s, MB/s of JSON, rows/s, peak RSS and the time of each task.")
+
+    @Option(help: "Number of one-hour sessions to generate.") var sessions = 200
+    @Option(help: "Sessions per user.") var perUser = 20
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Workspace to use (default: a new temporary folder, removed afterwards).") var workspace: String?
+    @Option(name: .customLong("inbox-from"), help: "Copy this folder's files into the inbox instead of generating.")
+    var inboxFrom: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    /// Peak resident set of this process (`VmHWM`; `ru_maxrss` would include a parent's peak across exec).
+    static func peakResidentMB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
+    }
+
+    func run() async throws {
+        let fm = FileManager.default
+        let root = workspace.map { URL(fileURLWithPath: $0) }
+            ?? fm.temporaryDirectory.appendingPathComponent("polarpipe-bench-\(UUID().uuidString.prefix(8))")
+        let ws = Workspace(root)
+        if fm.fileExists(atPath: root.path), workspace != nil {
+            throw ValidationError("\(root.path) exists; give a new folder")
+        }
+        try ws.create()
+        defer { if workspace == nil { try? fm.removeItem(at: root) } }
+        var bytes = 0
+        if let inboxFrom {
+            try fm.removeItem(at: ws.inbox)
+            try fm.copyItem(at: URL(fileURLWithPath: inboxFrom), to: ws.inbox)
+            let e = fm.enumerator(at: ws.inbox, includingPropertiesForKeys: [.fileSizeKey])
+            while let url = e?.nextObject() as? URL { bytes += (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0) ?? 0 }
+        } else {
+            let users = max(1, (sessions + perUser - 1) / perUser)
+            let data = SyntheticData(users: users, sessionsPerUser: perUser, seed: seed)
+            var written = 0
+            for u in 0 ..< users {
+                let folder = ws.inbox.appendingPathComponent(SyntheticData.userKey(u))
+                try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+                for s in 0 ..< perUser where written < sessions {
+                    let (file, session) = data.makeSession(user: u, index: s)
+                    try Data(file).write(to: folder.appendingPathComponent(session.relativePath))
+                    bytes += file.count
+                    written += 1
+                }
+            }
+        }
+        let store = try SQLiteStore(path: ws.databaseFile.path)
+        var config = PipelineConfiguration()
+        config.maxExercisesPerRun = max(config.maxExercisesPerRun, sessions * 4)
+        config.retryPolicy = RetryPolicy(retries: 0)
+        let runner = PipelineRunner(workspace: ws, store: store, configuration: config,
+                                    logger: WorkspaceOptions.quietLogger())
+        let started = Date()
+        let result = try await runner.run(runID: "bench")
+        let wall = Date().timeIntervalSince(started)
+        guard result.outcome.state == .success else { throw ExitCodes.runFailed }
+        let instances = try await store.taskInstances(runID: "bench")
+        let exercises = try await store.exercises(runID: "bench").count
+        let global = try await store.latestGlobalStatistics() ?? GlobalStatistics()
+        let rows = global.totalHRSamples + global.totalGPSPoints
+        let peakMB = Self.peakResidentMB()
+        let mb = Double(bytes) / 1e6
+        let tasks = instances.map { ($0.taskID, Double(($0.endedAt ?? 0) - ($0.startedAt ?? 0)) / 1000) }
+        if json {
+            let taskJSON = tasks.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }.joined(separator: ", ")
+            print("""
+                {"sessions": \(exercises), "json_mb": \(String(format: "%.1f", mb)), "wall_s": \(String(format: "%.3f", wall)), \
+                "exercises_per_s": \(String(format: "%.1f", Double(exercises) / wall)), "mb_per_s": \(String(format: "%.1f", mb / wall)), \
+                "rows": \(rows), "rows_per_s": \(String(format: "%.0f", Double(rows) / wall)), "peak_rss_mb": \(String(format: "%.1f", peakMB)), \
+                "tasks": {\(taskJSON)}}
+                """)
+            return
+        }
+        print(String(format: "%d exercises, %.1f MB of JSON, %d rows (HR %d + GPS %d)", exercises, mb, rows,
+                     global.totalHRSamples, global.totalGPSPoints))
+        print(String(format: "wall %.2f s — %.1f exercises/s, %.1f MB/s, %.0f rows/s, %.2f ms per exercise; peak RSS %.1f MB",
+                     wall, Double(exercises) / wall, mb / wall, Double(rows) / wall, wall * 1000 / Double(max(exercises, 1)), peakMB))
+        for (id, seconds) in tasks {
+            print("  " + id.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%7.3f s", seconds))
+        }
+    }
+}
