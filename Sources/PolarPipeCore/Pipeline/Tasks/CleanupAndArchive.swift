@@ -1,43 +1,69 @@
 import Foundation
 
-/// `cleanup_and_archive`: move each processed file of the run to `processed/YYYY/MM/<user-key>/` (year and month
-/// of the run), delete `staging/<run-id>/`. The run summary and run state are written by the runner when the
-/// run ends.
+/// `cleanup_and_archive`: move each processed file of the run from `staging/<run-id>/claimed/` to
+/// `processed/YYYY/MM/<user-key>/` (year and month of the run), then delete `staging/<run-id>/`. The run summary and
+/// run state are written by the runner when the run ends.
+///
+/// Idempotent and crash-safe: a file's row is pointed at its destination before the file is moved, and a file still
+/// in `claimed/` is moved to the destination its row names; a claimed file that no row accounts for is given back
+/// to the inbox, never deleted.
 enum CleanupAndArchive {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
         let ws = ctx.workspace
+        let fm = FileManager.default
         let files = try await ctx.store.files(runID: ctx.runID)
         let runStart = try await ctx.store.run(ctx.runID)?.startedAt ?? ctx.now()
-        let days = Int(runStart / 86_400_000)
-        let (year, month, _) = PolarTime.civilFromDays(days)
+        let (year, month, _) = PolarTime.civilFromDays(Int(runStart / 86_400_000))
         let folder = ws.processed.appendingPathComponent(String(format: "%04d/%02d", year, month), isDirectory: true)
+        let claimed = ws.claimed(ctx.runID)
         var archived = 0
-        // Rows of zip entries share their archive's file (path `<zip>#<entry>`): move each file once.
-        let byFile = Dictionary(grouping: files.filter { $0.status != .quarantined && $0.path.hasPrefix("staging/") }) {
-            String($0.path.split(separator: "#", maxSplits: 1).first ?? "")
-        }
-        for (path, rows) in byFile.sorted(by: { $0.key < $1.key }) {
-            let current = ws.url(path)
-            guard let container = rows.first(where: { !$0.path.contains("#") }) ?? rows.first else { continue }
-            let original = String(container.originalPath.split(separator: "#", maxSplits: 1).first ?? "")
+        // Rows of zip entries share their archive's file (original path `<zip>#<entry>`): move each file once.
+        let byFile = Dictionary(grouping: files.filter { $0.status != .quarantined }) { before($0.originalPath) }
+        for (original, rows) in byFile.sorted(by: { $0.key < $1.key }) {
+            let source = claimed.appendingPathComponent(original)
+            let recorded = rows.map { before($0.path) }.first { $0.hasPrefix("processed/") }
+            guard fm.fileExists(atPath: source.path) || FileMoves.isSymlink(source) else {
+                // Already archived by an earlier try, or lost: only the former is acceptable.
+                guard let recorded, fm.fileExists(atPath: ws.url(recorded).path) else {
+                    throw PipelineError.missingInput("claimed file \(original) is neither in staging nor archived")
+                }
+                continue
+            }
             let parts = original.split(separator: "/", maxSplits: 1)
             let rest = parts.count == 2 ? String(parts[1]) : original
-            let destination = folder.appendingPathComponent(container.userKey).appendingPathComponent(rest)
-            guard FileManager.default.fileExists(atPath: current.path) || FileMoves.isSymlink(current) else {
-                throw PipelineError.missingInput("claimed file \(path) is missing")
-            }
-            let final = ws.relative(try FileMoves.move(current, to: destination))
+            let destination = recorded.map(ws.url) ?? FileMoves.uniqueDestination(
+                folder.appendingPathComponent(rows[0].userKey).appendingPathComponent(rest))
             for row in rows {
-                let suffix = row.path.split(separator: "#", maxSplits: 1).dropFirst().first.map { "#" + $0 } ?? ""
+                let suffix = row.originalPath.contains("#") ? "#" + after(row.originalPath) : ""
                 try await ctx.store.updateFile(id: row.id, status: row.status == .pending ? .loaded : row.status,
-                                               path: final + suffix, reason: row.reason)
+                                               path: ws.relative(destination) + suffix, reason: row.reason)
             }
+            try FileMoves.move(source, to: destination)
             archived += 1
         }
-        let staging = ws.staging(ctx.runID)
-        if FileManager.default.fileExists(atPath: staging.path) {
-            try FileManager.default.removeItem(at: staging)
+        // A refused file whose move to quarantine was interrupted.
+        for row in files where row.status == .quarantined && !row.originalPath.contains("#") {
+            let source = claimed.appendingPathComponent(row.originalPath)
+            if fm.fileExists(atPath: source.path) || FileMoves.isSymlink(source) {
+                try FileMoves.move(source, to: ws.url(row.path))
+            }
         }
+        try returnLeftovers(claimed, to: ws.inbox)
+        let staging = ws.staging(ctx.runID)
+        if fm.fileExists(atPath: staging.path) { try fm.removeItem(at: staging) }
         return TaskOutput(["archived": archived], nothingToDo: files.isEmpty)
+    }
+
+    /// Moves every file still under `claimed` back to the inbox (same relative path) so nothing is deleted with the
+    /// staging folder; the next run claims it again.
+    static func returnLeftovers(_ claimed: URL, to inbox: URL) throws {
+        for item in InboxScanner.scan(claimed, settleSeconds: 0) {
+            try FileMoves.move(item.url, to: inbox.appendingPathComponent(item.relativePath))
+        }
+    }
+
+    static func before(_ path: String) -> String { String(path.split(separator: "#", maxSplits: 1).first ?? "") }
+    static func after(_ path: String) -> String {
+        path.split(separator: "#", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
     }
 }

@@ -296,16 +296,15 @@ enum Quarantine {
         try FileMoves.writeAtomically(try encoder.encode(sidecar),
                                       to: destination.deletingLastPathComponent()
                                           .appendingPathComponent(destination.lastPathComponent + ".reason.json"))
-        let final: URL
-        switch item.source {
-        case .file(let url): final = try FileMoves.move(url, to: destination)
-        case .bytes(let data):
-            try FileMoves.writeAtomically(Data(data), to: destination)
-            final = destination
-        }
+        // The row first, then the move: after a crash in between, cleanup finds the file still claimed and moves it
+        // to the place its row names.
         _ = try await ctx.store.insertFile(NewFile(
-            sha256: sha256, path: ws.relative(final), originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
-            status: .quarantined, reason: diagnostic.code, bytes: bytes))
+            sha256: sha256, path: ws.relative(destination), originalPath: item.relativePath, userKey: item.userKey,
+            runID: ctx.runID, status: .quarantined, reason: diagnostic.code, bytes: bytes))
+        switch item.source {
+        case .file(let url): try FileMoves.move(url, to: destination)
+        case .bytes(let data): try FileMoves.writeAtomically(Data(data), to: destination)
+        }
         ctx.logger.notice("file quarantined", metadata: ["file": "\(item.relativePath)", "reason": "\(diagnostic.code)"])
     }
 }
