@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import Testing
+import PolarPipeCore
+import PolarPipeTestSupport
+@testable import PolarPipeSQLite
+
+/// Kills a real `polarpipe run` process with SIGKILL at many moments, runs again, and compares the database and the
+/// file tree with an uninterrupted run over the same files.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CrashRecoveryTests {
+    /// The `polarpipe` executable built beside the test bundle.
+    static var executable: URL {
+        let dir = Bundle.main.bundleURL.deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("polarpipe")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/polarpipe")
+    }
+
+    static func launch(_ workspace: Workspace) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", "--workspace", workspace.root.path, "--retries", "0", "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// What must be equal: per-exercise statistics, user statistics, sample sums, file outcomes and locations.
+    static func state(_ tmp: TemporaryWorkspace) async throws -> [String] {
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let rows = try await store.queue.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT printf('%s|%s|%d|%s|%s|%.9f|%s|%s', u.user_key, e.start_time_utc, s.hr_samples, s.hr_min, s.hr_max, s.hr_sum,
+                    s.distance_m, s.elevation_gain_m)
+                FROM exercises e JOIN users u ON u.id = e.user_id JOIN exercise_statistics s ON s.exercise_id = e.id
+                ORDER BY u.user_key, e.start_utc_ms
+                """)
+            + String.fetchAll(db, sql: """
+                SELECT printf('%s|%d|%.6f|%.6f|%s|%s', u.user_key, total_exercises, total_distance_m, total_duration_s, avg_hr,
+                    most_common_sport) FROM user_statistics s JOIN users u ON u.id = s.user_id ORDER BY u.user_key
+                """)
+            + String.fetchAll(db, sql: "SELECT printf('hr %d %d', COUNT(*), SUM(bpm)) FROM heart_rate_samples")
+            + String.fetchAll(db, sql: "SELECT printf('gps %d %.6f', COUNT(*), SUM(longitude)) FROM gps_route_points")
+            + String.fetchAll(db, sql: "SELECT status || ' ' || original_path FROM ingested_files ORDER BY original_path, status")
+            + String.fetchAll(db, sql: "SELECT 'runs not finished ' || COUNT(*) FROM pipeline_runs WHERE state = 'running'")
+        }
+        let files = tmp.files(under: tmp.workspace.root).filter { !$0.hasPrefix("polarpipe.sqlite") && !$0.hasPrefix("reports/") }
+            .map { $0.replacingOccurrences(of: #"processed/\d{4}/\d{2}/"#, with: "processed/", options: .regularExpression) }
+        return rows + files
+    }
+
+    @Test func killedRunsRecoverToTheSameResult() async throws {
+        let data = SyntheticData(users: 3, sessionsPerUser: 4, seed: 21, durationSeconds: 600)
+        let reference = try TemporaryWorkspace("crash-reference")
+        defer { reference.remove() }
+        try data.write(to: reference.workspace.inbox)
+        try reference.drop("{\"broken\": ", at: "athlete-01/broken.json")
+        let started = Date()
+        let clean = try Self.launch(reference.workspace)
+        clean.waitUntilExit()
+        let span = Date().timeIntervalSince(started)
+        #expect(clean.terminationStatus == 0)
+        let expected = try await Self.state(reference)
+        #expect(expected.contains("runs not finished 0"))
+        #expect(expected.contains("quarantined athlete-01/broken.json"))
+
+        var killedMidRun = 0
+        for k in 0 ..< 20 {
+            let tmp = try TemporaryWorkspace("crash-\(k)")
+            defer { tmp.remove() }
+            try data.write(to: tmp.workspace.inbox)
+            try tmp.drop("{\"broken\": ", at: "athlete-01/broken.json")
+            let child = try Self.launch(tmp.workspace)
+            // Kill points spread over the whole span of a run, from claiming to archiving.
+            try await Task.sleep(nanoseconds: UInt64(span * Double(k) / 20 * 1e9))
+            if child.isRunning { killedMidRun += 1 }
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            let again = try Self.launch(tmp.workspace)
+            again.waitUntilExit()
+            #expect(again.terminationStatus == 0, "kill point \(k)")
+            let state = try await Self.state(tmp)
+            #expect(state == expected, "kill point \(k): \(Set(state).symmetricDifference(expected).sorted().prefix(6))")
+        }
+        #expect(killedMidRun >= 10)  // most kill points land inside the run (timing varies on a busy machine)
+    }
+}
