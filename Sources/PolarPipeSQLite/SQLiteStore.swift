@@ -61,15 +61,23 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
+    // Run and task state is written with GRDB's synchronous API: these small writes must happen even in a cancelled
+    // task (a run timeout cancels the run), where GRDB's async API throws CancellationError.
+
+    /// A synchronous write, not subject to task cancellation.
+    func writeNow(_ updates: (Database) throws -> Void) throws {
+        try queue.write(updates)
+    }
+
     public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
-        try await queue.write { db in
+        try writeNow { db in
             try db.execute(sql: "UPDATE pipeline_runs SET state = ?, ended_at = ?, summary = COALESCE(?, summary) WHERE run_id = ?",
                            arguments: [state.rawValue, Self.iso(endedAt), summary, runID])
         }
     }
 
     public func recordTask(_ t: TaskInstanceRecord) async throws {
-        try await queue.write { db in
+        try writeNow { db in
             try db.execute(sql: """
                 INSERT INTO task_instances(run_id, task_id, try_number, state, started_at, ended_at, error, output)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -117,7 +125,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func releaseLease(runID: String) async throws {
-        try await queue.write { db in
+        try writeNow { db in
             try db.execute(sql: "DELETE FROM run_lease WHERE id = 1 AND run_id = ?", arguments: [runID])
         }
     }

@@ -17,9 +17,19 @@ struct WorkspaceOptions: ParsableArguments {
 
     var resolvedWorkspace: Workspace { Workspace(path: workspace) }
 
+    /// `<workspace>/polarpipe.toml`, then `POLARPIPE_*` variables; the caller applies flags on top.
+    func loadConfiguration() throws -> PipelineConfiguration {
+        do {
+            return try ConfigurationLoader.load(file: resolvedWorkspace.configurationFile,
+                                                environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
+    }
+
     func openStore() throws -> SQLiteStore {
         let ws = resolvedWorkspace
-        let url = database ?? ProcessInfo.processInfo.environment["POLARPIPE_DATABASE_URL"]
+        let url = try database ?? loadConfiguration().databaseURL
         guard let url else { return try SQLiteStore(path: ws.databaseFile.path) }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file.")

@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         let ws = options.resolvedWorkspace
         try ws.create()
         let store = try options.openStore()
-        var config = PipelineConfiguration()
+        var config = try options.loadConfiguration()
         if let retries { config.retryPolicy.retries = retries }
         if let retryDelay { config.retryPolicy.delaySeconds = retryDelay }
         if let maxExercises { config.maxExercisesPerRun = maxExercises }

@@ -24,7 +24,7 @@ struct TaskCommand: AsyncParsableCommand {
         let ws = options.resolvedWorkspace
         try ws.create()
         let store = try options.openStore()
-        let runner = PipelineRunner(workspace: ws, store: store, configuration: PipelineConfiguration(), logger: logger,
+        let runner = PipelineRunner(workspace: ws, store: store, configuration: try options.loadConfiguration(), logger: logger,
                                     onEvent: ProgressPrinter(quiet: false).handle)
         do {
             switch try await runner.runTask(taskID, runID: runID) {

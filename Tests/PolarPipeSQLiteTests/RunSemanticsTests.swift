@@ -119,4 +119,52 @@ import PolarPipeTestSupport
         #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
         #expect(tmp.files(under: tmp.workspace.processed).count == 5)
     }
+
+    @Test func aFailedRunSendsOneAlertToTheWebhookAndTheCommand() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        let listener = try LoopbackHTTPListener()
+        defer { listener.stop() }
+        try SyntheticData(users: 1, sessionsPerUser: 2, seed: 16, durationSeconds: 60).write(to: tmp.workspace.inbox)
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let commandOutput = tmp.workspace.root.appendingPathComponent("alert-from-command.json")
+        let runner = makeRunner(tmp, store, retries: 2) {
+            $0.alertWebhook = listener.url
+            $0.alertCommand = "cat > '\(commandOutput.path)'"
+        }
+        // A success sends nothing.
+        #expect(try await runner.run(runID: "ok").outcome.state == .success)
+        #expect(listener.requests.isEmpty)
+
+        try SyntheticData(users: 1, sessionsPerUser: 2, seed: 17, durationSeconds: 60).write(to: tmp.workspace.inbox)
+        try FileManager.default.removeItem(at: tmp.workspace.reports)
+        try Data("not a folder".utf8).write(to: tmp.workspace.reports)
+        let failed = try await runner.run(runID: "bad").outcome
+        #expect(failed.state == .failed && failed.tries["generate_reports"] == 3)
+        let requests = listener.requests
+        #expect(requests.count == 1)  // once per failed run, not per retry
+        #expect(requests.first?.requestLine == "POST /alerts HTTP/1.1")
+        let alert = try JSONDecoder().decode(RunAlert.self, from: try #require(requests.first?.body))
+        #expect(alert.run_id == "bad" && alert.state == "failed" && alert.failed_task == "generate_reports")
+        #expect(alert.files == 2 && alert.exercises == 2 && alert.quarantined == 0 && alert.hr_samples > 100)
+        #expect(alert.error?.isEmpty == false)
+        let fromCommand = try JSONDecoder().decode(RunAlert.self, from: Data(contentsOf: commandOutput))
+        #expect(fromCommand == alert)
+    }
+
+    @Test func aRunPastItsTimeoutFailsAndCanBeResumed() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        try SyntheticData(users: 2, sessionsPerUser: 4, seed: 18, durationSeconds: 900).write(to: tmp.workspace.inbox)
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let outcome = try await makeRunner(tmp, store) { $0.runTimeoutSeconds = 0.05 }.run(runID: "slow").outcome
+        #expect(outcome.state == .failed)
+        #expect(outcome.error?.contains("run timeout") == true)
+        #expect(try await store.run("slow")?.state == .failed)
+        let resumed = try await makeRunner(tmp, store).resume(runID: "slow")
+        #expect(resumed.state == .success)
+        #expect(try await store.exercises(runID: "slow").count == 8)
+        #expect(tmp.files(under: tmp.workspace.processed).count == 8)
+        #expect(tmp.files(under: tmp.workspace.inbox).isEmpty && tmp.files(under: tmp.workspace.stagingRoot).isEmpty)
+    }
 }

@@ -54,13 +54,16 @@ public struct DAGRunner<Context: Sendable>: Sendable {
     public let recorder: any RunRecorder
     public let now: @Sendable () -> Int64
     public let onEvent: @Sendable (RunEvent) -> Void
+    /// Execution timeout of one try of a task (nil: none). A try past it fails with `TaskTimeout` and is retried.
+    public let taskTimeoutSeconds: Double?
 
-    public init(graph: TaskGraph<Context>, policy: RetryPolicy, recorder: any RunRecorder,
+    public init(graph: TaskGraph<Context>, policy: RetryPolicy, recorder: any RunRecorder, taskTimeoutSeconds: Double? = nil,
                 now: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
                 onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
         self.graph = graph
         self.policy = policy
         self.recorder = recorder
+        self.taskTimeoutSeconds = taskTimeoutSeconds
         self.now = now
         self.onEvent = onEvent
     }
@@ -88,6 +91,8 @@ public struct DAGRunner<Context: Sendable>: Sendable {
         try await withThrowingTaskGroup(of: (String, Int, Result<TaskOutput, any Error>).self) { group in
             var running = 0
             func startReady() async throws {
+                // A cancelled run (run timeout, shutdown) starts nothing new; what did not start stays queued.
+                guard !Task.isCancelled else { return }
                 for task in graph.tasks where states[task.id] == .queued {
                     guard task.dependsOn.allSatisfy({ states[$0] == .success || states[$0] == .skipped }) else { continue }
                     states[task.id] = .running
@@ -138,7 +143,7 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                 try await recorder.recordTask(TaskInstanceRecord(runID: runID, taskID: task.id, tryNumber: tryNumber,
                                                                  state: .running, startedAt: started))
                 onEvent(.taskStarted(taskID: task.id, tryNumber: tryNumber))
-                let output = try await task.body(context)
+                let output = try await withTimeout(taskTimeoutSeconds) { try await task.body(context) }
                 let ended = now()
                 try await recorder.recordTask(TaskInstanceRecord(
                     runID: runID, taskID: task.id, tryNumber: tryNumber, state: output.nothingToDo ? .skipped : .success,
@@ -174,4 +179,27 @@ public struct DAGRunner<Context: Sendable>: Sendable {
 /// Wall-clock helpers (UTC epoch milliseconds).
 public enum Clock {
     public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}
+
+/// One try of a task ran longer than its execution timeout.
+public struct TaskTimeout: Error, CustomStringConvertible {
+    public let seconds: Double
+    public var description: String { String(format: "execution timeout: the task ran longer than %.0f s", seconds) }
+}
+
+/// Runs `body`, failing with `TaskTimeout` after `seconds` (the body is cancelled; tasks check for cancellation
+/// between files and chunks).
+func withTimeout<T: Sendable>(_ seconds: Double?, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    guard let seconds else { return try await body() }
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+            return nil
+        }
+        guard let first = try await group.next() else { throw CancellationError() }
+        group.cancelAll()
+        guard let value = first else { throw TaskTimeout(seconds: seconds) }
+        return value
+    }
 }

@@ -14,5 +14,17 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var leaseTTLMillis: Int64 = 60_000
     /// Exercises per database transaction in the load tasks (bounds memory).
     public var chunkSize: Int = 32
+    /// `run.timeout`: a run still going after this many seconds fails (default 4 h, the seed's window).
+    public var runTimeoutSeconds: Double = 4 * 3600
+    /// `run.task_timeout`: one try of a task fails after this many seconds (default 1 h).
+    public var taskTimeoutSeconds: Double = 3600
+    /// `alerts.webhook`: URL that receives an HTTP POST of the JSON run summary when a run fails.
+    public var alertWebhook: String?
+    /// `alerts.command`: shell command run when a run fails, with the JSON summary on its standard input.
+    public var alertCommand: String?
+    /// `database.url`: the database (default the workspace's SQLite file).
+    public var databaseURL: String?
+    /// `schedule.cron`: when the service runs the DAG (UTC).
+    public var scheduleCron: String = "0 2 * * *"
     public init() {}
 }

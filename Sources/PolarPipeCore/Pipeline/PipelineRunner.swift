@@ -112,10 +112,13 @@ public struct PipelineRunner: Sendable {
         }
         let ttl = configuration.leaseTTLMillis
         let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger)
-        let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, recorder: store, onEvent: onEvent)
+        let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, recorder: store,
+                               taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)
         let store = self.store
         let (done, tries) = (completed, firstTry)
-        let outcome = try await withThrowingTaskGroup(of: RunOutcome?.self) { group in
+        let runTimeout = configuration.runTimeoutSeconds
+        enum Child: Sendable { case heartbeatEnded, timedOut, finished(RunOutcome) }
+        var outcome = try await withThrowingTaskGroup(of: Child.self) { group in
             group.addTask {
                 // Heartbeat: renew the lease a few times per TTL until the run ends.
                 while !Task.isCancelled {
@@ -123,20 +126,42 @@ public struct PipelineRunner: Sendable {
                     if Task.isCancelled { break }
                     try? await store.renewLease(runID: runID, now: Clock.nowMillis(), ttlMillis: ttl)
                 }
-                return nil
+                return .heartbeatEnded
             }
-            group.addTask { try await runner.run(runID: runID, context: context, completed: done, firstTry: tries) }
+            group.addTask {
+                // The run timeout: cancel the run; running tasks stop at their next file or chunk.
+                do { try await Task.sleep(nanoseconds: UInt64(runTimeout * 1e9)) } catch { return .heartbeatEnded }
+                return .timedOut
+            }
+            group.addTask { .finished(try await runner.run(runID: runID, context: context, completed: done, firstTry: tries)) }
             var result: RunOutcome?
+            var timedOut = false
             while let next = try await group.next() {
-                if let next {
-                    result = next
+                switch next {
+                case .finished(let o):
+                    result = o
                     group.cancelAll()
+                case .timedOut:
+                    timedOut = true
+                    group.cancelAll()
+                case .heartbeatEnded:
+                    break
                 }
             }
-            guard let result else { throw CancellationError() }
+            guard var result else { throw CancellationError() }
+            if timedOut {
+                result.state = .failed
+                result.error = String(format: "run timeout: the run was still going after %.0f s", runTimeout)
+            }
             return result
         }
+        if outcome.state == .failed, outcome.failedTask == nil {
+            outcome.failedTask = graph.tasks.first { outcome.taskStates[$0.id] == .queued }?.id
+        }
         try await store.finishRun(runID, state: outcome.state, endedAt: Clock.nowMillis(), summary: summary(outcome))
+        if outcome.state == .failed {
+            await Alerts.send(await Alerts.summary(runID: runID, outcome: outcome, store: store), configuration: configuration, logger: logger)
+        }
         return outcome
     }
 

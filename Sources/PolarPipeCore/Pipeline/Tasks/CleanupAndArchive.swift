@@ -20,6 +20,7 @@ enum CleanupAndArchive {
         // Rows of zip entries share their archive's file (original path `<zip>#<entry>`): move each file once.
         let byFile = Dictionary(grouping: files.filter { $0.status != .quarantined }) { before($0.originalPath) }
         for (original, rows) in byFile.sorted(by: { $0.key < $1.key }) {
+            try Task.checkCancellation()
             let source = claimed.appendingPathComponent(original)
             let recorded = rows.map { before($0.path) }.first { $0.hasPrefix("processed/") }
             guard fm.fileExists(atPath: source.path) || FileMoves.isSymlink(source) else {

@@ -9,6 +9,7 @@ enum ExtractExerciseMetadata {
         var inserted = 0
         var duplicates = 0
         for file in files {
+            try Task.checkCancellation()
             guard let staged = file.stagedPath, let userID = file.userID else {
                 throw PipelineError.missingInput("file \(file.originalPath) has no staged session or user")
             }

@@ -43,6 +43,7 @@ enum LoadSamples {
         let byFile = Dictionary(grouping: exercises, by: \.fileID)
         var chunk: [(ExerciseRecord, ExerciseSamples)] = []
         for fileID in byFile.keys.sorted() {
+            try Task.checkCancellation()
             guard let staged = files[fileID]?.stagedPath else {
                 throw PipelineError.missingInput("file id \(fileID) of this run has no staged session")
             }

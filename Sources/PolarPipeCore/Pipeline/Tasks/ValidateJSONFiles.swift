@@ -57,6 +57,7 @@ enum ValidateJSONFiles {
                 window.append((target, item.relativePath, item.userKey))
             }
             if window.isEmpty { break }
+            try Task.checkCancellation()
             let prepared = await prepareConcurrently(window.map(\.url), ctx: ctx)
             for (index, next) in window.enumerated() {
                 if exercises >= config.maxExercisesPerRun, next.url.path.hasPrefix(claimedRoot.path) {
