@@ -53,7 +53,7 @@ struct DemoCommand: AsyncParsableCommand {
             \(global.totalUsers) users, \(global.totalExercises) exercises, \(Format.km(global.totalDistanceM)), \
             \(Format.duration(global.totalDurationS)) of training, \(global.totalHRSamples) HR samples, \(global.totalGPSPoints) GPS points
             dashboard: \(ws.reports.appendingPathComponent("index.html").path)
-            try next:  swift run polarpipe runs show \(try await store.runs(limit: 1).first?.runID ?? "") --workspace \(workspace)
+            try next:  swift run -c release polarpipe runs show \(try await store.runs(limit: 1).first?.runID ?? "") --workspace \(workspace)
             """)
     }
 }
