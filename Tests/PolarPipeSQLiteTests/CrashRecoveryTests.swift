@@ -88,4 +88,38 @@ import PolarPipeTestSupport
         }
         #expect(killedMidRun >= 10)  // most kill points land inside the run (timing varies on a busy machine)
     }
+
+    @Test func aSecondRunWhileOneIsRunningExitsAtOnceAndTouchesNothing() async throws {
+        let tmp = try TemporaryWorkspace("concurrent")
+        defer { tmp.remove() }
+        try SyntheticData(users: 2, sessionsPerUser: 6, seed: 22, durationSeconds: 1800).write(to: tmp.workspace.inbox)
+        let first = try Self.launch(tmp.workspace)
+        // Wait until the first run holds the lease.
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        var holding = false
+        for _ in 0 ..< 200 where !holding {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            holding = (try? await store.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_lease") ?? 0 }) == 1
+        }
+        #expect(holding)
+        try tmp.drop("{}", at: "late/not-yet.json")
+        let second = Process()
+        second.executableURL = Self.executable
+        second.arguments = ["run", "--workspace", tmp.workspace.root.path]
+        let errors = Pipe()
+        second.standardError = errors
+        second.standardOutput = FileHandle.nullDevice
+        let started = Date()
+        try second.run()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 75)
+        #expect(Date().timeIntervalSince(started) < 5)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("another run") && message.contains("only one run at a time"))
+        #expect(FileManager.default.fileExists(atPath: tmp.workspace.inbox.appendingPathComponent("late/not-yet.json").path))
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let runs = try await store.runs(limit: 10)
+        #expect(runs.count == 1 && runs.first?.state == .success)
+    }
 }
