@@ -167,6 +167,47 @@ enum SQLiteMigrations {
                     sport_distribution TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2_training_load") { db in
+            try db.execute(sql: """
+                ALTER TABLE exercises ADD COLUMN max_hr REAL;
+                ALTER TABLE exercises ADD COLUMN resting_hr REAL;
+                ALTER TABLE exercises ADD COLUMN sex TEXT;
+                ALTER TABLE exercises ADD COLUMN birthday TEXT;
+                ALTER TABLE exercise_statistics ADD COLUMN moving_time_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN hr_zone1_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN hr_zone2_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN hr_zone3_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN hr_zone4_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN hr_zone5_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN trimp REAL;
+
+                CREATE TABLE user_weekly_statistics(
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    iso_week TEXT NOT NULL,
+                    week_start TEXT NOT NULL,
+                    exercises INTEGER NOT NULL,
+                    distance_m REAL NOT NULL,
+                    duration_s REAL NOT NULL,
+                    trimp REAL NOT NULL,
+                    PRIMARY KEY (user_id, iso_week));
+
+                CREATE TABLE user_daily_load(
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    day TEXT NOT NULL,
+                    trimp REAL NOT NULL,
+                    ctl REAL NOT NULL,
+                    atl REAL NOT NULL,
+                    tsb REAL NOT NULL,
+                    PRIMARY KEY (user_id, day));
+
+                CREATE TABLE global_weekly_statistics(
+                    iso_week TEXT PRIMARY KEY,
+                    week_start TEXT NOT NULL,
+                    exercises INTEGER NOT NULL,
+                    active_users INTEGER NOT NULL,
+                    distance_m REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 }

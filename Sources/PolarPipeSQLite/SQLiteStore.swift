@@ -255,12 +255,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 try db.execute(sql: """
                     INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
                         start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
-                        device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
+                        max_hr, resting_hr, sex, birthday)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [userID, fileID, runID, item.index, e.externalID, layout.rawValue, e.sport, e.sportRaw,
                                      Self.iso(e.startUTCMillis), PolarTime.format(millis: e.startLocalMillis, fraction: true),
                                      e.startUTCMillis, e.tzOffsetMinutes, e.durationS, e.distanceM, e.calories, item.deviceID,
-                                     e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw])
+                                     e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw,
+                                     item.physical?.maxHR, item.physical?.restingHR, item.physical?.sex, item.physical?.birthday])
                 let id = db.lastInsertedRowID
                 ids.append(id)
                 for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
@@ -291,12 +293,17 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     static func exerciseRecord(_ row: Row) -> ExerciseRecord {
-        ExerciseRecord(id: row["id"], userID: row["user_id"], fileID: row["file_id"], exerciseIndex: row["exercise_index"],
-                       sport: row["sport"], startUTCMillis: row["start_utc_ms"], tzOffsetMinutes: row["tz_offset_min"],
-                       durationS: row["duration_s"], distanceM: row["distance_m"], calories: row["calories"])
+        let physical = PhysicalInformation(sex: row["sex"], birthday: row["birthday"], maxHR: row["max_hr"], restingHR: row["resting_hr"])
+        return ExerciseRecord(id: row["id"], userID: row["user_id"], fileID: row["file_id"], exerciseIndex: row["exercise_index"],
+                              sport: row["sport"], startUTCMillis: row["start_utc_ms"], tzOffsetMinutes: row["tz_offset_min"],
+                              durationS: row["duration_s"], distanceM: row["distance_m"], calories: row["calories"],
+                              physical: physical.isEmpty && physical.restingHR == nil ? nil : physical)
     }
 
-    static let exerciseColumns = "id, user_id, file_id, exercise_index, sport, start_utc_ms, tz_offset_min, duration_s, distance_m, calories"
+    static let exerciseColumns = """
+        id, user_id, file_id, exercise_index, sport, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
+        max_hr, resting_hr, sex, birthday
+        """
 
     public func exercises(runID: String) async throws -> [ExerciseRecord] {
         try await queue.read { db in
@@ -443,23 +450,39 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try await queue.write { db in
             let statement = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO exercise_statistics(exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum, gps_points,
-                    duration_s, distance_m, gps_distance_m, avg_speed_kmh, pace_min_per_km, elevation_gain_m, elevation_loss_m)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    duration_s, distance_m, gps_distance_m, avg_speed_kmh, pace_min_per_km, elevation_gain_m, elevation_loss_m,
+                    moving_time_s, hr_zone1_s, hr_zone2_s, hr_zone3_s, hr_zone4_s, hr_zone5_s, trimp)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (id, s) in batch {
+                let z = s.hrZonesS
                 try statement.execute(arguments: [id, s.hrSamples, s.hrMin, s.hrMax, s.hrAvg, s.hrSum, s.gpsPoints, s.durationS,
                                                   s.distanceM, s.gpsDistanceM, s.avgSpeedKmh, s.paceMinPerKm,
-                                                  s.elevationGainM, s.elevationLossM])
+                                                  s.elevationGainM, s.elevationLossM, s.movingTimeS,
+                                                  z?[0], z?[1], z?[2], z?[3], z?[4], s.trimp])
             }
         }
     }
 
     static func exerciseStatistics(_ row: Row) -> ExerciseStatistics {
-        ExerciseStatistics(hrSamples: row["hr_samples"], hrMin: row["hr_min"], hrMax: row["hr_max"], hrAvg: row["hr_avg"],
-                           hrSum: row["hr_sum"], gpsPoints: row["gps_points"], durationS: row["duration_s"],
-                           distanceM: row["distance_m"], gpsDistanceM: row["gps_distance_m"], avgSpeedKmh: row["avg_speed_kmh"],
-                           paceMinPerKm: row["pace_min_per_km"], elevationGainM: row["elevation_gain_m"],
-                           elevationLossM: row["elevation_loss_m"])
+        var s = ExerciseStatistics(durationS: row["duration_s"])
+        s.hrSamples = row["hr_samples"]
+        s.hrMin = row["hr_min"]
+        s.hrMax = row["hr_max"]
+        s.hrAvg = row["hr_avg"]
+        s.hrSum = row["hr_sum"]
+        s.gpsPoints = row["gps_points"]
+        s.distanceM = row["distance_m"]
+        s.gpsDistanceM = row["gps_distance_m"]
+        s.avgSpeedKmh = row["avg_speed_kmh"]
+        s.paceMinPerKm = row["pace_min_per_km"]
+        s.elevationGainM = row["elevation_gain_m"]
+        s.elevationLossM = row["elevation_loss_m"]
+        s.movingTimeS = row["moving_time_s"]
+        s.trimp = row["trimp"]
+        let zones: [Double?] = ["hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s", "hr_zone5_s"].map { row[$0] }
+        s.hrZonesS = zones[0] == nil ? nil : zones.map { $0 ?? 0 }
+        return s
     }
 
     public func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics? {
@@ -472,14 +495,9 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func exerciseSummaries(userID: Int64) async throws -> [ExerciseSummary] {
         try await queue.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT e.sport, e.start_utc_ms, e.duration_s, s.distance_m, e.calories, s.hr_samples, s.hr_sum
-                FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
+                SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
                 WHERE e.user_id = ? ORDER BY e.start_utc_ms, e.id
-                """, arguments: [userID]).map { row in
-                ExerciseSummary(sport: row["sport"], startUTCMillis: row["start_utc_ms"], durationS: row["duration_s"],
-                                distanceM: row["distance_m"], calories: row["calories"], hrSamples: row["hr_samples"],
-                                hrSum: row["hr_sum"])
-            }
+                """, arguments: [userID]).map(Self.summary)
         }
     }
 
@@ -577,6 +595,84 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 let stats = try Row.fetchOne(db, sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?",
                                              arguments: [record.id]).map(Self.exerciseStatistics)
                 return ExerciseOverview(exercise: record, stats: stats)
+            }
+        }
+    }
+
+    // MARK: Weekly and daily tables
+
+    static let summaryColumns = "e.user_id, e.sport, e.start_utc_ms, e.tz_offset_min, e.duration_s, s.distance_m, e.calories, s.hr_samples, s.hr_sum, s.trimp"
+
+    static func summary(_ row: Row) -> ExerciseSummary {
+        ExerciseSummary(sport: row["sport"], startUTCMillis: row["start_utc_ms"], durationS: row["duration_s"],
+                        distanceM: row["distance_m"], calories: row["calories"], hrSamples: row["hr_samples"],
+                        hrSum: row["hr_sum"], trimp: row["trimp"], tzOffsetMinutes: row["tz_offset_min"] ?? 0)
+    }
+
+    public func allExerciseSummaries() async throws -> [(userID: Int64, summary: ExerciseSummary)] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id ORDER BY e.id
+                """).map { (userID: $0["user_id"], summary: Self.summary($0)) }
+        }
+    }
+
+    static func day(_ d: Int) -> String { String(PolarTime.format(millis: Int64(d) * 86_400_000).prefix(10)) }
+    static func dayNumber(_ s: String) -> Int { Int((PolarTime.localMillis(s + "T00:00:00") ?? 0) / 86_400_000) }
+
+    public func replaceUserWeekly(userID: Int64, _ weeks: [WeeklyTotals]) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM user_weekly_statistics WHERE user_id = ?", arguments: [userID])
+            for w in weeks {
+                try db.execute(sql: """
+                    INSERT INTO user_weekly_statistics(user_id, iso_week, week_start, exercises, distance_m, duration_s, trimp)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [userID, w.week, Self.day(w.monday), w.exercises, w.distanceM, w.durationS, w.trimp])
+            }
+        }
+    }
+
+    public func replaceUserDailyLoad(userID: Int64, _ days: [DailyLoad]) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM user_daily_load WHERE user_id = ?", arguments: [userID])
+            let insert = try db.makeStatement(sql: "INSERT INTO user_daily_load(user_id, day, trimp, ctl, atl, tsb) VALUES (?, ?, ?, ?, ?, ?)")
+            for d in days { try insert.execute(arguments: [userID, Self.day(d.day), d.trimp, d.ctl, d.atl, d.tsb]) }
+        }
+    }
+
+    public func replaceGlobalWeekly(_ weeks: [WeeklyTotals]) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM global_weekly_statistics")
+            for w in weeks {
+                try db.execute(sql: """
+                    INSERT INTO global_weekly_statistics(iso_week, week_start, exercises, active_users, distance_m) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [w.week, Self.day(w.monday), w.exercises, w.activeUsers, w.distanceM])
+            }
+        }
+    }
+
+    public func userWeekly(userID: Int64) async throws -> [WeeklyTotals] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM user_weekly_statistics WHERE user_id = ? ORDER BY week_start", arguments: [userID]).map {
+                WeeklyTotals(week: $0["iso_week"], monday: Self.dayNumber($0["week_start"]), exercises: $0["exercises"],
+                             distanceM: $0["distance_m"], durationS: $0["duration_s"], trimp: $0["trimp"], activeUsers: 1)
+            }
+        }
+    }
+
+    public func userDailyLoad(userID: Int64) async throws -> [DailyLoad] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM user_daily_load WHERE user_id = ? ORDER BY day", arguments: [userID]).map {
+                DailyLoad(day: Self.dayNumber($0["day"]), trimp: $0["trimp"], ctl: $0["ctl"], atl: $0["atl"])
+            }
+        }
+    }
+
+    public func globalWeekly() async throws -> [WeeklyTotals] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM global_weekly_statistics ORDER BY week_start").map {
+                WeeklyTotals(week: $0["iso_week"], monday: Self.dayNumber($0["week_start"]), exercises: $0["exercises"],
+                             distanceM: $0["distance_m"], durationS: 0, trimp: 0, activeUsers: $0["active_users"])
             }
         }
     }

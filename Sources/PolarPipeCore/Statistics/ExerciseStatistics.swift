@@ -14,11 +14,18 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     public var paceMinPerKm: Double?
     public var elevationGainM: Double?
     public var elevationLossM: Double?
+    public var movingTimeS: Double?
+    /// Seconds in HR zones 1–5 (nil when max HR is unknown).
+    public var hrZonesS: [Double]?
+    public var trimp: Double?
 
     public init(hrSamples: Int = 0, hrMin: Double? = nil, hrMax: Double? = nil, hrAvg: Double? = nil, hrSum: Double = 0,
                 gpsPoints: Int = 0, durationS: Double, distanceM: Double? = nil, gpsDistanceM: Double? = nil,
                 avgSpeedKmh: Double? = nil, paceMinPerKm: Double? = nil, elevationGainM: Double? = nil,
-                elevationLossM: Double? = nil) {
+                elevationLossM: Double? = nil, movingTimeS: Double? = nil, hrZonesS: [Double]? = nil, trimp: Double? = nil) {
+        self.movingTimeS = movingTimeS
+        self.hrZonesS = hrZonesS
+        self.trimp = trimp
         self.hrSamples = hrSamples
         self.hrMin = hrMin
         self.hrMax = hrMax
@@ -36,7 +43,8 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
 
     /// Computes the statistics. Samples may be unfiltered: only valid HR and valid GPS points count.
     /// `reportedDistanceM` is the file's distance; it wins when present and > 0.
-    public static func compute(durationS: Double, reportedDistanceM: Double?, samples: ExerciseSamples) -> ExerciseStatistics {
+    public static func compute(durationS: Double, reportedDistanceM: Double?, samples: ExerciseSamples,
+                               profile: HeartRateProfile = HeartRateProfile(maxHR: nil, restingHR: nil, sex: nil)) -> ExerciseStatistics {
         var stats = ExerciseStatistics(durationS: durationS)
 
         var count = 0
@@ -77,6 +85,9 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         let elevation = Elevation.gainLoss(routeAltitudes.isEmpty ? samples.altitude.value : routeAltitudes)
         stats.elevationGainM = elevation?.gain
         stats.elevationLossM = elevation?.loss
+        stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route)
+        stats.hrZonesS = TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR)
+        stats.trimp = TrainingLoad.trimp(samples.heartRate, profile: profile)
         return stats
     }
 }

@@ -3,10 +3,11 @@
 public enum StatisticsRebuild {
     public static func run(store: any PipelineStore, now: Int64) async throws -> (exercises: Int, users: Int) {
         let ids = try await store.allExerciseIDs()
+        let userRecords = Dictionary(uniqueKeysWithValues: try await store.users().map { ($0.id, $0) })
         var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
         for id in ids {
             guard let exercise = try await store.exercise(id: id) else { continue }
-            batch.append((id, try await CalculateStatistics.compute(exercise, store: store)))
+            batch.append((id, try await CalculateStatistics.compute(exercise, users: userRecords, store: store)))
             if batch.count >= 64 {
                 try await store.upsertExerciseStatistics(batch)
                 batch.removeAll(keepingCapacity: true)
@@ -19,6 +20,7 @@ public enum StatisticsRebuild {
         }
         let global = try await store.computeGlobalStatistics()
         try await store.insertGlobalStatistics(runID: "rebuild-" + PolarTime.formatUTC(millis: now), computedAt: now, global)
+        try await CalculateStatistics.updateGlobalWeekly(store: store)
         return (ids.count, users.count)
     }
 }

@@ -7,9 +7,20 @@ public struct ExerciseSummary: Sendable, Equatable {
     public var calories: Double?
     public var hrSamples: Int
     public var hrSum: Double
+    public var trimp: Double?
+    /// Minutes east of UTC (0 when unknown), for local dates.
+    public var tzOffsetMinutes: Int
+
+    /// Days since 1970-01-01 of the exercise's local start date.
+    public var localDay: Int {
+        let local = startUTCMillis + Int64(tzOffsetMinutes) * 60_000
+        return Int(local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000)
+    }
 
     public init(sport: String, startUTCMillis: Int64, durationS: Double, distanceM: Double?, calories: Double?,
-                hrSamples: Int, hrSum: Double) {
+                hrSamples: Int, hrSum: Double, trimp: Double? = nil, tzOffsetMinutes: Int = 0) {
+        self.trimp = trimp
+        self.tzOffsetMinutes = tzOffsetMinutes
         self.sport = sport
         self.startUTCMillis = startUTCMillis
         self.durationS = durationS

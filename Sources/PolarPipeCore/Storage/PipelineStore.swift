@@ -55,6 +55,14 @@ public protocol PipelineStore: RunRecorder {
     func insertGlobalStatistics(runID: String, computedAt: Int64, _ stats: GlobalStatistics) async throws
     func latestGlobalStatistics() async throws -> GlobalStatistics?
     func recentExercises(userID: Int64, limit: Int) async throws -> [ExerciseOverview]
+    /// Every loaded exercise with statistics, for weekly trends.
+    func allExerciseSummaries() async throws -> [(userID: Int64, summary: ExerciseSummary)]
+    func replaceUserWeekly(userID: Int64, _ weeks: [WeeklyTotals]) async throws
+    func replaceUserDailyLoad(userID: Int64, _ days: [DailyLoad]) async throws
+    func replaceGlobalWeekly(_ weeks: [WeeklyTotals]) async throws
+    func userWeekly(userID: Int64) async throws -> [WeeklyTotals]
+    func userDailyLoad(userID: Int64) async throws -> [DailyLoad]
+    func globalWeekly() async throws -> [WeeklyTotals]
 }
 
 /// Records task instances; the DAG runner's only dependency on storage.
@@ -216,7 +224,10 @@ public struct NewExercise: Sendable {
     public var index: Int
     public var exercise: Exercise
     public var deviceID: String?
-    public init(index: Int, exercise: Exercise, deviceID: String?) {
+    /// The session's physical information.
+    public var physical: PhysicalInformation?
+    public init(index: Int, exercise: Exercise, deviceID: String?, physical: PhysicalInformation? = nil) {
+        self.physical = physical
         self.index = index
         self.exercise = exercise
         self.deviceID = deviceID
@@ -234,8 +245,11 @@ public struct ExerciseRecord: Sendable, Equatable {
     public var durationS: Double
     public var distanceM: Double?
     public var calories: Double?
+    /// The session's physical information (max and resting HR, sex, birthday), when the file had it.
+    public var physical: PhysicalInformation?
     public init(id: Int64, userID: Int64, fileID: Int64, exerciseIndex: Int, sport: String, startUTCMillis: Int64,
-                tzOffsetMinutes: Int?, durationS: Double, distanceM: Double?, calories: Double?) {
+                tzOffsetMinutes: Int?, durationS: Double, distanceM: Double?, calories: Double?, physical: PhysicalInformation? = nil) {
+        self.physical = physical
         self.id = id
         self.userID = userID
         self.fileID = fileID

@@ -9,6 +9,7 @@ enum CalculateStatistics {
         guard !exercises.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         // The staged samples filtered as the load tasks filter them are exactly the stored rows, so this equals
         // `compute(_:store:)` (which `stats rebuild` uses) without reading the rows back; a test checks both agree.
+        let users = Dictionary(uniqueKeysWithValues: try await ctx.store.users().map { ($0.id, $0) })
         try await LoadSamples.forEachChunk(ctx, exercises) { chunk in
             var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
             for (exercise, staged) in chunk {
@@ -16,17 +17,25 @@ enum CalculateStatistics {
                 samples.heartRate = SampleFilters.validHeartRate(staged.heartRate)
                 samples.route = SampleFilters.validRoute(staged.route)
                 batch.append((exercise.id, ExerciseStatistics.compute(durationS: exercise.durationS,
-                                                                      reportedDistanceM: exercise.distanceM, samples: samples)))
+                                                                      reportedDistanceM: exercise.distanceM, samples: samples,
+                                                                      profile: profile(exercise, users))))
             }
             try await ctx.store.upsertExerciseStatistics(batch)
         }
         return TaskOutput(["exercises": exercises.count])
     }
 
-    /// The statistics of one stored exercise.
-    static func compute(_ exercise: ExerciseRecord, store: any PipelineStore) async throws -> ExerciseStatistics {
+    /// The statistics of one stored exercise, from its stored samples.
+    static func compute(_ exercise: ExerciseRecord, users: [Int64: UserRecord], store: any PipelineStore) async throws -> ExerciseStatistics {
         let samples = try await store.samples(exerciseID: exercise.id)
-        return ExerciseStatistics.compute(durationS: exercise.durationS, reportedDistanceM: exercise.distanceM, samples: samples)
+        return ExerciseStatistics.compute(durationS: exercise.durationS, reportedDistanceM: exercise.distanceM, samples: samples,
+                                          profile: profile(exercise, users))
+    }
+
+    /// Max and resting HR and sex for zones and TRIMP: the session's, else the user's, else 220 − age.
+    static func profile(_ exercise: ExerciseRecord, _ users: [Int64: UserRecord]) -> HeartRateProfile {
+        HeartRateProfile.resolve(session: exercise.physical, user: users[exercise.userID]?.physical,
+                                 startLocalMillis: exercise.startUTCMillis + Int64(exercise.tzOffsetMinutes ?? 0) * 60_000)
     }
 
     static func users(_ ctx: PipelineContext) async throws -> TaskOutput {
@@ -38,9 +47,19 @@ enum CalculateStatistics {
         return TaskOutput(["users": userIDs.count])
     }
 
+    /// A user's totals, weekly table and daily training load, from their exercises' statistics.
     static func updateUser(_ userID: Int64, store: any PipelineStore, now: Int64) async throws {
         let summaries = try await store.exerciseSummaries(userID: userID)
         try await store.upsertUserStatistics(userID: userID, UserStatistics.compute(summaries), computedAt: now)
+        try await store.replaceUserWeekly(userID: userID, WeeklyTotals.compute(summaries.map { (userID, $0) }))
+        var daily: [Int: Double] = [:]
+        for s in summaries { daily[s.localDay, default: 0] += s.trimp ?? 0 }
+        try await store.replaceUserDailyLoad(userID: userID, DailyLoad.series(dailyTRIMP: daily))
+    }
+
+    /// The global weekly trend: exercises, active users and distance per ISO week.
+    static func updateGlobalWeekly(store: any PipelineStore) async throws {
+        try await store.replaceGlobalWeekly(WeeklyTotals.compute(try await store.allExerciseSummaries()))
     }
 
     static func global(_ ctx: PipelineContext) async throws -> TaskOutput {
@@ -48,6 +67,7 @@ enum CalculateStatistics {
         guard !exercises.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         let stats = try await ctx.store.computeGlobalStatistics()
         try await ctx.store.insertGlobalStatistics(runID: ctx.runID, computedAt: ctx.now(), stats)
+        try await updateGlobalWeekly(store: ctx.store)
         return TaskOutput(["users": stats.totalUsers, "exercises": stats.totalExercises])
     }
 }

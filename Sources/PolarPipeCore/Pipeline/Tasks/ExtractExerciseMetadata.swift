@@ -13,7 +13,8 @@ enum ExtractExerciseMetadata {
             guard let staged = file.stagedPath, let userID = file.userID else {
                 throw PipelineError.missingInput("file \(file.originalPath) has no staged session or user")
             }
-            let session = try StagedSession.readHeader(ctx.workspace.url(staged))
+            // The whole session: the other channels (speed, altitude, distance) are stored with the exercise.
+            let session = try StagedSession.read(ctx.workspace.url(staged))
             var fresh: [NewExercise] = []
             for (index, exercise) in session.exercises.enumerated() {
                 let duplicate = try await ctx.store.duplicateExercise(
@@ -22,7 +23,7 @@ enum ExtractExerciseMetadata {
                 if duplicate != nil {
                     duplicates += 1
                 } else {
-                    fresh.append(NewExercise(index: index, exercise: exercise, deviceID: session.deviceID))
+                    fresh.append(NewExercise(index: index, exercise: exercise, deviceID: session.deviceID, physical: session.physical))
                 }
             }
             let ids = try await ctx.store.replaceExercises(fileID: file.id, runID: ctx.runID, userID: userID,

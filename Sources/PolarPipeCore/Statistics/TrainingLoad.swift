@@ -1,0 +1,184 @@
+import Foundation
+
+/// What heart-rate zones and TRIMP need to know about the athlete at the time of an exercise.
+public struct HeartRateProfile: Sendable, Equatable {
+    public var maxHR: Double?
+    public var restingHR: Double?
+    /// `MALE`, `FEMALE`, or nil when unknown.
+    public var sex: String?
+    public init(maxHR: Double?, restingHR: Double?, sex: String?) {
+        self.maxHR = maxHR
+        self.restingHR = restingHR
+        self.sex = sex
+    }
+
+    /// Max HR from the session's physical information, else the user's, else 220 − age (SPEC §4.1).
+    public static func resolve(session: PhysicalInformation?, user: PhysicalInformation?, startLocalMillis: Int64) -> HeartRateProfile {
+        var maxHR = session?.maxHR ?? user?.maxHR
+        if maxHR == nil, let birthday = session?.birthday ?? user?.birthday, let age = age(birthday: birthday, atLocalMillis: startLocalMillis) {
+            maxHR = Double(220 - age)
+        }
+        return HeartRateProfile(maxHR: maxHR, restingHR: session?.restingHR ?? user?.restingHR, sex: session?.sex ?? user?.sex)
+    }
+
+    /// Whole years between `YYYY-MM-DD` and the date of `millis`.
+    static func age(birthday: String, atLocalMillis millis: Int64) -> Int? {
+        let parts = birthday.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        let (y, m, d) = PolarTime.civilFromDays(Int(millis / 86_400_000))
+        var age = y - parts[0]
+        if (m, d) < (parts[1], parts[2]) { age -= 1 }
+        return (0 ... 120).contains(age) ? age : nil
+    }
+}
+
+/// Heart-rate zones, TRIMP and moving time (SPEC §4.1).
+public enum TrainingLoad {
+    /// Weight of each sample: the interval to the next sample; the last sample weighs the one before it (1 s when
+    /// alone). At 1 Hz every sample weighs 1 s.
+    public static func weights(_ t: [Double]) -> [Double] {
+        guard t.count > 1 else { return t.isEmpty ? [] : [1] }
+        var w = [Double](repeating: 0, count: t.count)
+        for i in 0 ..< t.count - 1 { w[i] = t[i + 1] - t[i] }
+        w[t.count - 1] = w[t.count - 2]
+        return w
+    }
+
+    /// Seconds of valid HR in zones 1–5: 50–60, 60–70, 70–80, 80–90, ≥ 90 % of max HR. nil without max HR.
+    public static func zones(_ hr: SampleSeries, maxHR: Double?) -> [Double]? {
+        guard let maxHR, maxHR > 0 else { return nil }
+        var seconds = [Double](repeating: 0, count: 5)
+        let w = weights(hr.t)
+        for i in 0 ..< hr.count where SampleFilters.isValidHeartRate(hr.value[i]) {
+            // Percent first: (0.6 − 0.5) × 10 is 0.999… in floating point, 60 / 10 is exactly 6.
+            let percent = hr.value[i] * 100 / maxHR
+            guard percent >= 50 else { continue }
+            seconds[min(4, Int((percent / 10).rounded(.down)) - 5)] += w[i]
+        }
+        return seconds
+    }
+
+    /// Banister TRIMP: Σ (Δt/60) · x · a · e^(b·x), x = clamp((hr − rest)/(max − rest), 0, 1); a, b by sex.
+    /// nil without resting and max HR.
+    public static func trimp(_ hr: SampleSeries, profile: HeartRateProfile) -> Double? {
+        guard let maxHR = profile.maxHR, let rest = profile.restingHR, maxHR > rest else { return nil }
+        let (a, b): (Double, Double)
+        switch profile.sex {
+        case "MALE": (a, b) = (0.64, 1.92)
+        case "FEMALE": (a, b) = (0.86, 1.67)
+        default: (a, b) = (0.75, 1.80)
+        }
+        let w = weights(hr.t)
+        var total = 0.0
+        for i in 0 ..< hr.count where SampleFilters.isValidHeartRate(hr.value[i]) {
+            let x = min(1, max(0, (hr.value[i] - rest) / (maxHR - rest)))
+            total += w[i] / 60 * x * a * exp(b * x)
+        }
+        return total
+    }
+
+    /// Seconds moving at ≥ 1.0 km/h: from speed samples, else from GPS point-to-point speed; nil without either.
+    public static func movingTime(speed: SampleSeries, route: RouteSeries) -> Double? {
+        if !speed.isEmpty {
+            let w = weights(speed.t)
+            var total = 0.0
+            for i in 0 ..< speed.count where speed.value[i] >= 1.0 { total += w[i] }
+            return total
+        }
+        guard route.count >= 2 else { return nil }
+        var total = 0.0
+        for i in 1 ..< route.count {
+            let dt = route.t[i] - route.t[i - 1]
+            guard dt > 0 else { continue }
+            let kmh = Geo.haversine(route.latitude[i - 1], route.longitude[i - 1], route.latitude[i], route.longitude[i]) / dt * 3.6
+            if kmh >= 1.0 { total += dt }
+        }
+        return total
+    }
+}
+
+/// Fitness (CTL, 42-day), fatigue (ATL, 7-day) and form (TSB = CTL − ATL) from daily TRIMP, as exponentially
+/// weighted averages: `v_d = v_{d−1} + (trimp_d − v_{d−1}) · (1 − e^(−1/τ))`, starting from 0 on the first day.
+public struct DailyLoad: Sendable, Equatable {
+    /// Days since 1970-01-01 (local date of the exercises).
+    public var day: Int
+    public var trimp: Double
+    public var ctl: Double
+    public var atl: Double
+    public var tsb: Double { ctl - atl }
+
+    public init(day: Int, trimp: Double, ctl: Double, atl: Double) {
+        self.day = day
+        self.trimp = trimp
+        self.ctl = ctl
+        self.atl = atl
+    }
+
+    public static func series(dailyTRIMP: [Int: Double]) -> [DailyLoad] {
+        guard let first = dailyTRIMP.keys.min(), let last = dailyTRIMP.keys.max() else { return [] }
+        let kCTL = 1 - exp(-1.0 / 42), kATL = 1 - exp(-1.0 / 7)
+        var ctl = 0.0, atl = 0.0
+        var result: [DailyLoad] = []
+        for day in first ... last {
+            let load = dailyTRIMP[day] ?? 0
+            ctl += (load - ctl) * kCTL
+            atl += (load - atl) * kATL
+            result.append(DailyLoad(day: day, trimp: load, ctl: ctl, atl: atl))
+        }
+        return result
+    }
+}
+
+/// ISO-8601 week of a day (`2026-W05`), and the Monday that starts it.
+public enum ISOWeek {
+    public static func of(day: Int) -> (label: String, monday: Int) {
+        let weekday = ((day % 7) + 10) % 7  // Monday = 0 (1970-01-01 was a Thursday)
+        let monday = day - weekday
+        let thursday = monday + 3
+        let (year, _, _) = PolarTime.civilFromDays(thursday)
+        let week = (thursday - PolarTime.daysFromCivil(year, 1, 1)) / 7 + 1
+        return (String(format: "%04d-W%02d", year, week), monday)
+    }
+}
+
+/// One row of a weekly table.
+public struct WeeklyTotals: Sendable, Equatable {
+    public var week: String
+    public var monday: Int
+    public var exercises: Int
+    public var distanceM: Double
+    public var durationS: Double
+    public var trimp: Double
+    public var activeUsers: Int
+
+    public init(week: String, monday: Int, exercises: Int, distanceM: Double, durationS: Double, trimp: Double, activeUsers: Int) {
+        self.week = week
+        self.monday = monday
+        self.exercises = exercises
+        self.distanceM = distanceM
+        self.durationS = durationS
+        self.trimp = trimp
+        self.activeUsers = activeUsers
+    }
+
+    /// Totals per ISO week of the exercises' local start dates.
+    public static func compute(_ exercises: [(userID: Int64, summary: ExerciseSummary)]) -> [WeeklyTotals] {
+        var weeks: [String: WeeklyTotals] = [:]
+        var users: [String: Set<Int64>] = [:]
+        for (userID, e) in exercises {
+            let (label, monday) = ISOWeek.of(day: e.localDay)
+            var w = weeks[label] ?? WeeklyTotals(week: label, monday: monday, exercises: 0, distanceM: 0, durationS: 0, trimp: 0, activeUsers: 0)
+            w.exercises += 1
+            w.distanceM += e.distanceM ?? 0
+            w.durationS += e.durationS
+            w.trimp += e.trimp ?? 0
+            weeks[label] = w
+            users[label, default: []].insert(userID)
+        }
+        return weeks.values.map { w in
+            var w = w
+            w.activeUsers = users[w.week]?.count ?? 0
+            return w
+        }.sorted { $0.monday < $1.monday }
+    }
+}
