@@ -141,6 +141,8 @@ public struct SyntheticData: Sendable {
         let baseAltitude = 80 + rng.unit() * 400
         let warmUp = 3 + Int(rng.unit() * 5)
         let jumpAt = rng.unit() < 0.3 ? n / 2 + Int(rng.unit() * Double(n / 4)) : -1
+        var altitudeError = 0.0  // GPS altitude error drifts slowly, as on real watches
+
         for i in 0 ..< n {
             let kmh = max(0, sport.speedKmh * (0.85 + 0.15 * sin(Double(i) / 300)) + rng.gaussian(0.4))
             heading += rng.gaussian(0.05)
@@ -161,7 +163,8 @@ public struct SyntheticData: Sendable {
                 }
                 pLat = (pLat * 1e8).rounded() / 1e8
                 pLon = (pLon * 1e8).rounded() / 1e8
-                route.append(Double(i), pLat, pLon, ((terrain + rng.gaussian(3)) * 10).rounded() / 10)
+                altitudeError = max(-8, min(8, altitudeError * 0.995 + rng.gaussian(0.25)))
+                route.append(Double(i), pLat, pLon, ((terrain + altitudeError) * 10).rounded() / 10)
             }
         }
         let reportedDistance = Double(Float(travelled))

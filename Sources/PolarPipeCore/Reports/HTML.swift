@@ -38,6 +38,7 @@ public enum HTML {
     th{color:var(--muted);font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
     .state-success{color:#1a7f37}.state-failed,.state-upstream_failed{color:#c62828}a{color:#0b5cad}
     footer{color:var(--muted);font-size:12px;text-align:center;padding:12px}
+    svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 12px;font-family:inherit}
     """
 
     /// A complete, self-contained page: inline CSS, no scripts, no network references.

@@ -5,6 +5,7 @@ public struct ReportData: Sendable {
     public var global: GlobalStatistics
     public var users: [(user: UserRecord, stats: UserStatistics?)]
     public var runs: [(run: RunRecord, tasks: [TaskInstanceRecord])]
+    public var weekly: [WeeklyTotals]
     public var generatedAt: Int64
 
     public static func load(from store: any PipelineStore, now: Int64) async throws -> ReportData {
@@ -19,7 +20,7 @@ public struct ReportData: Sendable {
         for run in try await store.runs(limit: 10) {
             runs.append((run, try await store.taskInstances(runID: run.runID)))
         }
-        return ReportData(global: global, users: users, runs: runs, generatedAt: now)
+        return ReportData(global: global, users: users, runs: runs, weekly: try await store.globalWeekly(), generatedAt: now)
     }
 }
 
@@ -39,12 +40,24 @@ public enum ReportWriter {
         try put(summaryJSON(data), folder.appendingPathComponent("summary.json"))
         try put(summaryCSV(data), folder.appendingPathComponent("summary.csv"))
         for (user, stats) in data.users where userKeys?.contains(user.userKey) ?? true {
-            let recent = try await store.recentExercises(userID: user.id, limit: 50)
-            try put(userPage(user, stats, recent, generatedAt: data.generatedAt),
-                    folder.appendingPathComponent("users").appendingPathComponent(user.userKey + ".html"))
+            let page = UserPage(user: user, stats: stats, recent: try await store.recentExercises(userID: user.id, limit: 10_000),
+                                weekly: try await store.userWeekly(userID: user.id), load: try await store.userDailyLoad(userID: user.id))
+            try put(userPage(page, generatedAt: data.generatedAt),
+                    folder.appendingPathComponent("users").appendingPathComponent(pageName(user.userKey) + ".html"))
         }
         return written
     }
+
+    /// The file name of a user's page: the user key, percent-encoded when it could not be a file name.
+    public static func pageName(_ key: String) -> String {
+        if key.contains("/") || key == "." || key == ".." || key.hasPrefix(".") || key.contains("%") || key.isEmpty {
+            return key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "user"
+        }
+        return key
+    }
+
+    /// The last `n` weeks of a weekly table, with week labels like `W05`.
+    static func lastWeeks(_ weeks: [WeeklyTotals], _ n: Int) -> [WeeklyTotals] { Array(weeks.suffix(n)) }
 
     public static func indexPage(_ data: ReportData) -> String {
         let g = data.global
@@ -54,12 +67,22 @@ public enum ReportWriter {
             ("calories", Format.number(g.totalCalories, digits: 0)), ("HR samples", "\(g.totalHRSamples)"),
             ("GPS points", "\(g.totalGPSPoints)"), ("last 7 days", "\(g.exercisesLast7d) (prev. \(g.exercisesPrev7d))"),
         ]) + "</section>"
-        body += "<section><h2>Sports</h2>" + HTML.table([("Sport", false), ("Exercises", true)],
-            g.sportDistribution.map { [.text($0.sport), .text("\($0.exercises)")] }) + "</section>"
+        let weeks = lastWeeks(data.weekly, 26)
+        body += "<section><h2>Weekly trend</h2>" + SVGChart.bars(
+            title: "Exercises per week", labels: weeks.map { String($0.week.suffix(3)) }, values: weeks.map { Double($0.exercises) },
+            unit: "exercises") + SVGChart.bars(
+            title: "Distance per week", labels: weeks.map { String($0.week.suffix(3)) }, values: weeks.map { $0.distanceM / 1000 },
+            unit: "km", color: SVGChart.palette[1])
+            + HTML.table([("Week", false), ("Exercises", true), ("Active users", true), ("Distance", true)],
+                         lastWeeks(data.weekly, 8).reversed().map { [.text($0.week), .text("\($0.exercises)"), .text("\($0.activeUsers)"),
+                                                                    .text(Format.km($0.distanceM))] }) + "</section>"
+        body += "<section><h2>Sports</h2>" + SVGChart.horizontalBars(
+            title: "Exercises per sport", labels: g.sportDistribution.map(\.sport), values: g.sportDistribution.map { Double($0.exercises) },
+            unit: "") + "</section>"
         body += "<section><h2>Users</h2>" + HTML.table(
             [("User", false), ("Exercises", true), ("Distance", true), ("Duration", true), ("Avg HR", true), ("Most common sport", false), ("Last exercise", false)],
             data.users.map { user, s in
-                [.html("<a href=\"users/\(HTML.hrefComponent(user.userKey)).html\">\(HTML.escape(user.userKey))</a>"),
+                [.html("<a href=\"users/\(HTML.hrefComponent(pageName(user.userKey))).html\">\(HTML.escape(user.userKey))</a>"),
                  .text("\(s?.totalExercises ?? 0)"), .text(Format.km(s?.totalDistanceM)), .text(Format.duration(s?.totalDurationS)),
                  .text(Format.number(s?.avgHR)), .text(s?.mostCommonSport ?? "–"), .text(Format.date(s?.lastExerciseAtMillis))]
             }) + "</section>"
@@ -75,23 +98,50 @@ public enum ReportWriter {
                          subtitle: "Generated \(Format.date(data.generatedAt)) UTC", body: body)
     }
 
-    public static func userPage(_ user: UserRecord, _ s: UserStatistics?, _ recent: [ExerciseOverview], generatedAt: Int64) -> String {
+    /// What a user's page shows.
+    public struct UserPage: Sendable {
+        public var user: UserRecord
+        public var stats: UserStatistics?
+        public var recent: [ExerciseOverview]
+        public var weekly: [WeeklyTotals]
+        public var load: [DailyLoad]
+    }
+
+    public static func userPage(_ page: UserPage, generatedAt: Int64) -> String {
+        let s = page.stats, user = page.user
         var body = "<section><h2>Totals</h2>" + HTML.cards([
             ("exercises", "\(s?.totalExercises ?? 0)"), ("distance", Format.km(s?.totalDistanceM)),
             ("duration", Format.duration(s?.totalDurationS)), ("calories", Format.number(s?.totalCalories, digits: 0)),
             ("average distance", Format.km(s?.avgDistanceM)), ("average duration", Format.duration(s?.avgDurationS)),
             ("average HR", Format.number(s?.avgHR)), ("most common sport", s?.mostCommonSport ?? "–"),
         ]) + "</section>"
+        let weeks = lastWeeks(page.weekly, 26)
+        body += "<section><h2>Weekly volume</h2>" + SVGChart.bars(
+            title: "Distance per week", labels: weeks.map { String($0.week.suffix(3)) }, values: weeks.map { $0.distanceM / 1000 }, unit: "km")
+            + SVGChart.bars(title: "Training time per week", labels: weeks.map { String($0.week.suffix(3)) },
+                            values: weeks.map { $0.durationS / 3600 }, unit: "h", color: SVGChart.palette[1]) + "</section>"
+        var zones = [Double](repeating: 0, count: 5)
+        for o in page.recent { for (i, z) in (o.stats?.hrZonesS ?? []).enumerated() where i < 5 { zones[i] += z / 60 } }
+        body += "<section><h2>Heart-rate zones</h2>" + SVGChart.horizontalBars(
+            title: "Time in heart-rate zones (% of max HR)",
+            labels: ["Z1 50–60 %", "Z2 60–70 %", "Z3 70–80 %", "Z4 80–90 %", "Z5 90 %+"], values: zones, unit: "min") + "</section>"
+        let days = Array(page.load.suffix(120))
+        body += "<section><h2>Fitness, fatigue and form</h2>" + SVGChart.lines(
+            title: "Fitness (CTL 42 d), fatigue (ATL 7 d) and form (TSB) from daily TRIMP",
+            labels: days.map { String(PolarTime.format(millis: Int64($0.day) * 86_400_000).dropFirst(5).prefix(5)) },
+            series: [("fitness", days.map(\.ctl)), ("fatigue", days.map(\.atl)), ("form", days.map(\.tsb))], unit: "TRIMP")
+            + "</section>"
         body += "<section><h2>Recent exercises</h2>" + HTML.table(
-            [("Start (UTC)", false), ("Sport", false), ("Duration", true), ("Distance", true), ("Pace", true),
-             ("HR avg", true), ("HR min–max", true), ("Ascent", true)],
-            recent.map { o in
+            [("Start (UTC)", false), ("Sport", false), ("Duration", true), ("Moving", true), ("Distance", true), ("Pace", true),
+             ("HR avg", true), ("HR min–max", true), ("Ascent", true), ("TRIMP", true)],
+            page.recent.prefix(50).map { o in
                 let st = o.stats
                 let range = st?.hrMin.map { "\(Int($0))–\(Int(st?.hrMax ?? $0))" } ?? "–"
                 return [.text(Format.date(o.exercise.startUTCMillis)), .text(o.exercise.sport),
-                        .text(Format.duration(o.exercise.durationS)), .text(Format.km(st?.distanceM)),
-                        .text(Format.pace(st?.paceMinPerKm)), .text(Format.number(st?.hrAvg)), .text(range),
-                        .text(st?.elevationGainM.map { Format.number($0, digits: 0) + " m" } ?? "–")]
+                        .text(Format.duration(o.exercise.durationS)), .text(Format.duration(st?.movingTimeS)),
+                        .text(Format.km(st?.distanceM)), .text(Format.pace(st?.paceMinPerKm)), .text(Format.number(st?.hrAvg)),
+                        .text(range), .text(st?.elevationGainM.map { Format.number($0, digits: 0) + " m" } ?? "–"),
+                        .text(Format.number(st?.trimp, digits: 0))]
             }) + "</section>"
         let p = user.physical
         body += "<section><h2>Profile</h2>" + HTML.cards([
