@@ -28,10 +28,14 @@ public enum FileMoves {
         }
     }
 
-    /// Writes `data` atomically (temporary file + rename).
+    /// Writes `data` atomically: to `.<name>.tmp` beside the target, then a rename. The temporary name is fixed, so a
+    /// write interrupted by a crash is replaced by the retried write instead of leaving a stray file behind.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        let folder = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temporary = folder.appendingPathComponent("." + url.lastPathComponent + ".tmp")
+        try data.write(to: temporary)
+        try replace(url, with: temporary)
     }
 
     /// Renames `source` over `destination` atomically (POSIX `rename`), replacing it if it exists.
