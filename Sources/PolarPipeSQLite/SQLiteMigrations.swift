@@ -208,6 +208,30 @@ enum SQLiteMigrations {
                     distance_m REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v3_splits_and_records") { db in
+            try db.execute(sql: """
+                ALTER TABLE exercise_statistics ADD COLUMN best_1km_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN best_5km_s REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN best_10km_s REAL;
+
+                CREATE TABLE exercise_splits(
+                    exercise_id INTEGER NOT NULL,
+                    km INTEGER NOT NULL,
+                    time_s REAL NOT NULL,
+                    pace_min_per_km REAL NOT NULL,
+                    hr_avg REAL,
+                    elevation_m REAL,
+                    PRIMARY KEY (exercise_id, km)) WITHOUT ROWID;
+
+                CREATE TABLE user_records(
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    record TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    exercise_id INTEGER NOT NULL,
+                    achieved_at TEXT NOT NULL,
+                    PRIMARY KEY (user_id, record));
+                """)
+        }
         return migrator
     }
 }

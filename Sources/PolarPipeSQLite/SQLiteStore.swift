@@ -451,15 +451,25 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let statement = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO exercise_statistics(exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum, gps_points,
                     duration_s, distance_m, gps_distance_m, avg_speed_kmh, pace_min_per_km, elevation_gain_m, elevation_loss_m,
-                    moving_time_s, hr_zone1_s, hr_zone2_s, hr_zone3_s, hr_zone4_s, hr_zone5_s, trimp)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    moving_time_s, hr_zone1_s, hr_zone2_s, hr_zone3_s, hr_zone4_s, hr_zone5_s, trimp,
+                    best_1km_s, best_5km_s, best_10km_s)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let deleteSplits = try db.makeStatement(sql: "DELETE FROM exercise_splits WHERE exercise_id = ?")
+            let insertSplit = try db.makeStatement(sql: """
+                INSERT INTO exercise_splits(exercise_id, km, time_s, pace_min_per_km, hr_avg, elevation_m) VALUES (?, ?, ?, ?, ?, ?)
                 """)
             for (id, s) in batch {
                 let z = s.hrZonesS
-                try statement.execute(arguments: [id, s.hrSamples, s.hrMin, s.hrMax, s.hrAvg, s.hrSum, s.gpsPoints, s.durationS,
-                                                  s.distanceM, s.gpsDistanceM, s.avgSpeedKmh, s.paceMinPerKm,
-                                                  s.elevationGainM, s.elevationLossM, s.movingTimeS,
-                                                  z?[0], z?[1], z?[2], z?[3], z?[4], s.trimp])
+                var arguments: StatementArguments = [id, s.hrSamples, s.hrMin, s.hrMax, s.hrAvg, s.hrSum, s.gpsPoints, s.durationS,
+                                                     s.distanceM, s.gpsDistanceM, s.avgSpeedKmh, s.paceMinPerKm,
+                                                     s.elevationGainM, s.elevationLossM, s.movingTimeS]
+                arguments += [z?[0], z?[1], z?[2], z?[3], z?[4], s.trimp, s.best1kmS, s.best5kmS, s.best10kmS]
+                try statement.execute(arguments: arguments)
+                try deleteSplits.execute(arguments: [id])
+                for split in s.splits {
+                    try insertSplit.execute(arguments: [id, split.km, split.timeS, split.paceMinPerKm, split.hrAvg, split.elevationM])
+                }
             }
         }
     }
@@ -480,6 +490,9 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         s.elevationLossM = row["elevation_loss_m"]
         s.movingTimeS = row["moving_time_s"]
         s.trimp = row["trimp"]
+        s.best1kmS = row["best_1km_s"]
+        s.best5kmS = row["best_5km_s"]
+        s.best10kmS = row["best_10km_s"]
         let zones: [Double?] = ["hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s", "hr_zone5_s"].map { row[$0] }
         s.hrZonesS = zones[0] == nil ? nil : zones.map { $0 ?? 0 }
         return s
@@ -601,12 +614,47 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     // MARK: Weekly and daily tables
 
-    static let summaryColumns = "e.user_id, e.sport, e.start_utc_ms, e.tz_offset_min, e.duration_s, s.distance_m, e.calories, s.hr_samples, s.hr_sum, s.trimp"
+    static let summaryColumns = """
+        e.id, e.user_id, e.sport, e.start_utc_ms, e.tz_offset_min, e.duration_s, s.distance_m, e.calories, s.hr_samples, s.hr_sum,
+        s.trimp, s.best_1km_s, s.best_5km_s, s.best_10km_s
+        """
 
     static func summary(_ row: Row) -> ExerciseSummary {
-        ExerciseSummary(sport: row["sport"], startUTCMillis: row["start_utc_ms"], durationS: row["duration_s"],
-                        distanceM: row["distance_m"], calories: row["calories"], hrSamples: row["hr_samples"],
-                        hrSum: row["hr_sum"], trimp: row["trimp"], tzOffsetMinutes: row["tz_offset_min"] ?? 0)
+        var s = ExerciseSummary(sport: row["sport"], startUTCMillis: row["start_utc_ms"], durationS: row["duration_s"],
+                                distanceM: row["distance_m"], calories: row["calories"], hrSamples: row["hr_samples"],
+                                hrSum: row["hr_sum"], trimp: row["trimp"], tzOffsetMinutes: row["tz_offset_min"] ?? 0)
+        s.exerciseID = row["id"]
+        s.best1kmS = row["best_1km_s"]
+        s.best5kmS = row["best_5km_s"]
+        s.best10kmS = row["best_10km_s"]
+        return s
+    }
+
+    public func replaceUserRecords(userID: Int64, _ records: [PersonalRecord]) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM user_records WHERE user_id = ?", arguments: [userID])
+            for r in records {
+                try db.execute(sql: "INSERT INTO user_records(user_id, record, value, exercise_id, achieved_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [userID, r.record, r.value, r.exerciseID, Self.iso(r.achievedAtMillis)])
+            }
+        }
+    }
+
+    public func userRecords(userID: Int64) async throws -> [PersonalRecord] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM user_records WHERE user_id = ? ORDER BY record", arguments: [userID]).map {
+                PersonalRecord(record: $0["record"], value: $0["value"], exerciseID: $0["exercise_id"],
+                               achievedAtMillis: Self.millis($0["achieved_at"]) ?? 0)
+            }
+        }
+    }
+
+    public func splits(exerciseID: Int64) async throws -> [Split] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM exercise_splits WHERE exercise_id = ? ORDER BY km", arguments: [exerciseID]).map {
+                Split(km: $0["km"], timeS: $0["time_s"], paceMinPerKm: $0["pace_min_per_km"], hrAvg: $0["hr_avg"], elevationM: $0["elevation_m"])
+            }
+        }
     }
 
     public func allExerciseSummaries() async throws -> [(userID: Int64, summary: ExerciseSummary)] {

@@ -72,8 +72,9 @@ import PolarPipeTestSupport
         let data = try await ReportData.load(from: store, now: Clock.nowMillis())
         try await ReportWriter.write(data, to: tmp.workspace.reports, store: store)
 
-        let pages = tmp.files(under: tmp.workspace.reports).filter { $0.hasSuffix(".html") }
-        #expect(pages.count == 4)  // index + three users
+        let all = tmp.files(under: tmp.workspace.reports).filter { $0.hasSuffix(".html") }
+        #expect(all.count == 16)  // index, three users, twelve exercises
+        let pages = all.filter { !$0.contains("/exercises/") } + ["reports/exercises/1.html"]
         for page in pages {
             let url = tmp.workspace.url(page)
             let html = try String(contentsOf: url, encoding: .utf8)
@@ -85,12 +86,17 @@ import PolarPipeTestSupport
             #expect(status == 0)
             // A blank page has no ink; pages with charts have several per cent.
             let ink = try Self.inkFraction(png)
-            #expect(ink > (page.hasSuffix("athlete-01.html") || page.hasSuffix("index.html") ? 0.03 : 0.003), "\(page) looks blank: \(ink)")
+            let minimum = page.contains("athlete-01") || page.hasSuffix("index.html") ? 0.03 : page.contains("exercises") ? 0.01 : 0.003
+            #expect(ink > minimum,
+                    "\(page) looks blank: \(ink)")
         }
         let index = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(index.contains("Exercises per week") && index.contains("<svg"))
         let user = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("users/athlete-01.html"), encoding: .utf8)
         #expect(user.contains("Time in heart-rate zones") && user.contains("Fitness (CTL 42 d)") && user.contains("<polyline"))
+        #expect(user.contains("Personal records") && user.contains("href=\"../exercises/"))
+        let exercise = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("exercises/1.html"), encoding: .utf8)
+        #expect(exercise.contains("<path d=\"M") && exercise.contains("Heart rate over time") && exercise.contains("Splits"))
     }
 }

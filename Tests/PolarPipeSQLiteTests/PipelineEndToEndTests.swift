@@ -116,8 +116,17 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
         #expect(tmp.files(under: tmp.workspace.stagingRoot).isEmpty)
         let reports = tmp.files(under: tmp.workspace.reports)
-        #expect(reports == ["reports/index.html", "reports/summary.csv", "reports/summary.json",
+        #expect(reports == (1 ... 9).map { "reports/exercises/\($0).html" } + ["reports/index.html", "reports/summary.csv", "reports/summary.json",
                             "reports/users/athlete-01.html", "reports/users/athlete-02.html", "reports/users/athlete-03.html"])
+        // Every user has records; each exercise page draws its route and lists its complete kilometres.
+        for key in ["athlete-01", "athlete-02", "athlete-03"] {
+            let user = try #require(try await store.user(key: key))
+            let records = try await store.userRecords(userID: user.id).map(\.record)
+            #expect(records.contains("longest_distance") && records.contains("fastest_1km"))
+        }
+        let page = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("exercises/1.html"), encoding: .utf8)
+        let splits = try await store.splits(exerciseID: 1)
+        #expect(page.contains("<path d=\"M") && !splits.isEmpty && page.contains("<td class=\"n\">\(splits.count)</td>"))
         let csv = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("summary.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 4)
 
@@ -155,6 +164,8 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
             + String.fetchAll(db, sql: "SELECT printf('%d|%s|%d|%.6f|%.9f', user_id, iso_week, exercises, distance_m, trimp) FROM user_weekly_statistics ORDER BY user_id, iso_week")
             + String.fetchAll(db, sql: "SELECT printf('%d|%s|%.9f|%.9f', user_id, day, ctl, atl) FROM user_daily_load ORDER BY user_id, day")
             + String.fetchAll(db, sql: "SELECT printf('%s|%d|%d|%.6f', iso_week, exercises, active_users, distance_m) FROM global_weekly_statistics ORDER BY iso_week")
+            + String.fetchAll(db, sql: "SELECT printf('%d|%d|%.6f|%s|%s', exercise_id, km, time_s, hr_avg, elevation_m) FROM exercise_splits ORDER BY exercise_id, km")
+            + String.fetchAll(db, sql: "SELECT printf('%d|%s|%.6f|%d', user_id, record, value, exercise_id) FROM user_records ORDER BY user_id, record")
             + String.fetchAll(db, sql: """
                 SELECT printf('%d|%d|%.6f|%.6f|%s|%s|%s', user_id, total_exercises, total_distance_m, total_duration_s, avg_hr,
                     most_common_sport, last_exercise_at) FROM user_statistics ORDER BY user_id

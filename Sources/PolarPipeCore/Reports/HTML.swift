@@ -39,6 +39,7 @@ public enum HTML {
     .state-success{color:#1a7f37}.state-failed,.state-upstream_failed{color:#c62828}a{color:#0b5cad}
     footer{color:var(--muted);font-size:12px;text-align:center;padding:12px}
     svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 12px;font-family:inherit}
+    svg.route{max-width:420px}
     """
 
     /// A complete, self-contained page: inline CSS, no scripts, no network references.

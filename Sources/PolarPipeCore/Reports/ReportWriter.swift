@@ -30,7 +30,7 @@ public enum ReportWriter {
     /// Writes the global files and the pages of `userKeys` (all users when nil). Returns the files written.
     @discardableResult
     public static func write(_ data: ReportData, to folder: URL, store: any PipelineStore,
-                             userKeys: Set<String>? = nil) async throws -> [URL] {
+                             userKeys: Set<String>? = nil, exerciseIDs: [Int64]? = nil) async throws -> [URL] {
         var written: [URL] = []
         func put(_ text: String, _ url: URL) throws {
             try FileMoves.writeAtomically(Data(text.utf8), to: url)
@@ -41,11 +41,65 @@ public enum ReportWriter {
         try put(summaryCSV(data), folder.appendingPathComponent("summary.csv"))
         for (user, stats) in data.users where userKeys?.contains(user.userKey) ?? true {
             let page = UserPage(user: user, stats: stats, recent: try await store.recentExercises(userID: user.id, limit: 10_000),
-                                weekly: try await store.userWeekly(userID: user.id), load: try await store.userDailyLoad(userID: user.id))
+                                weekly: try await store.userWeekly(userID: user.id), load: try await store.userDailyLoad(userID: user.id),
+                                records: try await store.userRecords(userID: user.id))
             try put(userPage(page, generatedAt: data.generatedAt),
                     folder.appendingPathComponent("users").appendingPathComponent(pageName(user.userKey) + ".html"))
         }
+        let keys = Dictionary(uniqueKeysWithValues: data.users.map { ($0.user.id, $0.user.userKey) })
+        var ids = exerciseIDs
+        if ids == nil { ids = try await store.allExerciseIDs() }
+        for id in ids ?? [] {
+            guard let exercise = try await store.exercise(id: id) else { continue }
+            let page = ExercisePage(exercise: exercise, userKey: keys[exercise.userID] ?? "", stats: try await store.exerciseStatistics(exerciseID: id),
+                                    samples: try await store.samples(exerciseID: id), splits: try await store.splits(exerciseID: id))
+            try put(exercisePage(page, generatedAt: data.generatedAt), folder.appendingPathComponent("exercises/\(id).html"))
+        }
         return written
+    }
+
+    /// What an exercise's page shows.
+    public struct ExercisePage: Sendable {
+        public var exercise: ExerciseRecord
+        public var userKey: String
+        public var stats: ExerciseStatistics?
+        public var samples: ExerciseSamples
+        public var splits: [Split]
+    }
+
+    public static func exercisePage(_ page: ExercisePage, generatedAt: Int64) -> String {
+        let e = page.exercise, st = page.stats
+        var body = "<section><h2>Summary</h2>" + HTML.cards([
+            ("duration", Format.duration(e.durationS)), ("moving time", Format.duration(st?.movingTimeS)),
+            ("distance", Format.km(st?.distanceM)), ("pace", Format.pace(st?.paceMinPerKm)),
+            ("speed", Format.number(st?.avgSpeedKmh) + " km/h"), ("HR avg", Format.number(st?.hrAvg)),
+            ("HR min–max", st?.hrMin.map { "\(Int($0))–\(Int(st?.hrMax ?? $0))" } ?? "–"),
+            ("ascent / descent", (st?.elevationGainM).map { Format.number($0, digits: 0) + " / " + Format.number(st?.elevationLossM, digits: 0) + " m" } ?? "–"),
+            ("TRIMP", Format.number(st?.trimp, digits: 0)), ("calories", Format.number(e.calories, digits: 0)),
+        ]) + "</section>"
+        let route = SampleFilters.validRoute(page.samples.route)
+        body += "<section><h2>Route</h2>" + SVGChart.route(title: "Route", latitude: route.latitude, longitude: route.longitude) + "</section>"
+        let hr = SVGChart.downsample(SampleFilters.validHeartRate(page.samples.heartRate), to: 240)
+        func minutes(_ s: SampleSeries) -> [String] { s.t.map { String(Int($0 / 60)) } }
+        body += "<section><h2>Heart rate</h2>" + SVGChart.lines(title: "Heart rate over time (minutes)", labels: minutes(hr),
+                                                              series: [("heart rate", hr.value)], unit: "bpm", includeZero: false) + "</section>"
+        let altitudes = route.altitude.contains { !$0.isNaN }
+            ? SampleSeries(t: route.t.indices.filter { !route.altitude[$0].isNaN }.map { route.t[$0] }, value: route.altitude.filter { !$0.isNaN })
+            : page.samples.altitude
+        let elevation = SVGChart.downsample(altitudes, to: 240)
+        body += "<section><h2>Elevation</h2>" + SVGChart.lines(title: "Altitude over time (minutes)", labels: minutes(elevation),
+                                                              series: [("altitude", elevation.value)], unit: "m", includeZero: false) + "</section>"
+        body += "<section><h2>Splits</h2>" + (page.splits.isEmpty ? "<p>No complete kilometre.</p>" : HTML.table(
+            [("km", true), ("Time", true), ("Pace", true), ("HR avg", true), ("Elevation", true)],
+            page.splits.map { [.text("\($0.km)"), .text(Format.duration($0.timeS)), .text(Format.pace($0.paceMinPerKm)),
+                               .text(Format.number($0.hrAvg)), .text($0.elevationM.map { String(format: "%+.0f m", $0) } ?? "–")] }))
+        if let zones = st?.hrZonesS {
+            body += SVGChart.horizontalBars(title: "Time in heart-rate zones", labels: ["Z1", "Z2", "Z3", "Z4", "Z5"],
+                                            values: zones.map { $0 / 60 }, unit: "min")
+        }
+        body += "</section><p><a href=\"../users/\(HTML.hrefComponent(pageName(page.userKey))).html\">← \(HTML.escape(page.userKey))</a></p>"
+        return HTML.page(title: "\(e.sport) — \(Format.date(e.startUTCMillis)) UTC",
+                         subtitle: "\(page.userKey) · generated \(Format.date(generatedAt)) UTC", body: body)
     }
 
     /// The file name of a user's page: the user key, percent-encoded when it could not be a file name.
@@ -105,6 +159,7 @@ public enum ReportWriter {
         public var recent: [ExerciseOverview]
         public var weekly: [WeeklyTotals]
         public var load: [DailyLoad]
+        public var records: [PersonalRecord]
     }
 
     public static func userPage(_ page: UserPage, generatedAt: Int64) -> String {
@@ -131,13 +186,23 @@ public enum ReportWriter {
             labels: days.map { String(PolarTime.format(millis: Int64($0.day) * 86_400_000).dropFirst(5).prefix(5)) },
             series: [("fitness", days.map(\.ctl)), ("fatigue", days.map(\.atl)), ("form", days.map(\.tsb))], unit: "TRIMP")
             + "</section>"
+        let recordNames = ["longest_distance": "Longest distance", "longest_duration": "Longest duration",
+                           "fastest_1km": "Fastest 1 km", "fastest_5km": "Fastest 5 km", "fastest_10km": "Fastest 10 km"]
+        body += "<section><h2>Personal records</h2>" + (page.records.isEmpty ? "<p>No records yet.</p>" : HTML.table(
+            [("Record", false), ("Value", true), ("When (UTC)", false)],
+            page.records.map { r in
+                let value = r.record == "longest_distance" ? Format.km(r.value) : Format.duration(r.value)
+                return [.text(recordNames[r.record] ?? r.record), .text(value),
+                        .html("<a href=\"../exercises/\(r.exerciseID).html\">\(HTML.escape(Format.date(r.achievedAtMillis)))</a>")]
+            })) + "</section>"
         body += "<section><h2>Recent exercises</h2>" + HTML.table(
             [("Start (UTC)", false), ("Sport", false), ("Duration", true), ("Moving", true), ("Distance", true), ("Pace", true),
              ("HR avg", true), ("HR min–max", true), ("Ascent", true), ("TRIMP", true)],
             page.recent.prefix(50).map { o in
                 let st = o.stats
                 let range = st?.hrMin.map { "\(Int($0))–\(Int(st?.hrMax ?? $0))" } ?? "–"
-                return [.text(Format.date(o.exercise.startUTCMillis)), .text(o.exercise.sport),
+                return [.html("<a href=\"../exercises/\(o.exercise.id).html\">\(HTML.escape(Format.date(o.exercise.startUTCMillis)))</a>"),
+                        .text(o.exercise.sport),
                         .text(Format.duration(o.exercise.durationS)), .text(Format.duration(st?.movingTimeS)),
                         .text(Format.km(st?.distanceM)), .text(Format.pace(st?.paceMinPerKm)), .text(Format.number(st?.hrAvg)),
                         .text(range), .text(st?.elevationGainM.map { Format.number($0, digits: 0) + " m" } ?? "–"),

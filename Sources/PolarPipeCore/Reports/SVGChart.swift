@@ -112,9 +112,10 @@ public enum SVGChart {
     }
 
     /// Lines sharing one x axis; a legend names each series.
-    public static func lines(title: String, labels: [String], series: [(name: String, values: [Double])], unit: String) -> String {
+    public static func lines(title: String, labels: [String], series: [(name: String, values: [Double])], unit: String,
+                             includeZero: Bool = true) -> String {
         guard !labels.isEmpty, series.allSatisfy({ $0.values.count == labels.count }), !series.isEmpty else { return empty(title) }
-        let y = LinearScale(covering: series.flatMap(\.values), range: (height - bottom, top))
+        let y = LinearScale(covering: series.flatMap(\.values), range: (height - bottom, top), includeZero: includeZero)
         let step = labels.count > 1 ? (width - left - right) / Double(labels.count - 1) : 0
         let x = { (i: Int) in labels.count > 1 ? left + step * Double(i) : (left + width - right) / 2 }
         let description = "\(title), \(labels.first ?? "") to \(labels.last ?? ""): "
@@ -146,5 +147,42 @@ public enum SVGChart {
             s += "<text x=\"\(f(scale(v) + 6))\" y=\"\(f(yy + 16))\" font-size=\"11\" fill=\"#5b6475\">\(number(v)) \(HTML.escape(unit))</text>"
         }
         return s + "</svg>"
+    }
+
+    /// A route drawn as one SVG path, projected equirectangularly around its mean latitude and fitted to the box.
+    public static func route(title: String, latitude: [Double], longitude: [Double]) -> String {
+        guard latitude.count >= 2, latitude.count == longitude.count else { return empty(title) }
+        let meanLat = latitude.reduce(0, +) / Double(latitude.count) * .pi / 180
+        let xs = longitude.map { $0 * cos(meanLat) }, ys = latitude.map { -$0 }
+        let (minX, maxX, minY, maxY) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
+        let span = max(maxX - minX, maxY - minY, 1e-9)
+        let size = 300.0, pad = 10.0
+        let scale = (size - 2 * pad) / span
+        let offX = pad + ((size - 2 * pad) - (maxX - minX) * scale) / 2, offY = pad + ((size - 2 * pad) - (maxY - minY) * scale) / 2
+        let stride = max(1, xs.count / 1500)
+        var d = ""
+        for i in Swift.stride(from: 0, to: xs.count, by: stride) {
+            d += (d.isEmpty ? "M" : "L") + f(offX + (xs[i] - minX) * scale) + " " + f(offY + (ys[i] - minY) * scale)
+        }
+        let km = (Geo.pathLength(latitude: latitude, longitude: longitude) ?? 0) / 1000
+        return "<svg class=\"chart route\" viewBox=\"0 0 300 300\" width=\"100%\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
+            + "<title>\(HTML.escape(title))</title><desc>Route of \(latitude.count) GPS points, \(String(format: "%.2f", km)) km.</desc>"
+            + "<rect width=\"300\" height=\"300\" fill=\"#f7f8fa\"/>"
+            + "<path d=\"\(d)\" fill=\"none\" stroke=\"#d4002a\" stroke-width=\"2\" stroke-linejoin=\"round\"/>"
+            + "<circle cx=\"\(f(offX + (xs[0] - minX) * scale))\" cy=\"\(f(offY + (ys[0] - minY) * scale))\" r=\"4\" fill=\"#1a7f37\"><title>start</title></circle>"
+            + "<circle cx=\"\(f(offX + (xs[xs.count - 1] - minX) * scale))\" cy=\"\(f(offY + (ys[ys.count - 1] - minY) * scale))\" r=\"4\" fill=\"#1d2433\"><title>finish</title></circle></svg>"
+    }
+
+    /// Bucket averages: at most `n` points of a series, for profiles.
+    public static func downsample(_ s: SampleSeries, to n: Int) -> SampleSeries {
+        guard s.count > n, n > 0 else { return s }
+        var out = SampleSeries()
+        let size = Double(s.count) / Double(n)
+        for b in 0 ..< n {
+            let lo = Int(Double(b) * size), hi = min(s.count, Int(Double(b + 1) * size))
+            guard hi > lo else { continue }
+            out.append(s.t[lo], s.value[lo ..< hi].reduce(0, +) / Double(hi - lo))
+        }
+        return out
     }
 }

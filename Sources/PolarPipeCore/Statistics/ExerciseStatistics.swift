@@ -15,6 +15,11 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     public var elevationGainM: Double?
     public var elevationLossM: Double?
     public var movingTimeS: Double?
+    /// Fastest time over 1, 5 and 10 km inside the exercise, seconds.
+    public var best1kmS: Double?
+    public var best5kmS: Double?
+    public var best10kmS: Double?
+    public var splits: [Split] = []
     /// Seconds in HR zones 1–5 (nil when max HR is unknown).
     public var hrZonesS: [Double]?
     public var trimp: Double?
@@ -88,6 +93,11 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route)
         stats.hrZonesS = TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR)
         stats.trimp = TrainingLoad.trimp(samples.heartRate, profile: profile)
+        let curve = Splits.distanceCurve(samples)
+        stats.best1kmS = Splits.bestEffort(1000, curve: curve)
+        stats.best5kmS = Splits.bestEffort(5000, curve: curve)
+        stats.best10kmS = Splits.bestEffort(10_000, curve: curve)
+        stats.splits = Splits.compute(samples)
         return stats
     }
 }

@@ -8,6 +8,10 @@ public struct ExerciseSummary: Sendable, Equatable {
     public var hrSamples: Int
     public var hrSum: Double
     public var trimp: Double?
+    public var exerciseID: Int64 = 0
+    public var best1kmS: Double?
+    public var best5kmS: Double?
+    public var best10kmS: Double?
     /// Minutes east of UTC (0 when unknown), for local dates.
     public var tzOffsetMinutes: Int
 
@@ -140,5 +144,36 @@ public struct SportCount: Sendable, Codable, Equatable {
     public init(sport: String, exercises: Int) {
         self.sport = sport
         self.exercises = exercises
+    }
+}
+
+/// A user's personal records.
+public struct PersonalRecord: Sendable, Equatable {
+    /// `longest_distance` (m), `longest_duration` (s), `fastest_1km`, `fastest_5km`, `fastest_10km` (s).
+    public var record: String
+    public var value: Double
+    public var exerciseID: Int64
+    public var achievedAtMillis: Int64
+    public init(record: String, value: Double, exerciseID: Int64, achievedAtMillis: Int64) {
+        self.record = record
+        self.value = value
+        self.exerciseID = exerciseID
+        self.achievedAtMillis = achievedAtMillis
+    }
+
+    /// Longest distance and duration, fastest 1, 5 and 10 km found inside exercises (the earliest wins a tie).
+    public static func compute(_ exercises: [ExerciseSummary]) -> [PersonalRecord] {
+        func best(_ name: String, _ value: (ExerciseSummary) -> Double?, larger: Bool) -> PersonalRecord? {
+            var winner: (Double, ExerciseSummary)?
+            for e in exercises.sorted(by: { $0.startUTCMillis < $1.startUTCMillis }) {
+                guard let v = value(e), v > 0 else { continue }
+                if let w = winner, larger ? v <= w.0 : v >= w.0 { continue }
+                winner = (v, e)
+            }
+            return winner.map { PersonalRecord(record: name, value: $0.0, exerciseID: $0.1.exerciseID, achievedAtMillis: $0.1.startUTCMillis) }
+        }
+        return [best("longest_distance", { $0.distanceM }, larger: true), best("longest_duration", { $0.durationS }, larger: true),
+                best("fastest_1km", { $0.best1kmS }, larger: false), best("fastest_5km", { $0.best5kmS }, larger: false),
+                best("fastest_10km", { $0.best10kmS }, larger: false)].compactMap { $0 }
     }
 }

@@ -63,6 +63,9 @@ public protocol PipelineStore: RunRecorder {
     func userWeekly(userID: Int64) async throws -> [WeeklyTotals]
     func userDailyLoad(userID: Int64) async throws -> [DailyLoad]
     func globalWeekly() async throws -> [WeeklyTotals]
+    func replaceUserRecords(userID: Int64, _ records: [PersonalRecord]) async throws
+    func userRecords(userID: Int64) async throws -> [PersonalRecord]
+    func splits(exerciseID: Int64) async throws -> [Split]
 }
 
 /// Records task instances; the DAG runner's only dependency on storage.

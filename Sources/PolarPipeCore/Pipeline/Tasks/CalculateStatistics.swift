@@ -55,6 +55,7 @@ enum CalculateStatistics {
         var daily: [Int: Double] = [:]
         for s in summaries { daily[s.localDay, default: 0] += s.trimp ?? 0 }
         try await store.replaceUserDailyLoad(userID: userID, DailyLoad.series(dailyTRIMP: daily))
+        try await store.replaceUserRecords(userID: userID, PersonalRecord.compute(summaries))
     }
 
     /// The global weekly trend: exercises, active users and distance per ISO week.

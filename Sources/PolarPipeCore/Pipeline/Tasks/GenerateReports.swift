@@ -7,7 +7,8 @@ enum GenerateReports {
         let touched = Set(exercises.map(\.userID))
         let keys = Set(try await ctx.store.users().filter { touched.contains($0.id) }.map(\.userKey))
         let data = try await ReportData.load(from: ctx.store, now: ctx.now())
-        let written = try await ReportWriter.write(data, to: ctx.workspace.reports, store: ctx.store, userKeys: keys)
+        let written = try await ReportWriter.write(data, to: ctx.workspace.reports, store: ctx.store, userKeys: keys,
+                                                   exerciseIDs: exercises.map(\.id))
         return TaskOutput(["files": written.count, "users": keys.count])
     }
 }
