@@ -163,3 +163,29 @@ final class SharedClock: @unchecked Sendable {
         #expect(outcome.taskStates["after"] == .upstreamFailed)
     }
 }
+
+@Suite struct PerTaskRetryTests {
+    @Test func perTaskOverridesFromTheFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("polarpipe-\(UUID().uuidString).toml")
+        try Data("[run]\nretries = 2\n[retries]\ngenerate_reports = 5\n[retry_delay]\ngenerate_reports = 1.5\n".utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let c = try ConfigurationLoader.load(file: url, environment: [:])
+        #expect(c.retryPolicy(for: "generate_reports") == RetryPolicy(retries: 5, delaySeconds: 1.5))
+        #expect(c.retryPolicy(for: "validate_json_files") == RetryPolicy(retries: 2, delaySeconds: 300))
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(file: nil, environment: ["POLARPIPE_RETRIES_NO_SUCH_TASK": "1"])
+        }
+    }
+
+    @Test func theRunnerUsesTheTaskPolicy() async throws {
+        let calls = Counter()
+        let graph = try TaskGraph("g", [
+            PipelineTask<Int>("a") { _ in _ = await calls.increment("a"); throw Boom() },
+            PipelineTask<Int>("b") { _ in _ = await calls.increment("b"); throw Boom() },
+        ])
+        _ = try await DAGRunner(graph: graph, policy: RetryPolicy(retries: 0, delaySeconds: 0),
+                                taskPolicies: ["b": RetryPolicy(retries: 2, delaySeconds: 0.001)],
+                                recorder: InMemoryRunRecorder()).run(runID: "r", context: 0)
+        #expect(await calls.values == ["a": 1, "b": 3])
+    }
+}

@@ -173,6 +173,23 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         }
     }
 
+    @Test func incrementalStatisticsOverSeveralBatchesEqualARebuild() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        try SyntheticData(users: 3, sessionsPerUser: 4, seed: 43, durationSeconds: 600).write(to: tmp.workspace.inbox)
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let runner = makeRunner(tmp, store) { $0.maxExercisesPerRun = 5 }
+        for batch in 1 ... 3 {
+            #expect(try await runner.run(runID: "batch-\(batch)").outcome.state == .success)
+        }
+        #expect(try await store.allExerciseIDs().count == 12)
+        #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
+        let incremental = try await statisticsSnapshot(store)
+        _ = try await StatisticsRebuild.run(store: store, now: Clock.nowMillis())
+        let rebuilt = try await statisticsSnapshot(store)
+        #expect(rebuilt == incremental, "\(Set(rebuilt).symmetricDifference(incremental).sorted().prefix(4))")
+    }
+
     @Test func emptyInboxRunSucceedsAndChangesNothing() async throws {
         let tmp = try TemporaryWorkspace()
         defer { tmp.remove() }

@@ -167,4 +167,20 @@ import PolarPipeTestSupport
         #expect(tmp.files(under: tmp.workspace.processed).count == 8)
         #expect(tmp.files(under: tmp.workspace.inbox).isEmpty && tmp.files(under: tmp.workspace.stagingRoot).isEmpty)
     }
+
+    @Test func aSuccessfulRunCanNotifyAWebhookWithItsSummary() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        let listener = try LoopbackHTTPListener()
+        defer { listener.stop() }
+        try SyntheticData(users: 1, sessionsPerUser: 3, seed: 19, durationSeconds: 60).write(to: tmp.workspace.inbox)
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let runner = makeRunner(tmp, store) { $0.reportWebhook = listener.url }
+        #expect(try await runner.run(runID: "notify").outcome.state == .success)
+        #expect(try await runner.run(runID: "nothing-new").outcome.state == .success)  // an empty run notifies nobody
+        let requests = listener.requests
+        #expect(requests.count == 1)
+        let summary = try JSONDecoder().decode(RunAlert.self, from: try #require(requests.first?.body))
+        #expect(summary.run_id == "notify" && summary.state == "success" && summary.exercises == 3 && summary.failed_task == nil)
+    }
 }

@@ -51,17 +51,21 @@ public enum RunEvent: Sendable {
 public struct DAGRunner<Context: Sendable>: Sendable {
     public let graph: TaskGraph<Context>
     public let policy: RetryPolicy
+    /// Per-task retry policies that replace `policy` for those tasks.
+    public let taskPolicies: [String: RetryPolicy]
     public let recorder: any RunRecorder
     public let now: @Sendable () -> Int64
     public let onEvent: @Sendable (RunEvent) -> Void
     /// Execution timeout of one try of a task (nil: none). A try past it fails with `TaskTimeout` and is retried.
     public let taskTimeoutSeconds: Double?
 
-    public init(graph: TaskGraph<Context>, policy: RetryPolicy, recorder: any RunRecorder, taskTimeoutSeconds: Double? = nil,
+    public init(graph: TaskGraph<Context>, policy: RetryPolicy, taskPolicies: [String: RetryPolicy] = [:],
+                recorder: any RunRecorder, taskTimeoutSeconds: Double? = nil,
                 now: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
                 onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
         self.graph = graph
         self.policy = policy
+        self.taskPolicies = taskPolicies
         self.recorder = recorder
         self.taskTimeoutSeconds = taskTimeoutSeconds
         self.now = now
@@ -137,6 +141,7 @@ public struct DAGRunner<Context: Sendable>: Sendable {
     func runWithRetries(_ task: PipelineTask<Context>, runID: String, context: Context,
                         firstTry: Int = 1) async -> (Int, Result<TaskOutput, any Error>) {
         var tryNumber = firstTry
+        let policy = taskPolicies[task.id] ?? self.policy
         while true {
             let started = now()
             do {

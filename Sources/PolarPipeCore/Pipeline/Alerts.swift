@@ -40,21 +40,27 @@ public enum Alerts {
                         hr_samples: hr, gps_points: gps)
     }
 
-    public static func send(_ alert: RunAlert, configuration: PipelineConfiguration, logger: Logger) async {
-        if let webhook = configuration.alertWebhook, let url = URL(string: webhook) {
-            var request = URLRequest(url: url, timeoutInterval: 10)
-            request.httpMethod = "POST"
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = alert.json
-            do {
-                let (_, response) = try await URLSession.shared.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if !(200 ..< 300).contains(status) {
-                    logger.error("alert webhook answered with an error", metadata: ["status": "\(status)"])
-                }
-            } catch {
-                logger.error("alert webhook failed", metadata: ["error": "\(error)"])
+    /// POSTs the summary as JSON; failures are logged.
+    public static func post(_ alert: RunAlert, to webhook: String, logger: Logger) async {
+        guard let url = URL(string: webhook) else { return }
+        var request = URLRequest(url: url, timeoutInterval: 10)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = alert.json
+        do {
+            let (_, response) = try await URLSession.shared.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            if !(200 ..< 300).contains(status) {
+                logger.error("webhook answered with an error", metadata: ["status": "\(status)"])
             }
+        } catch {
+            logger.error("webhook failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public static func send(_ alert: RunAlert, configuration: PipelineConfiguration, logger: Logger) async {
+        if let webhook = configuration.alertWebhook {
+            await post(alert, to: webhook, logger: logger)
         }
         if let command = configuration.alertCommand {
             let process = Process()

@@ -59,6 +59,9 @@ public enum ConfigurationLoader {
             c.alertWebhook = v.isEmpty ? nil : v; return true },
         Key(name: "alerts.command", type: "string", defaultValue: "", help: "command run (with /bin/sh) when a run fails; the summary is on its standard input") { c, v in
             c.alertCommand = v.isEmpty ? nil : v; return true },
+        Key(name: "reports.webhook", type: "URL", defaultValue: "", help: "HTTP POST of the JSON run summary when a run succeeds") { c, v in
+            guard v.isEmpty || URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
+            c.reportWebhook = v.isEmpty ? nil : v; return true },
         Key(name: "database.url", type: "string", defaultValue: "<workspace>/polarpipe.sqlite", help: "database file or URL") { c, v in
             c.databaseURL = v.isEmpty ? nil : v; return true },
         Key(name: "schedule.cron", type: "cron", defaultValue: "0 2 * * *", help: "when the service runs the DAG (UTC)") { c, v in
@@ -97,7 +100,23 @@ public enum ConfigurationLoader {
             settings.append(("environment \(name)", String(key), value))
         }
         var configuration = PipelineConfiguration()
+        let taskIDs = Set((try? TrainingPipeline.graph().tasks.map(\.id)) ?? [])
         for (source, key, value) in settings {
+            // Per-task overrides: `retries.<task_id>` and `retry_delay.<task_id>`.
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2, parts[0] == "retries" || parts[0] == "retry_delay" {
+                guard taskIDs.contains(parts[1]) else {
+                    throw ConfigurationError(message: "unknown task \(parts[1]) in \(key) (from \(source)); see `polarpipe dag`")
+                }
+                if parts[0] == "retries", let n = int(value), n >= 0 {
+                    configuration.taskRetries[parts[1]] = n
+                } else if parts[0] == "retry_delay", let d = double(value) {
+                    configuration.taskRetryDelays[parts[1]] = d
+                } else {
+                    throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source))")
+                }
+                continue
+            }
             guard let spec = keys.first(where: { $0.name == key }) else {
                 throw ConfigurationError(message: "unknown setting \(key) (from \(source)); see README, Configuration")
             }

@@ -6,8 +6,21 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var settleSeconds: Double = 0
     /// `batch.max_exercises`: at most this many exercises per run (default 1000).
     public var maxExercisesPerRun: Int = 1000
-    /// `retries` / `retry_delay`: task retry policy (default 3 × 300 s).
+    /// `run.retries` / `run.retry_delay`: task retry policy (default 3 × 300 s).
     public var retryPolicy = RetryPolicy()
+    /// `[retries]` / `[retry_delay]` tables: per-task overrides (`generate_reports = 5`).
+    public var taskRetries: [String: Int] = [:]
+    public var taskRetryDelays: [String: Double] = [:]
+
+    /// The retry policy of one task: the run's, with the task's overrides.
+    public func retryPolicy(for taskID: String) -> RetryPolicy {
+        var policy = retryPolicy
+        if let n = taskRetries[taskID] { policy.retries = n }
+        if let d = taskRetryDelays[taskID] { policy.delaySeconds = d }
+        return policy
+    }
+    /// `reports.webhook`: URL that receives an HTTP POST of the run summary when a run succeeds.
+    public var reportWebhook: String?
     /// Two exercises of a user with the same sport starting within this many ms are the same (default 2000).
     public var duplicateToleranceMillis: Int64 = 2000
     /// Lifetime of the run lease without a heartbeat (default 60 s).

@@ -112,7 +112,8 @@ public struct PipelineRunner: Sendable {
         }
         let ttl = configuration.leaseTTLMillis
         let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger)
-        let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, recorder: store,
+        let taskPolicies = Dictionary(uniqueKeysWithValues: graph.tasks.map { ($0.id, configuration.retryPolicy(for: $0.id)) })
+        let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, taskPolicies: taskPolicies, recorder: store,
                                taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)
         let store = self.store
         let (done, tries) = (completed, firstTry)
@@ -159,8 +160,12 @@ public struct PipelineRunner: Sendable {
             outcome.failedTask = graph.tasks.first { outcome.taskStates[$0.id] == .queued }?.id
         }
         try await store.finishRun(runID, state: outcome.state, endedAt: Clock.nowMillis(), summary: summary(outcome))
+        let alert = await Alerts.summary(runID: runID, outcome: outcome, store: store)
         if outcome.state == .failed {
-            await Alerts.send(await Alerts.summary(runID: runID, outcome: outcome, store: store), configuration: configuration, logger: logger)
+            await Alerts.send(alert, configuration: configuration, logger: logger)
+        } else if let webhook = configuration.reportWebhook, outcome.outputs.values.contains(where: { !$0.nothingToDo }) {
+            // The seed's optional notification: the run summary, when a run that loaded something succeeded.
+            await Alerts.post(alert, to: webhook, logger: logger)
         }
         return outcome
     }
