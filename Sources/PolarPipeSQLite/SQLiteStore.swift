@@ -419,18 +419,24 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let hr = try db.makeStatement(sql: "SELECT t, bpm FROM heart_rate_samples WHERE exercise_id = ? ORDER BY t")
             hr.setUncheckedArguments([exerciseID])
             let h = hr.sqliteStatement
-            while sqlite3_step(h) == SQLITE_ROW {
+            var code = sqlite3_step(h)
+            while code == SQLITE_ROW {
                 s.heartRate.append(sqlite3_column_double(h, 0), sqlite3_column_double(h, 1))
+                code = sqlite3_step(h)
             }
             sqlite3_reset(h)
+            guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
             let gps = try db.makeStatement(sql: "SELECT t, latitude, longitude, altitude_m FROM gps_route_points WHERE exercise_id = ? ORDER BY t")
             gps.setUncheckedArguments([exerciseID])
             let g = gps.sqliteStatement
-            while sqlite3_step(g) == SQLITE_ROW {
+            code = sqlite3_step(g)
+            while code == SQLITE_ROW {
                 let alt = sqlite3_column_type(g, 3) == SQLITE_NULL ? Double.nan : sqlite3_column_double(g, 3)
                 s.route.append(sqlite3_column_double(g, 0), sqlite3_column_double(g, 1), sqlite3_column_double(g, 2), alt)
+                code = sqlite3_step(g)
             }
             sqlite3_reset(g)
+            guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
             for row in try Row.fetchAll(db, sql: "SELECT channel, t, value FROM exercise_series WHERE exercise_id = ?", arguments: [exerciseID]) {
                 let series = SampleSeries(t: Self.doubles(row["t"]), value: Self.doubles(row["value"]))
                 switch row["channel"] as String {
@@ -662,6 +668,26 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id ORDER BY e.id
                 """).map { (userID: $0["user_id"], summary: Self.summary($0)) }
+        }
+    }
+
+    public func exerciseSummaries(fromUTCMillis: Int64, toUTCMillis: Int64) async throws -> [(userID: Int64, summary: ExerciseSummary)] {
+        try await queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
+                WHERE e.start_utc_ms >= ? AND e.start_utc_ms < ? ORDER BY e.id
+                """, arguments: [fromUTCMillis, toUTCMillis]).map { (userID: $0["user_id"], summary: Self.summary($0)) }
+        }
+    }
+
+    public func upsertGlobalWeekly(_ weeks: [WeeklyTotals], clearing labels: Set<String>) async throws {
+        try await queue.write { db in
+            for label in labels { try db.execute(sql: "DELETE FROM global_weekly_statistics WHERE iso_week = ?", arguments: [label]) }
+            for w in weeks {
+                try db.execute(sql: """
+                    INSERT INTO global_weekly_statistics(iso_week, week_start, exercises, active_users, distance_m) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [w.week, Self.day(w.monday), w.exercises, w.activeUsers, w.distanceM])
+            }
         }
     }
 

@@ -98,6 +98,7 @@ public enum StagedSession {
         }
 
         mutating func doubles(_ n: Int) throws -> [Double] {
+            guard n > 0 else { return [] }
             let size = n * 8
             guard offset + size <= raw.count else { throw StagingError.corrupt(path) }
             let result = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in

@@ -154,7 +154,7 @@ public enum SVGChart {
         guard latitude.count >= 2, latitude.count == longitude.count else { return empty(title) }
         let meanLat = latitude.reduce(0, +) / Double(latitude.count) * .pi / 180
         let xs = longitude.map { $0 * cos(meanLat) }, ys = latitude.map { -$0 }
-        let (minX, maxX, minY, maxY) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
+        let (minX, maxX, minY, maxY) = (xs.min() ?? 0, xs.max() ?? 0, ys.min() ?? 0, ys.max() ?? 0)
         let span = max(maxX - minX, maxY - minY, 1e-9)
         let size = 300.0, pad = 10.0
         let scale = (size - 2 * pad) / span

@@ -60,6 +60,10 @@ public protocol PipelineStore: RunRecorder {
     func replaceUserWeekly(userID: Int64, _ weeks: [WeeklyTotals]) async throws
     func replaceUserDailyLoad(userID: Int64, _ days: [DailyLoad]) async throws
     func replaceGlobalWeekly(_ weeks: [WeeklyTotals]) async throws
+    /// Exercises (with statistics) starting in `[fromUTCMillis, toUTCMillis)`.
+    func exerciseSummaries(fromUTCMillis: Int64, toUTCMillis: Int64) async throws -> [(userID: Int64, summary: ExerciseSummary)]
+    /// Replaces the global weekly rows of the given weeks only.
+    func upsertGlobalWeekly(_ weeks: [WeeklyTotals], clearing labels: Set<String>) async throws
     func userWeekly(userID: Int64) async throws -> [WeeklyTotals]
     func userDailyLoad(userID: Int64) async throws -> [DailyLoad]
     func globalWeekly() async throws -> [WeeklyTotals]

@@ -58,9 +58,32 @@ enum CalculateStatistics {
         try await store.replaceUserRecords(userID: userID, PersonalRecord.compute(summaries))
     }
 
-    /// The global weekly trend: exercises, active users and distance per ISO week.
+    /// The global weekly trend: exercises, active users and distance per ISO week (all weeks; `stats rebuild`).
     static func updateGlobalWeekly(store: any PipelineStore) async throws {
         try await store.replaceGlobalWeekly(WeeklyTotals.compute(try await store.allExerciseSummaries()))
+    }
+
+    /// Recomputes only the ISO weeks that contain the run's exercises, reading only the exercises of those weeks, so
+    /// the work follows the new data, not the size of the database.
+    static func updateGlobalWeeks(touching exercises: [ExerciseRecord], store: any PipelineStore) async throws {
+        let dayMillis: Int64 = 86_400_000
+        var mondays = Set<Int>()
+        for e in exercises {
+            let local = e.startUTCMillis + Int64(e.tzOffsetMinutes ?? 0) * 60_000
+            mondays.insert(ISOWeek.of(day: Int(local >= 0 ? local / dayMillis : (local - dayMillis + 1) / dayMillis)).monday)
+        }
+        var weeks: [WeeklyTotals] = []
+        var labels = Set<String>()
+        for monday in mondays.sorted() {
+            // Local dates are UTC ± 18 h at most: read a margin either side, then keep the week's own exercises.
+            let from = Int64(monday) * dayMillis - 18 * 3_600_000, to = Int64(monday + 7) * dayMillis + 18 * 3_600_000
+            let label = ISOWeek.of(day: monday).label
+            labels.insert(label)
+            let inWeek = try await store.exerciseSummaries(fromUTCMillis: from, toUTCMillis: to)
+                .filter { ISOWeek.of(day: $0.summary.localDay).label == label }
+            weeks += WeeklyTotals.compute(inWeek)
+        }
+        try await store.upsertGlobalWeekly(weeks, clearing: labels)
     }
 
     static func global(_ ctx: PipelineContext) async throws -> TaskOutput {
@@ -68,7 +91,7 @@ enum CalculateStatistics {
         guard !exercises.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         let stats = try await ctx.store.computeGlobalStatistics()
         try await ctx.store.insertGlobalStatistics(runID: ctx.runID, computedAt: ctx.now(), stats)
-        try await updateGlobalWeekly(store: ctx.store)
+        try await updateGlobalWeeks(touching: exercises, store: ctx.store)
         return TaskOutput(["users": stats.totalUsers, "exercises": stats.totalExercises])
     }
 }
