@@ -72,7 +72,14 @@ public enum SVGChart {
         return String(format: "%.1f", v)
     }
 
-    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    /// A coordinate with one decimal. Integer arithmetic: `String(format:)` costs microseconds per call on Linux,
+    /// which adds up to seconds over thousands of route points.
+    static func f(_ v: Double) -> String {
+        let scaled = (v * 10).rounded()
+        guard scaled.isFinite, abs(scaled) < 1e15 else { return "0.0" }
+        let i = Int(scaled)
+        return (i < 0 ? "-" : "") + String(abs(i) / 10) + "." + String(abs(i) % 10)
+    }
 
     static func empty(_ title: String) -> String {
         header(title, "No data yet.") + "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#f7f8fa\"/>"
