@@ -36,7 +36,11 @@ public struct PipelineRunner: Sendable {
     public static func isStale(_ holder: LeaseHolder) -> Bool {
         guard holder.owner.host == ProcessInfo.processInfo.hostName else { return false }
         if holder.owner.pid == getpid() { return false }
-        return kill(holder.owner.pid, 0) != 0 && errno == ESRCH
+        if kill(holder.owner.pid, 0) != 0 && errno == ESRCH { return true }
+        // A killed process stays a zombie until its parent reaps it: it holds nothing any more.
+        let stat = (try? String(contentsOfFile: "/proc/\(holder.owner.pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     /// The result of `run()`: the interrupted runs it finished first, then the new run.
