@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("inbox-from"), help: "Copy this folder's files into the inbox instead of generating.")
     var inboxFrom: String?
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Compare JSON decoders on one generated one-hour session instead.") var decoders = false
 
     /// Peak resident set of this process (`VmHWM`; `ru_maxrss` would include a parent's peak across exec).
     static func peakResidentMB() -> Double {
@@ -29,6 +30,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if decoders { return try DecoderComparison.run() }
         let fm = FileManager.default
         let root = workspace.map { URL(fileURLWithPath: $0) }
             ?? fm.temporaryDirectory.appendingPathComponent("polarpipe-bench-\(UUID().uuidString.prefix(8))")
@@ -92,6 +94,49 @@ struct BenchCommand: AsyncParsableCommand {
                      wall, Double(exercises) / wall, mb / wall, Double(rows) / wall, wall * 1000 / Double(max(exercises, 1)), peakMB))
         for (id, seconds) in tasks {
             print("  " + id.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%7.3f s", seconds))
+        }
+    }
+}
+
+/// Foundation's JSONDecoder and JSONSerialization against polarpipe's decoder, on the same old-layout file.
+enum DecoderComparison {
+    struct OldFile: Decodable {
+        struct Point: Decodable { let dateTime: String; let value: Double? }
+        struct RoutePoint: Decodable { let dateTime: String; let latitude: Double; let longitude: Double; let altitude: Double? }
+        struct Samples: Decodable {
+            let heartRate, speed, altitude, distance: [Point]?
+            let recordedRoute: [RoutePoint]?
+        }
+        struct Exercise: Decodable { let startTime: String; let sport: String; let samples: Samples? }
+        let exercises: [Exercise]
+    }
+
+    static func run() throws {
+        let (bytes, _) = SyntheticData(users: 1, sessionsPerUser: 1, seed: 7).makeSession(user: 0, index: 0)
+        let data = Data(bytes)
+        let mb = Double(bytes.count) / 1e6
+        func measure(_ name: String, _ body: () throws -> Int) rethrows {
+            _ = try body()  // warm up
+            let rounds = 10
+            let start = Date()
+            var samples = 0
+            for _ in 0 ..< rounds { samples = try body() }
+            let seconds = Date().timeIntervalSince(start) / Double(rounds)
+            print(name.padding(toLength: 58, withPad: " ", startingAt: 0)
+                  + String(format: "%8.1f MB/s  %7.2f ms  %d samples", mb / seconds, seconds * 1000, samples))
+        }
+        print(String(format: "one generated one-hour old-layout session, %.2f MB", mb))
+        try measure("Foundation JSONDecoder → Codable (timestamps as strings)") {
+            let f = try JSONDecoder().decode(OldFile.self, from: data)
+            return f.exercises.reduce(0) { $0 + ($1.samples?.heartRate?.count ?? 0) + ($1.samples?.recordedRoute?.count ?? 0) }
+        }
+        try measure("Foundation JSONSerialization → Any (parse only)") {
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            return object?.count ?? 0
+        }
+        measure("polarpipe: parse, decode, timestamps, validate") {
+            let outcome = SessionDecoder.decode(bytes)
+            return outcome.session?.exercises.reduce(0) { $0 + $1.samples.heartRate.count + $1.samples.route.count } ?? 0
         }
     }
 }

@@ -130,6 +130,21 @@ func makeZip(_ url: URL, _ entries: [(String, Data)]) throws {
         }
     }
 
+    @Test func filesStillBeingWrittenAreNotClaimed() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        let text = OldLayoutFixtures.session(exercises: [OldLayoutFixtures.runningExercise])
+        let settled = try tmp.drop(text, at: "ann/settled.json")
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-600)], ofItemAtPath: settled.path)
+        try tmp.drop(text.replacingOccurrences(of: "2023-06-17T10:2", with: "2023-06-19T10:2"), at: "ann/just-written.json")
+        try tmp.drop("{", at: "ann/upload.part")
+        try tmp.drop("{", at: "ann/copy.tmp")
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        #expect(try await makeRunner(tmp, store) { $0.settleSeconds = 60 }.run(runID: "settle").outcome.state == .success)
+        #expect(tmp.files(under: tmp.workspace.inbox) == ["inbox/ann/copy.tmp", "inbox/ann/just-written.json", "inbox/ann/upload.part"])
+        #expect(try await store.files(runID: "settle").map(\.originalPath) == ["ann/settled.json"])
+    }
+
     @Test func theSameSessionFromThreeLayoutsLoadsOnce() async throws {
         let tmp = try TemporaryWorkspace()
         defer { tmp.remove() }
