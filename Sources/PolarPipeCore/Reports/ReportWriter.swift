@@ -186,11 +186,12 @@ public enum ReportWriter {
             labels: days.map { String(PolarTime.format(millis: Int64($0.day) * 86_400_000).dropFirst(5).prefix(5)) },
             series: [("fitness", days.map(\.ctl)), ("fatigue", days.map(\.atl)), ("form", days.map(\.tsb))], unit: "TRIMP")
             + "</section>"
+        let recordOrder = ["longest_distance", "longest_duration", "fastest_1km", "fastest_5km", "fastest_10km"]
         let recordNames = ["longest_distance": "Longest distance", "longest_duration": "Longest duration",
                            "fastest_1km": "Fastest 1 km", "fastest_5km": "Fastest 5 km", "fastest_10km": "Fastest 10 km"]
         body += "<section><h2>Personal records</h2>" + (page.records.isEmpty ? "<p>No records yet.</p>" : HTML.table(
             [("Record", false), ("Value", true), ("When (UTC)", false)],
-            page.records.map { r in
+            page.records.sorted { (recordOrder.firstIndex(of: $0.record) ?? 9) < (recordOrder.firstIndex(of: $1.record) ?? 9) }.map { r in
                 let value = r.record == "longest_distance" ? Format.km(r.value) : Format.duration(r.value)
                 return [.text(recordNames[r.record] ?? r.record), .text(value),
                         .html("<a href=\"../exercises/\(r.exerciseID).html\">\(HTML.escape(Format.date(r.achievedAtMillis)))</a>")]

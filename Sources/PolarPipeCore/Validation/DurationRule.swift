@@ -1,0 +1,16 @@
+import Foundation
+
+/// Each exercise lasts more than 0 s and at most `limits.maxDurationSeconds` (7 days).
+public struct DurationRule: ValidationRule {
+    public init() {}
+    public func check(_ session: TrainingSession, limits: InputLimits) -> [Diagnostic] {
+        session.exercises.enumerated().compactMap { i, e in
+            let path = "$.exercises[\(i)].duration"
+            if !(e.durationS > 0) { return .error("bad-duration", path: path, "duration must be positive, is \(e.durationS) s") }
+            if e.durationS > limits.maxDurationSeconds {
+                return .error("bad-duration", path: path, "duration of \(e.durationS) s exceeds the limit of \(limits.maxDurationSeconds) s")
+            }
+            return nil
+        }
+    }
+}
