@@ -32,22 +32,10 @@ import PolarPipeTestSupport
     /// What must be equal: per-exercise statistics, user statistics, sample sums, file outcomes and locations.
     static func state(_ tmp: TemporaryWorkspace) async throws -> [String] {
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
-        let rows = try await store.queue.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT printf('%s|%s|%d|%s|%s|%.9f|%s|%s', u.user_key, e.start_time_utc, s.hr_samples, s.hr_min, s.hr_max, s.hr_sum,
-                    s.distance_m, s.elevation_gain_m)
-                FROM exercises e JOIN users u ON u.id = e.user_id JOIN exercise_statistics s ON s.exercise_id = e.id
-                ORDER BY u.user_key, e.start_utc_ms
-                """)
-            + String.fetchAll(db, sql: """
-                SELECT printf('%s|%d|%.6f|%.6f|%s|%s', u.user_key, total_exercises, total_distance_m, total_duration_s, avg_hr,
-                    most_common_sport) FROM user_statistics s JOIN users u ON u.id = s.user_id ORDER BY u.user_key
-                """)
-            + String.fetchAll(db, sql: "SELECT printf('hr %d %d', COUNT(*), SUM(bpm)) FROM heart_rate_samples")
-            + String.fetchAll(db, sql: "SELECT printf('gps %d %.6f', COUNT(*), SUM(longitude)) FROM gps_route_points")
-            + String.fetchAll(db, sql: "SELECT status || ' ' || original_path FROM ingested_files ORDER BY original_path, status")
-            + String.fetchAll(db, sql: "SELECT 'runs not finished ' || COUNT(*) FROM pipeline_runs WHERE state = 'running'")
+        let unfinished = try await store.queue.read { db in
+            try String.fetchAll(db, sql: "SELECT 'runs not finished ' || COUNT(*) FROM pipeline_runs WHERE state = 'running'")
         }
+        let rows = try await DatabaseSnapshot.of(store) + unfinished
         let files = tmp.files(under: tmp.workspace.root).filter { !$0.hasPrefix("polarpipe.sqlite") && !$0.hasPrefix("reports/") }
             .map { $0.replacingOccurrences(of: #"processed/\d{4}/\d{2}/"#, with: "processed/", options: .regularExpression) }
         return rows + files

@@ -155,22 +155,7 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
     }
 
     func statisticsSnapshot(_ store: SQLiteStore) async throws -> [String] {
-        try await store.queue.read { (db: Database) throws in
-            try String.fetchAll(db, sql: """
-                SELECT printf('%d|%d|%s|%s|%s|%.9f|%s|%s|%s|%s|%s|%s|%s|%s', exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum,
-                    distance_m, gps_distance_m, elevation_gain_m, pace_min_per_km, moving_time_s, hr_zone3_s, hr_zone5_s, trimp)
-                FROM exercise_statistics ORDER BY exercise_id
-                """)
-            + String.fetchAll(db, sql: "SELECT printf('%d|%s|%d|%.6f|%.9f', user_id, iso_week, exercises, distance_m, trimp) FROM user_weekly_statistics ORDER BY user_id, iso_week")
-            + String.fetchAll(db, sql: "SELECT printf('%d|%s|%.9f|%.9f', user_id, day, ctl, atl) FROM user_daily_load ORDER BY user_id, day")
-            + String.fetchAll(db, sql: "SELECT printf('%s|%d|%d|%.6f', iso_week, exercises, active_users, distance_m) FROM global_weekly_statistics ORDER BY iso_week")
-            + String.fetchAll(db, sql: "SELECT printf('%d|%d|%.6f|%s|%s', exercise_id, km, time_s, hr_avg, elevation_m) FROM exercise_splits ORDER BY exercise_id, km")
-            + String.fetchAll(db, sql: "SELECT printf('%d|%s|%.6f|%d', user_id, record, value, exercise_id) FROM user_records ORDER BY user_id, record")
-            + String.fetchAll(db, sql: """
-                SELECT printf('%d|%d|%.6f|%.6f|%s|%s|%s', user_id, total_exercises, total_distance_m, total_duration_s, avg_hr,
-                    most_common_sport, last_exercise_at) FROM user_statistics ORDER BY user_id
-                """)
-        }
+        try await DatabaseSnapshot.of(store, files: false)
     }
 
     @Test func incrementalStatisticsOverSeveralBatchesEqualARebuild() async throws {

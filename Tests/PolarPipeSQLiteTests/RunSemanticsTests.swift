@@ -6,23 +6,7 @@ import PolarPipeTestSupport
 @testable import PolarPipeSQLite
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RunSemanticsTests {
-    func snapshot(_ store: SQLiteStore) async throws -> [String] {
-        try await store.queue.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT printf('%s|%s|%d|%s|%s|%s|%.9f|%s', u.user_key, e.start_time_utc, s.hr_samples, s.hr_min, s.hr_max, s.distance_m,
-                    s.hr_sum, s.elevation_gain_m)
-                FROM exercises e JOIN users u ON u.id = e.user_id JOIN exercise_statistics s ON s.exercise_id = e.id
-                ORDER BY u.user_key, e.start_utc_ms
-                """)
-            + String.fetchAll(db, sql: """
-                SELECT printf('%s|%d|%.6f|%.6f|%s|%s', u.user_key, total_exercises, total_distance_m, total_duration_s, avg_hr, most_common_sport)
-                FROM user_statistics s JOIN users u ON u.id = s.user_id ORDER BY u.user_key
-                """)
-            + String.fetchAll(db, sql: "SELECT printf('%d|%d|%d', COUNT(*), SUM(bpm), SUM(t)) FROM heart_rate_samples")
-            + String.fetchAll(db, sql: "SELECT printf('%d|%.6f', COUNT(*), SUM(latitude)) FROM gps_route_points")
-            + String.fetchAll(db, sql: "SELECT status || ':' || original_path FROM ingested_files ORDER BY original_path")
-        }
-    }
+    func snapshot(_ store: SQLiteStore) async throws -> [String] { try await DatabaseSnapshot.of(store) }
 
     @Test func resumeRerunsOnlyTheFailedTaskAndWhatFollows() async throws {
         let tmp = try TemporaryWorkspace()

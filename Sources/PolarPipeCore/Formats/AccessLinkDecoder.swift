@@ -28,13 +28,9 @@ enum AccessLinkDecoder {
         guard let start = reader.localTime(root, key(root, "start_time", "start-time"), "$", required: true),
               let duration = reader.isoDuration(root, "duration", "$", required: true)
         else { return nil }
-        var offset = reader.int(root, key(root, "start_time_utc_offset", "start-time-utc-offset"), "$")
-        if offset == nil {
-            reader.warning("missing-timezone", "$", "no start_time_utc_offset: times are taken as UTC")
-        } else if let o = offset, abs(o) > 18 * 60 {
-            reader.warning("bad-timezone", "$.start_time_utc_offset", "offset of \(o) minutes is impossible; UTC assumed")
-            offset = nil
-        }
+        var warned = false
+        let offset = reader.timeZoneOffset(reader.int(root, key(root, "start_time_utc_offset", "start-time-utc-offset"), "$"),
+                                           fallback: nil, path: "$", key: "start_time_utc_offset", warned: &warned)
         let detailed = reader.string(root, key(root, "detailed_sport_info", "detailed-sport-info"), "$")
         let coarse = reader.string(root, "sport", "$")
         guard let sportRaw = detailed ?? coarse else {

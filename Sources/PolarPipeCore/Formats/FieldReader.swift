@@ -93,4 +93,21 @@ struct FieldReader {
         }
         return seconds
     }
+
+    /// A time-zone offset in minutes east of UTC: `value`, else `fallback`. A missing offset is warned about once
+    /// per file (`warned`), an impossible one (beyond ±18 h) is dropped with a warning; nil means UTC.
+    mutating func timeZoneOffset(_ value: Int?, fallback: Int?, path: String, key: String, warned: inout Bool) -> Int? {
+        guard let offset = value ?? fallback else {
+            if !warned {
+                warning("missing-timezone", path, "no \(key): times are taken as UTC")
+                warned = true
+            }
+            return nil
+        }
+        guard abs(offset) <= 18 * 60 else {
+            warning("bad-timezone", path + "." + key, "offset of \(offset) minutes is impossible; UTC assumed")
+            return nil
+        }
+        return offset
+    }
 }

@@ -24,15 +24,8 @@ enum NewLayoutDecoder {
                 reader.error("wrong-type", path, "expected an exercise object, found \(value.kind)")
                 continue
             }
-            var offset = reader.int(value, "timezoneOffsetMinutes", path) ?? sessionOffset
-            if offset == nil, !warnedOffset {
-                reader.warning("missing-timezone", path, "no timezoneOffsetMinutes: times are taken as UTC")
-                warnedOffset = true
-            }
-            if let o = offset, abs(o) > 18 * 60 {
-                reader.warning("bad-timezone", path + ".timezoneOffsetMinutes", "offset of \(o) minutes is impossible; UTC assumed")
-                offset = nil
-            }
+            let offset = reader.timeZoneOffset(reader.int(value, "timezoneOffsetMinutes", path), fallback: sessionOffset,
+                                               path: path, key: "timezoneOffsetMinutes", warned: &warnedOffset)
             guard let start = reader.localTime(value, "startTime", path, required: true),
                   let durationMillis = reader.number(value, "durationMillis", path, required: true)
             else { continue }

@@ -24,15 +24,8 @@ enum OldLayoutDecoder {
                 reader.error("wrong-type", path, "expected an exercise object, found \(exerciseValue.kind)")
                 continue
             }
-            var offset = reader.int(exerciseValue, "timezoneOffset", path) ?? sessionOffset
-            if offset == nil, !warnedOffset {
-                reader.warning("missing-timezone", path, "no timeZoneOffset/timezoneOffset: times are taken as UTC")
-                warnedOffset = true
-            }
-            if let o = offset, abs(o) > 18 * 60 {
-                reader.warning("bad-timezone", path + ".timezoneOffset", "offset of \(o) minutes is impossible; UTC assumed")
-                offset = nil
-            }
+            let offset = reader.timeZoneOffset(reader.int(exerciseValue, "timezoneOffset", path), fallback: sessionOffset,
+                                               path: path, key: "timezoneOffset", warned: &warnedOffset)
             guard let start = reader.localTime(exerciseValue, "startTime", path, required: true),
                   let duration = reader.isoDuration(exerciseValue, "duration", path, required: true),
                   let sportRaw = reader.string(exerciseValue, "sport", path, required: true)
