@@ -35,6 +35,16 @@ public struct RunOutcome: Sendable, Equatable {
     /// The first task that failed after its retries, and its error.
     public var failedTask: String?
     public var error: String?
+
+    public init(state: RunState, taskStates: [String: TaskState], tries: [String: Int], outputs: [String: TaskOutput],
+                failedTask: String?, error: String?) {
+        self.state = state
+        self.taskStates = taskStates
+        self.tries = tries
+        self.outputs = outputs
+        self.failedTask = failedTask
+        self.error = error
+    }
 }
 
 /// Progress events, for terminals and logs.

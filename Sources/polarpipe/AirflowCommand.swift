@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import PolarPipeCore
+
+struct AirflowDagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "airflow-dag", abstract: "Print the Airflow 3 DAG file that runs the ten tasks with `polarpipe task`.")
+
+    @Option(help: "Path of the polarpipe binary on the workers.") var binary = "/usr/local/bin/polarpipe"
+    @Option(help: "Workspace folder shared by the workers.") var workspace = "/data/polarpipe"
+    @Option(help: "Database URL shared by the workers (default: the workspace's SQLite file).") var database: String?
+    @Option(help: "Cron schedule.") var schedule = "0 2 * * *"
+    @Option(help: "Retries of a failed task.") var retries = 3
+    @Option(name: .customLong("retry-delay"), help: "Seconds between retries.") var retryDelay: Double = 300
+
+    func validate() throws {
+        do { _ = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
+    }
+
+    func run() throws {
+        print(try AirflowDAG(binary: binary, workspace: workspace, databaseURL: database, schedule: schedule, retries: retries,
+                             retryDelaySeconds: retryDelay).render(), terminator: "")
+    }
+}
+
+struct AlertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert", abstract: "Send the failure alert of a run (Airflow's failure callback calls this).")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(name: .customLong("run-id"), help: "The run id.") var runID: String
+
+    func run() async throws {
+        let store = try options.openStore()
+        let latest = Dictionary(grouping: try await store.taskInstances(runID: runID), by: \.taskID)
+            .compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+        let order = try TrainingPipeline.graph().tasks.map(\.id)
+        let failed = order.first { latest[$0]?.state == .failed }
+        let outcome = RunOutcome(state: .failed, taskStates: latest.mapValues(\.state), tries: latest.mapValues(\.tryNumber),
+                                 outputs: [:], failedTask: failed, error: failed.flatMap { latest[$0]?.error })
+        let alert = await Alerts.summary(runID: runID, outcome: outcome, store: store)
+        await Alerts.send(alert, configuration: try options.loadConfiguration(), logger: options.makeLogger())
+        print(String(decoding: alert.json, as: UTF8.self))
+    }
+}
