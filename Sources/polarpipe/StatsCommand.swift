@@ -17,7 +17,17 @@ struct StatsCommand: AsyncParsableCommand {
             let store = try options.openStore()
             guard let user = try await store.user(key: userKey) else { throw ValidationError("no user \(userKey)") }
             guard let s = try await store.userStatistics(userID: user.id) else { print("no statistics for \(userKey) yet"); return }
-            if json { print(try RunHistoryJSON.encode(s)); return }
+            let weeks = try await store.userWeekly(userID: user.id)
+            let records = try await store.userRecords(userID: user.id)
+            let load = try await store.userDailyLoad(userID: user.id).last
+            if json {
+                print(try RunHistoryJSON.encode(UserJSON(
+                    statistics: s, weekly: weeks.map { WeekJSON(week: $0.week, exercises: $0.exercises, distance_m: $0.distanceM,
+                                                                duration_s: $0.durationS, trimp: $0.trimp, active_users: nil) },
+                    records: Dictionary(uniqueKeysWithValues: records.map { ($0.record, $0.value) }),
+                    fitness: load?.ctl, fatigue: load?.atl, form: load?.tsb)))
+                return
+            }
             let rows: [(String, String)] = [
                 ("user", userKey), ("exercises", "\(s.totalExercises)"), ("distance", Format.km(s.totalDistanceM)),
                 ("duration", Format.duration(s.totalDurationS)), ("calories", Format.number(s.totalCalories, digits: 0)),
@@ -26,6 +36,16 @@ struct StatsCommand: AsyncParsableCommand {
                 ("first exercise (UTC)", Format.date(s.firstExerciseAtMillis)), ("last exercise (UTC)", Format.date(s.lastExerciseAtMillis)),
             ]
             for (k, v) in rows { print(k.padding(toLength: 22, withPad: " ", startingAt: 0) + v) }
+            if let load {
+                print("fitness / fatigue / form".padding(toLength: 22, withPad: " ", startingAt: 0)
+                      + String(format: "%.1f / %.1f / %.1f", load.ctl, load.atl, load.tsb))
+            }
+            let order = ["longest_distance", "longest_duration", "fastest_1km", "fastest_5km", "fastest_10km"]
+            for r in records.sorted(by: { (order.firstIndex(of: $0.record) ?? 9) < (order.firstIndex(of: $1.record) ?? 9) }) {
+                let value = r.record == "longest_distance" ? Format.km(r.value) : Format.duration(r.value)
+                print(r.record.replacingOccurrences(of: "_", with: " ").padding(toLength: 22, withPad: " ", startingAt: 0) + value)
+            }
+            printWeeks(weeks.map { ($0.week, $0.exercises, $0.distanceM, Format.duration($0.durationS) + String(format: "  TRIMP %.0f", $0.trimp)) })
         }
     }
 
@@ -37,7 +57,13 @@ struct StatsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try options.openStore()
             let g = try await store.computeGlobalStatistics()
-            if json { print(try RunHistoryJSON.encode(g)); return }
+            let weeks = try await store.globalWeekly()
+            if json {
+                print(try RunHistoryJSON.encode(GlobalJSON(statistics: g, weekly: weeks.map {
+                    WeekJSON(week: $0.week, exercises: $0.exercises, distance_m: $0.distanceM, duration_s: nil, trimp: nil, active_users: $0.activeUsers)
+                })))
+                return
+            }
             let rows: [(String, String)] = [
                 ("users", "\(g.totalUsers)"), ("exercises", "\(g.totalExercises)"), ("distance", Format.km(g.totalDistanceM)),
                 ("duration", Format.duration(g.totalDurationS)), ("calories", Format.number(g.totalCalories, digits: 0)),
@@ -45,6 +71,7 @@ struct StatsCommand: AsyncParsableCommand {
                 ("last 7 days", "\(g.exercisesLast7d)"), ("previous 7 days", "\(g.exercisesPrev7d)"),
             ] + g.sportDistribution.map { ("  " + $0.sport, "\($0.exercises)") }
             for (k, v) in rows { print(k.padding(toLength: 22, withPad: " ", startingAt: 0) + v) }
+            printWeeks(weeks.map { ($0.week, $0.exercises, $0.distanceM, "\($0.activeUsers) active users") })
         }
     }
 
@@ -58,4 +85,26 @@ struct StatsCommand: AsyncParsableCommand {
             print("rebuilt statistics of \(result.exercises) exercises and \(result.users) users")
         }
     }
+}
+
+/// The last weeks of a weekly table, as aligned lines.
+func printWeeks(_ weeks: [(week: String, exercises: Int, distanceM: Double, extra: String)]) {
+    guard !weeks.isEmpty else { return }
+    print("\nWEEK      EXERCISES  DISTANCE")
+    for w in weeks.suffix(12) {
+        print(w.week.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: "%9d  ", w.exercises)
+              + Format.km(w.distanceM).padding(toLength: 12, withPad: " ", startingAt: 0) + w.extra)
+    }
+}
+
+struct WeekJSON: Encodable {
+    var week: String, exercises: Int, distance_m: Double, duration_s: Double?, trimp: Double?, active_users: Int?
+}
+
+struct UserJSON: Encodable {
+    var statistics: UserStatistics, weekly: [WeekJSON], records: [String: Double], fitness: Double?, fatigue: Double?, form: Double?
+}
+
+struct GlobalJSON: Encodable {
+    var statistics: GlobalStatistics, weekly: [WeekJSON]
 }
