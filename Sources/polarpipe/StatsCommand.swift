@@ -37,7 +37,7 @@ struct StatsCommand: AsyncParsableCommand {
             ]
             for (k, v) in rows { print(k.padding(toLength: 22, withPad: " ", startingAt: 0) + v) }
             if let load {
-                print("fitness / fatigue / form".padding(toLength: 22, withPad: " ", startingAt: 0)
+                print("fitness/fatigue/form".padding(toLength: 22, withPad: " ", startingAt: 0)
                       + String(format: "%.1f / %.1f / %.1f", load.ctl, load.atl, load.tsb))
             }
             let order = ["longest_distance", "longest_duration", "fastest_1km", "fastest_5km", "fastest_10km"]
