@@ -63,11 +63,6 @@ public struct JSONValue: @unchecked Sendable {
         return Int(n.start) ..< Int(n.end)
     }
 
-    /// The value's JSON text exactly as written.
-    public var rawText: String {
-        String(decoding: document.bytes[byteRange], as: UTF8.self)
-    }
-
     // MARK: Scalars
 
     /// The string value, or nil when this is not a string.
@@ -97,14 +92,6 @@ public struct JSONValue: @unchecked Sendable {
     public var int: Int? {
         guard let d = double, d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
         return Int(d)
-    }
-
-    public var bool: Bool? {
-        switch node.kind {
-        case .true: return true
-        case .false: return false
-        default: return nil
-        }
     }
 
     /// True when this string node's bytes equal `literal` (no unescaping; for keys and enum values).
@@ -139,12 +126,6 @@ public struct JSONValue: @unchecked Sendable {
             if keyValue.stringEquals(key) { return JSONValue(document: document, index: valueIndex) }
             i = Int(nodes[valueIndex].next)
         }
-        return nil
-    }
-
-    /// The value of `key` in this object when the key is only known at run time (may contain escapes).
-    public func value(forKey key: String) -> JSONValue? {
-        for (k, v) in members where k == key { return v }
         return nil
     }
 

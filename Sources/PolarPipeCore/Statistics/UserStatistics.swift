@@ -51,6 +51,14 @@ public struct UserStatistics: Sendable, Codable, Equatable {
     public var firstExerciseAtMillis: Int64?
     public var lastExerciseAtMillis: Int64?
 
+    /// JSON keys are the `user_statistics` column names.
+    enum CodingKeys: String, CodingKey {
+        case totalExercises = "total_exercises", totalDistanceM = "total_distance_m", totalDurationS = "total_duration_s"
+        case totalCalories = "total_calories", avgDistanceM = "avg_distance_m", avgDurationS = "avg_duration_s", avgHR = "avg_hr"
+        case totalHRSamples = "total_hr_samples", mostCommonSport = "most_common_sport"
+        case firstExerciseAtMillis = "first_exercise_at_ms", lastExerciseAtMillis = "last_exercise_at_ms"
+    }
+
     public init(totalExercises: Int, totalDistanceM: Double, totalDurationS: Double, totalCalories: Double,
                 avgDistanceM: Double? = nil, avgDurationS: Double? = nil, avgHR: Double? = nil, totalHRSamples: Int,
                 mostCommonSport: String? = nil, firstExerciseAtMillis: Int64? = nil, lastExerciseAtMillis: Int64? = nil) {
@@ -121,6 +129,14 @@ public struct GlobalStatistics: Sendable, Codable, Equatable {
     public var exercisesPrev7d: Int
     /// Exercises per sport, most first.
     public var sportDistribution: [SportCount]
+
+    /// JSON keys are the `global_statistics` column names.
+    enum CodingKeys: String, CodingKey {
+        case totalUsers = "total_users", totalExercises = "total_exercises", totalDistanceM = "total_distance_m"
+        case totalDurationS = "total_duration_s", totalCalories = "total_calories", totalHRSamples = "total_hr_samples"
+        case totalGPSPoints = "total_gps_points", exercisesLast7d = "exercises_last_7d", exercisesPrev7d = "exercises_prev_7d"
+        case sportDistribution = "sport_distribution"
+    }
 
     public init(totalUsers: Int = 0, totalExercises: Int = 0, totalDistanceM: Double = 0, totalDurationS: Double = 0,
                 totalCalories: Double = 0, totalHRSamples: Int = 0, totalGPSPoints: Int = 0, exercisesLast7d: Int = 0,
