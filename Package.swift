@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "polarpipe", targets: ["polarpipe"]),
         .library(name: "PolarPipeCore", targets: ["PolarPipeCore"]),
         .library(name: "PolarPipeSQLite", targets: ["PolarPipeSQLite"]),
+        .library(name: "PolarPipePostgres", targets: ["PolarPipePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Domain model, decoders, validation, statistics, reports, the DAG engine and its tasks.
@@ -39,6 +41,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The scale-out store: PostgreSQL through PostgresNIO (JSONB raw, month partitions, COPY loads).
+        .target(
+            name: "PolarPipePostgres",
+            dependencies: [
+                "PolarPipeCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Synthetic data generator and fixtures shared by tests, the CLI's `generate` and benchmarks.
         .target(
             name: "PolarPipeTestSupport",
@@ -51,6 +62,7 @@ let package = Package(
             dependencies: [
                 "PolarPipeCore",
                 "PolarPipeSQLite",
+                "PolarPipePostgres",
                 "PolarPipeTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +76,12 @@ let package = Package(
             name: "PolarPipeSQLiteTests",
             dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipeTestSupport",
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        // The storage contract: the same tests against SQLite and PostgreSQL.
+        .testTarget(
+            name: "PolarPipeStorageTests",
+            dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipePostgres", "PolarPipeTestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -277,7 +277,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     static func deleteExercises(_ ids: [Int64], _ db: Database) throws {
         for id in ids {
-            for table in ["heart_rate_samples", "gps_route_points", "exercise_series", "exercise_statistics"] {
+            for table in ["heart_rate_samples", "gps_route_points", "exercise_series", "exercise_splits", "exercise_statistics"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE exercise_id = ?", arguments: [id])
             }
             try db.execute(sql: "DELETE FROM exercises WHERE id = ?", arguments: [id])

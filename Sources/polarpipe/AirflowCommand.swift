@@ -30,7 +30,7 @@ struct AlertCommand: AsyncParsableCommand {
     @Option(name: .customLong("run-id"), help: "The run id.") var runID: String
 
     func run() async throws {
-        let store = try options.openStore()
+        let store = try await options.openStore()
         let latest = Dictionary(grouping: try await store.taskInstances(runID: runID), by: \.taskID)
             .compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
         let order = try TrainingPipeline.graph().tasks.map(\.id)

@@ -16,6 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Workspace to use (default: a new temporary folder, removed afterwards).") var workspace: String?
     @Option(name: .customLong("inbox-from"), help: "Copy this folder's files into the inbox instead of generating.")
     var inboxFrom: String?
+    @Option(help: "Database: default a new SQLite file in the workspace; a postgres:// URL of an empty database benchmarks PostgreSQL.")
+    var database: String?
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Compare JSON decoders on one generated one-hour session instead.") var decoders = false
 
@@ -61,7 +63,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
         }
-        let store = try SQLiteStore(path: ws.databaseFile.path)
+        let store = try await WorkspaceOptions.open(url: database, workspace: ws)
         var config = PipelineConfiguration()
         config.maxExercisesPerRun = max(config.maxExercisesPerRun, sessions * 4)
         config.retryPolicy = RetryPolicy(retries: 0)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PolarPipeCore
+import PolarPipePostgres
 import PolarPipeSQLite
 
 /// `--workspace`, `--database` and logging options shared by the commands that open a workspace.
@@ -9,7 +10,7 @@ struct WorkspaceOptions: ParsableArguments {
     @Option(name: .long, help: "Workspace folder (inbox, staging, quarantine, processed, reports, database).")
     var workspace: String = ProcessInfo.processInfo.environment["POLARPIPE_WORKSPACE"] ?? "./polarpipe-data"
 
-    @Option(name: .long, help: "Database: a SQLite file path or sqlite:// URL. Default: <workspace>/polarpipe.sqlite.")
+    @Option(name: .long, help: "Database: a SQLite file path, sqlite:// or postgres:// URL. Default: <workspace>/polarpipe.sqlite.")
     var database: String?
 
     @Flag(name: .shortAndLong, help: "Log progress details to standard error.")
@@ -27,12 +28,25 @@ struct WorkspaceOptions: ParsableArguments {
         }
     }
 
-    func openStore() throws -> SQLiteStore {
-        let ws = resolvedWorkspace
-        let url = try database ?? loadConfiguration().databaseURL
-        guard let url else { return try SQLiteStore(path: ws.databaseFile.path) }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file.")
+    @Option(name: .customLong("read-database"),
+            help: "Database that read-only commands (stats, report, runs) query, e.g. a PostgreSQL read replica.")
+    var readDatabase: String?
+
+    /// The store of `--database` (then `database.url`, then the workspace's SQLite file).
+    func openStore() async throws -> any PipelineStore {
+        try await Self.open(url: database ?? loadConfiguration().databaseURL, workspace: resolvedWorkspace)
+    }
+
+    /// The store that read-only commands query: `--read-database` (then `database.read_url`), else `openStore()`.
+    func openReadStore() async throws -> any PipelineStore {
+        guard let url = try readDatabase ?? loadConfiguration().readDatabaseURL else { return try await openStore() }
+        return try await Self.open(url: url, workspace: resolvedWorkspace)
+    }
+
+    static func open(url: String?, workspace: Workspace) async throws -> any PipelineStore {
+        guard let url else { return try SQLiteStore(path: workspace.databaseFile.path) }
+        if PostgresConnectionURL.isPostgres(url) {
+            return try await PostgresStore(url: url, logger: Logger(label: "polarpipe.postgres"))
         }
         let path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
         return try SQLiteStore(path: path)

@@ -7,7 +7,7 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var options: WorkspaceOptions
 
     func run() async throws {
-        let store = try options.openStore()
+        let store = try await options.openReadStore()
         let ws = options.resolvedWorkspace
         let data = try await ReportData.load(from: store, now: Clock.nowMillis())
         let files = try await ReportWriter.write(data, to: ws.reports, store: store)

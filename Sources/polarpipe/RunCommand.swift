@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = options.makeLogger()
         let ws = options.resolvedWorkspace
         try ws.create()
-        let store = try options.openStore()
+        let store = try await options.openStore()
         var config = try options.loadConfiguration()
         if let retries { config.retryPolicy.retries = retries }
         if let retryDelay { config.retryPolicy.delaySeconds = retryDelay }

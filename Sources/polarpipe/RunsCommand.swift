@@ -14,7 +14,7 @@ struct RunsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openReadStore()
             let runs = try await store.runs(limit: limit)
             if json {
                 print(try RunHistoryJSON.encode(runs.map { RunHistoryJSON.Run($0, tasks: nil) }))
@@ -38,7 +38,7 @@ struct RunsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openReadStore()
             guard let run = try await store.run(runID) else { throw ValidationError("no run with id \(runID)") }
             let tasks = try await store.taskInstances(runID: runID)
             if json {

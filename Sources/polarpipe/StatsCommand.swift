@@ -14,7 +14,7 @@ struct StatsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openReadStore()
             guard let user = try await store.user(key: userKey) else { throw ValidationError("no user \(userKey)") }
             guard let s = try await store.userStatistics(userID: user.id) else { print("no statistics for \(userKey) yet"); return }
             let weeks = try await store.userWeekly(userID: user.id)
@@ -55,7 +55,7 @@ struct StatsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openReadStore()
             let g = try await store.computeGlobalStatistics()
             let weeks = try await store.globalWeekly()
             if json {
@@ -80,7 +80,7 @@ struct StatsCommand: AsyncParsableCommand {
         @OptionGroup var options: WorkspaceOptions
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let result = try await StatisticsRebuild.run(store: store, now: Clock.nowMillis())
             print("rebuilt statistics of \(result.exercises) exercises and \(result.users) users")
         }

@@ -23,7 +23,7 @@ struct TaskCommand: AsyncParsableCommand {
         let logger = options.makeLogger()
         let ws = options.resolvedWorkspace
         try ws.create()
-        let store = try options.openStore()
+        let store = try await options.openStore()
         let runner = PipelineRunner(workspace: ws, store: store, configuration: try options.loadConfiguration(), logger: logger,
                                     onEvent: ProgressPrinter(quiet: false).handle)
         do {

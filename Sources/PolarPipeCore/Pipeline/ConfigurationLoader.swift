@@ -64,6 +64,8 @@ public enum ConfigurationLoader {
             c.reportWebhook = v.isEmpty ? nil : v; return true },
         Key(name: "database.url", type: "string", defaultValue: "<workspace>/polarpipe.sqlite", help: "database file or URL") { c, v in
             c.databaseURL = v.isEmpty ? nil : v; return true },
+        Key(name: "database.read_url", type: "string", defaultValue: "database.url", help: "database that stats, report and runs read (a read replica)") { c, v in
+            c.readDatabaseURL = v.isEmpty ? nil : v; return true },
         Key(name: "schedule.cron", type: "cron", defaultValue: "0 2 * * *", help: "when the service runs the DAG (UTC)") { c, v in
             guard (try? CronSchedule(v)) != nil else { return false }; c.scheduleCron = v; return true },
     ]

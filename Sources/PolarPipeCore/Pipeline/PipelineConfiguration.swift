@@ -37,6 +37,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var alertCommand: String?
     /// `database.url`: the database (default the workspace's SQLite file).
     public var databaseURL: String?
+    /// `database.read_url`: where read-only commands query (a read replica); default `database.url`.
+    public var readDatabaseURL: String?
     /// `schedule.cron`: when the service runs the DAG (UTC).
     public var scheduleCron: String = "0 2 * * *"
     public init() {}

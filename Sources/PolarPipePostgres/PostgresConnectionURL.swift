@@ -1,0 +1,106 @@
+import Foundation
+import PostgresNIO
+
+/// `postgres://[user[:password]@][host][:port]/database[?sslmode=disable|prefer|require&host=/socket/dir]`,
+/// as libpq understands it for the parts polarpipe uses. A `host` query item that is a path selects a Unix socket.
+public struct PostgresConnectionURL: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var socketDirectory: String?
+    public var sslMode: String
+
+    public static func isPostgres(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    public init(_ text: String) throws {
+        guard Self.isPostgres(text), let components = URLComponents(string: text) else {
+            throw PostgresStoreError.badURL("not a postgres:// URL: \(Self.redacted(text))")
+        }
+        let items = components.queryItems ?? []
+        func item(_ name: String) -> String? { items.first { $0.name == name }?.value }
+        host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        port = components.port ?? 5432
+        username = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        password = components.password.flatMap { $0.removingPercentEncoding }
+        let name = String(components.path.drop(while: { $0 == "/" }))
+        guard !name.isEmpty else { throw PostgresStoreError.badURL("the URL names no database: \(Self.redacted(text))") }
+        database = name.removingPercentEncoding ?? name
+        socketDirectory = item("host").flatMap { $0.hasPrefix("/") ? $0 : nil }
+        sslMode = item("sslmode") ?? "prefer"
+        guard ["disable", "prefer", "require"].contains(sslMode) else {
+            throw PostgresStoreError.badURL("sslmode must be disable, prefer or require, not \(sslMode)")
+        }
+    }
+
+    /// The URL with its password replaced by `***`, for messages and logs.
+    public static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? text
+    }
+
+    /// The same server, another database (used by tests and `CREATE DATABASE` helpers).
+    public func with(database: String) -> PostgresConnectionURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// libpq's socket file name in a socket directory.
+    static func socket(_ directory: String, _ port: Int) -> String { directory + "/.s.PGSQL.\(port)" }
+
+    /// The same settings for a single connection (used to check the server answers before starting a pool).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let socketDirectory {
+            configuration = .init(unixSocketPath: Self.socket(socketDirectory, port), username: username, password: password,
+                                  database: database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch sslMode {
+            case "disable": tls = .disable
+            case "require": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
+    var clientConfiguration: PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
+        if let socketDirectory {
+            configuration = .init(unixSocketPath: Self.socket(socketDirectory, port), username: username, password: password,
+                                  database: database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS
+            switch sslMode {
+            case "disable": tls = .disable
+            case "require": tls = .require(.makeClientConfiguration())
+            default: tls = .prefer(.makeClientConfiguration())
+            }
+            configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        }
+        // All times are written and read as UTC.
+        configuration.options.additionalStartupParameters = [("TimeZone", "UTC")]
+        configuration.options.maximumConnections = 8
+        return configuration
+    }
+}
+
+public enum PostgresStoreError: Error, CustomStringConvertible {
+    case badURL(String)
+    case unexpected(String)
+
+    public var description: String {
+        switch self {
+        case .badURL(let message): "bad database URL: \(message)"
+        case .unexpected(let message): message
+        }
+    }
+}

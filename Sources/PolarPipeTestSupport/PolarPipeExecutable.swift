@@ -1,0 +1,39 @@
+import Foundation
+
+/// The `polarpipe` executable built beside the test bundle, for tests that run it as a child process.
+public enum PolarPipeExecutable {
+    public static var url: URL {
+        let dir = Bundle.main.bundleURL.deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("polarpipe")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/polarpipe")
+    }
+
+    public struct Result: Sendable {
+        public var status: Int32
+        public var output: String
+    }
+
+    /// Runs polarpipe with `arguments` and returns its exit status and its standard output and error, merged.
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        try run(executable: url, arguments, environment: environment)
+    }
+
+    /// Runs any program (with this process's environment plus `environment`) and waits for it.
+    public static func run(executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+}

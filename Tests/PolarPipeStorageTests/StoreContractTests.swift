@@ -1,0 +1,246 @@
+import Foundation
+import PolarPipeCore
+import PolarPipeTestSupport
+import Testing
+
+/// The storage contract: what the pipeline relies on from a `PipelineStore`, the same tests on SQLite and PostgreSQL.
+@Suite(.timeLimit(.minutes(5))) struct StoreContractTests {
+    static let day: Int64 = 86_400_000
+    /// 2026-03-30T08:00:00Z.
+    static let t0: Int64 = 1_774_857_600_000
+
+    @Test(arguments: Backend.available) func runsTasksAndTheirOrder(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = s.store
+            try await store.createRun("run-a", startedAt: Self.t0, trigger: "manual")
+            try await store.createRun("run-b", startedAt: Self.t0 + 1_000, trigger: "task")
+            try await store.recordTask(TaskInstanceRecord(runID: "run-a", taskID: "scan_inbox", tryNumber: 1, state: .running,
+                                                          startedAt: Self.t0 + 5))
+            try await store.recordTask(TaskInstanceRecord(runID: "run-a", taskID: "validate_json_files", tryNumber: 1, state: .failed,
+                                                          startedAt: Self.t0 + 7, endedAt: Self.t0 + 9, error: "boom"))
+            // The update of a try keeps its start when the new record has none.
+            try await store.recordTask(TaskInstanceRecord(runID: "run-a", taskID: "scan_inbox", tryNumber: 1, state: .success,
+                                                          endedAt: Self.t0 + 6, output: #"{"files":3}"#))
+            try await store.finishRun("run-a", state: .failed, endedAt: Self.t0 + 10, summary: "1 task failed")
+
+            let tasks = try await store.taskInstances(runID: "run-a")
+            #expect(tasks.map(\.taskID) == ["scan_inbox", "validate_json_files"])
+            #expect(tasks[0] == TaskInstanceRecord(runID: "run-a", taskID: "scan_inbox", tryNumber: 1, state: .success,
+                                                   startedAt: Self.t0 + 5, endedAt: Self.t0 + 6, output: #"{"files":3}"#))
+            #expect(tasks[1].error == "boom" && tasks[1].state == .failed)
+            #expect(try await store.run("run-a") == RunRecord(runID: "run-a", state: .failed, startedAt: Self.t0, endedAt: Self.t0 + 10,
+                                                              trigger: "manual", summary: "1 task failed"))
+            #expect(try await store.runs(limit: 10).map(\.runID) == ["run-b", "run-a"])
+            #expect(try await store.runs(limit: 1).map(\.runID) == ["run-b"])
+            #expect(try await store.run("nope") == nil)
+            // Resuming a run sets it running again.
+            try await store.createRun("run-a", startedAt: Self.t0 + 20, trigger: "manual")
+            #expect(try await store.run("run-a")?.state == .running)
+        }
+    }
+
+    @Test(arguments: Backend.available) func theRunLeaseHasOneHolder(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = s.store
+            let me = LeaseOwner(pid: 100, host: "worker-1"), other = LeaseOwner(pid: 200, host: "worker-2")
+            #expect(try await store.acquireLease(runID: "r1", owner: me, now: Self.t0, ttlMillis: 60_000, isStale: { _ in false }) == nil)
+            let blocked = try await store.acquireLease(runID: "r2", owner: other, now: Self.t0 + 1, ttlMillis: 60_000, isStale: { _ in false })
+            #expect(blocked == LeaseHolder(runID: "r1", owner: me, acquiredAt: Self.t0, expiresAt: Self.t0 + 60_000))
+            // The holder may take its own lease again; a renewal moves the expiry.
+            #expect(try await store.acquireLease(runID: "r1", owner: me, now: Self.t0 + 2, ttlMillis: 60_000, isStale: { _ in false }) == nil)
+            try await store.renewLease(runID: "r1", now: Self.t0 + 30_000, ttlMillis: 60_000)
+            #expect(try await store.acquireLease(runID: "r2", owner: other, now: Self.t0 + 70_000, ttlMillis: 60_000,
+                                                 isStale: { _ in false })?.expiresAt == Self.t0 + 90_000)
+            // A stale holder (its process is gone) or an expired lease no longer blocks.
+            #expect(try await store.acquireLease(runID: "r2", owner: other, now: Self.t0 + 70_000, ttlMillis: 60_000,
+                                                 isStale: { $0.owner.pid == 100 }) == nil)
+            try await store.releaseLease(runID: "r1")  // not the holder any more: changes nothing
+            #expect(try await store.acquireLease(runID: "r3", owner: me, now: Self.t0 + 80_000, ttlMillis: 60_000,
+                                                 isStale: { _ in false })?.runID == "r2")
+            try await store.releaseLease(runID: "r2")
+            #expect(try await store.acquireLease(runID: "r3", owner: me, now: Self.t0 + 80_000, ttlMillis: 60_000, isStale: { _ in false }) == nil)
+        }
+    }
+
+    /// Many processes (on any number of machines) asking at once: exactly one gets the lease.
+    @Test(arguments: Backend.available) func concurrentClaimsGiveOneHolder(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            var stores: [any PipelineStore] = [s.store]
+            for _ in 0 ..< 3 { stores.append(try await s.reopen()) }
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (i, store) in stores.enumerated() {
+                    for k in 0 ..< 4 {
+                        group.addTask {
+                            try await store.acquireLease(runID: "run-\(i)-\(k)", owner: LeaseOwner(pid: Int32(i * 10 + k), host: "host-\(i)"),
+                                                         now: Self.t0, ttlMillis: 60_000, isStale: { _ in false }) == nil
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(winners == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available) func filesAndUsers(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = s.store
+            try await store.createRun("run-1", startedAt: Self.t0, trigger: "manual")
+            let a = try await store.insertFile(NewFile(sha256: "aa", path: "staging/a.json", originalPath: "u1/a.json", userKey: "u1",
+                                                       runID: "run-1", status: .pending, layout: .flowExportOld, bytes: 120, stagedPath: "staging/a.bin"))
+            let b = try await store.insertFile(NewFile(sha256: "bb", path: "quarantine/b.json", originalPath: "u1/b.json", userKey: "u1",
+                                                       runID: "run-1", status: .quarantined, reason: "invalid_json", bytes: 3))
+            #expect(a != b)
+            #expect(try await store.fileID(loadedSHA256: "aa") == nil)  // pending is not loaded
+            try await store.updateFile(id: a, status: .loaded, path: "processed/2026/03/u1/a.json", reason: nil)
+            #expect(try await store.fileID(loadedSHA256: "aa") == a)
+            let (userID, created) = try await store.upsertUser(key: "u1", physical: nil, polarUserID: nil, now: Self.t0)
+            #expect(created)
+            try await store.setFileUser(id: a, userID: userID)
+            let files = try await store.files(runID: "run-1")
+            #expect(files.map(\.id) == [a, b])
+            #expect(files[0] == FileRecord(id: a, sha256: "aa", path: "processed/2026/03/u1/a.json", originalPath: "u1/a.json", userKey: "u1",
+                                           userID: userID, runID: "run-1", status: .loaded, reason: nil, layout: .flowExportOld, bytes: 120,
+                                           stagedPath: "staging/a.bin"))
+            #expect(files[1].status == .quarantined && files[1].reason == "invalid_json" && files[1].userID == nil)
+
+            // Physical information: written when it differs, never replaced by an older snapshot.
+            var physical = PhysicalInformation(sex: "FEMALE", birthday: "1990-04-01", heightCm: 170, weightKg: 61.5, maxHR: 190,
+                                               restingHR: 48, vo2max: 52, recordedAtLocalMillis: Self.t0)
+            #expect(try await store.upsertUser(key: "u1", physical: physical, polarUserID: "p-1", now: Self.t0 + 1) == (userID, true))
+            #expect(try await store.upsertUser(key: "u1", physical: physical, polarUserID: "p-1", now: Self.t0 + 2) == (userID, false))
+            var older = physical
+            older.maxHR = 200
+            older.recordedAtLocalMillis = Self.t0 - Self.day
+            #expect(try await store.upsertUser(key: "u1", physical: older, polarUserID: nil, now: Self.t0 + 3) == (userID, false))
+            physical.maxHR = 188
+            physical.recordedAtLocalMillis = Self.t0 + Self.day
+            #expect(try await store.upsertUser(key: "u1", physical: physical, polarUserID: nil, now: Self.t0 + 4) == (userID, true))
+            let user = try #require(try await store.user(key: "u1"))
+            #expect(user.physical == physical && user.polarUserID == "p-1" && user.updatedAt == Self.t0 + 4)
+            _ = try await store.upsertUser(key: "u0", physical: nil, polarUserID: nil, now: Self.t0)
+            #expect(try await store.users().map(\.userKey) == ["u0", "u1"])
+            #expect(try await store.user(key: "nobody") == nil)
+        }
+    }
+
+    static func exercise(startUTC: Int64, sport: String = "RUNNING", samples: ExerciseSamples = ExerciseSamples()) -> Exercise {
+        Exercise(externalID: "x-\(startUTC)", sport: sport, sportRaw: sport, startLocalMillis: startUTC + 120 * 60_000,
+                 tzOffsetMinutes: 120, durationS: 1_800.5, distanceM: 5_012.25, calories: 410,
+                 reportedHR: ReportedHeartRate(min: 90, avg: 141, max: 177), ascentM: 12, descentM: 11,
+                 raw: #"{"exercises":[{"sport":"RUNNING","hrAvg":NaN,"note":"a\u0000b"}]}"#, samples: samples)
+    }
+
+    @Test(arguments: Backend.available) func exercisesSamplesAndStatisticsRoundTrip(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = s.store
+            try await store.createRun("run-1", startedAt: Self.t0, trigger: "manual")
+            let file = try await store.insertFile(NewFile(sha256: "f", path: "p", originalPath: "u/f.json", userKey: "u", runID: "run-1",
+                                                          status: .pending, bytes: 1))
+            let (user, _) = try await store.upsertUser(key: "u", physical: nil, polarUserID: nil, now: Self.t0)
+            var samples = ExerciseSamples()
+            samples.speed = SampleSeries(t: [0, 1, 2], value: [10.5, 11.25, 0.1])
+            samples.altitude = SampleSeries(t: [0, 1], value: [101.5, 102])
+            let physical = PhysicalInformation(sex: "MALE", birthday: "1985-02-03", maxHR: 186, restingHR: 50)
+            let first = [NewExercise(index: 0, exercise: Self.exercise(startUTC: Self.t0, samples: samples), deviceID: "dev", physical: physical),
+                         NewExercise(index: 1, exercise: Self.exercise(startUTC: Self.t0 + 40 * Self.day, sport: "CYCLING"), deviceID: nil)]
+            let oldIDs = try await store.replaceExercises(fileID: file, runID: "run-1", userID: user, layout: .flowExportNew, first)
+            try await store.replaceHeartRateSamples([(oldIDs[0], SampleSeries(t: [0, 1], value: [100, 101]), 0)])
+            // Replacing a file's exercises is idempotent: the old rows and everything hanging on them go (SQLite may
+            // give the new rows the old ids).
+            let ids = try await store.replaceExercises(fileID: file, runID: "run-1", userID: user, layout: .flowExportNew, first)
+            #expect(ids.count == 2)
+            for id in Set(oldIDs + ids) { #expect(try await store.samples(exerciseID: id).heartRate.count == 0) }
+            for id in Set(oldIDs).subtracting(ids) { #expect(try await store.exercise(id: id) == nil) }
+            #expect(try await store.exercises(runID: "run-1").map(\.id) == ids)
+            #expect(try await store.allExerciseIDs() == ids)
+            let record = try #require(try await store.exercise(id: ids[0]))
+            #expect(record == ExerciseRecord(id: ids[0], userID: user, fileID: file, exerciseIndex: 0, sport: "RUNNING", startUTCMillis: Self.t0,
+                                             tzOffsetMinutes: 120, durationS: 1_800.5, distanceM: 5_012.25, calories: 410, physical: physical))
+            #expect(try await store.exercise(id: ids[1])?.physical == nil)
+            #expect(try await store.duplicateExercise(userID: user, startUTCMillis: Self.t0 + 30_000, sport: "RUNNING", toleranceMillis: 60_000,
+                                                      excludingFileID: file + 1) == ids[0])
+            #expect(try await store.duplicateExercise(userID: user, startUTCMillis: Self.t0 + 30_000, sport: "RUNNING", toleranceMillis: 60_000,
+                                                      excludingFileID: file) == nil)
+            #expect(try await store.duplicateExercise(userID: user, startUTCMillis: Self.t0 + 90_000, sport: "RUNNING", toleranceMillis: 60_000,
+                                                      excludingFileID: file + 1) == nil)
+
+            // Samples: fractional values, a missing altitude, two months (two partitions on PostgreSQL); loading twice replaces.
+            let hr = SampleSeries(t: [0, 1, 2.5, 3], value: [95, 96.5, 97, 250])
+            let route = RouteSeries(t: [0, 1, 2], latitude: [60.1, 60.100012345678, 60.2], longitude: [24.9, 24.91, 24.92],
+                                    altitude: [12.5, .nan, 14])
+            for _ in 0 ..< 2 {
+                try await store.replaceHeartRateSamples([(ids[0], hr, 2), (ids[1], SampleSeries(t: [5], value: [120]), 0)])
+                try await store.replaceRoutePoints([(ids[0], route, 1), (ids[1], RouteSeries(), 0)])
+            }
+            let loaded = try await store.samples(exerciseID: ids[0])
+            #expect(loaded.heartRate == hr)
+            #expect(loaded.route.t == route.t && loaded.route.latitude == route.latitude && loaded.route.longitude == route.longitude)
+            #expect(loaded.route.altitude[0] == 12.5 && loaded.route.altitude[1].isNaN && loaded.route.altitude[2] == 14)
+            #expect(loaded.speed == samples.speed && loaded.altitude == samples.altitude && loaded.distance.isEmpty)
+            #expect(try await store.samples(exerciseID: ids[1]).heartRate == SampleSeries(t: [5], value: [120]))
+
+            var stats = ExerciseStatistics(hrSamples: 4, hrMin: 95, hrMax: 250, hrAvg: 134.625, hrSum: 538.5, gpsPoints: 3,
+                                           durationS: 1_800.5, distanceM: 5_012.25, gpsDistanceM: 11_300.4, paceMinPerKm: 5.9871,
+                                           hrZonesS: [1, 0, 2.5, 0, 0.5], trimp: 42.125)
+            stats.best1kmS = 290.5
+            stats.splits = [Split(km: 1, timeS: 300.25, paceMinPerKm: 5.004, hrAvg: 140, elevationM: nil),
+                            Split(km: 2, timeS: 310, paceMinPerKm: 5.1667, hrAvg: nil, elevationM: 2.5)]
+            try await store.upsertExerciseStatistics([(ids[0], stats), (ids[1], ExerciseStatistics(durationS: 60))])
+            try await store.upsertExerciseStatistics([(ids[0], stats)])  // again: replaces, splits not doubled
+            var withoutSplits = stats
+            withoutSplits.splits = []
+            #expect(try await store.exerciseStatistics(exerciseID: ids[0]) == withoutSplits)
+            #expect(try await store.splits(exerciseID: ids[0]) == stats.splits)
+            #expect(try await store.exerciseStatistics(exerciseID: ids[1])?.hrZonesS == nil)
+
+            let summaries = try await store.exerciseSummaries(userID: user)
+            #expect(summaries.map(\.exerciseID) == ids && summaries[0].tzOffsetMinutes == 120 && summaries[0].hrSum == 538.5)
+            #expect(summaries[0].trimp == 42.125 && summaries[0].best1kmS == 290.5 && summaries[0].distanceM == 5_012.25)
+            #expect(try await store.allExerciseSummaries().map(\.summary) == summaries)
+            #expect(try await store.exerciseSummaries(fromUTCMillis: Self.t0 + Self.day, toUTCMillis: Self.t0 + 50 * Self.day)
+                .map(\.summary.exerciseID) == [ids[1]])
+            let recent = try await store.recentExercises(userID: user, limit: 1)
+            #expect(recent.map(\.exercise.id) == [ids[1]] && recent[0].stats?.durationS == 60)
+
+            let userStats = UserStatistics(totalExercises: 2, totalDistanceM: 5_012.25, totalDurationS: 1_860.5, totalCalories: 820,
+                                           avgDistanceM: 5_012.25, avgDurationS: 930.25, avgHR: 134.625, totalHRSamples: 5,
+                                           mostCommonSport: "RUNNING", firstExerciseAtMillis: Self.t0,
+                                           lastExerciseAtMillis: Self.t0 + 40 * Self.day)
+            try await store.upsertUserStatistics(userID: user, userStats, computedAt: Self.t0)
+            try await store.upsertUserStatistics(userID: user, userStats, computedAt: Self.t0 + 1)
+            #expect(try await store.userStatistics(userID: user) == userStats)
+
+            let monday = Int(Self.t0 / Self.day)
+            let weeks = [WeeklyTotals(week: "2026-W14", monday: monday, exercises: 1, distanceM: 5_012.25, durationS: 1_800.5, trimp: 42.125, activeUsers: 1)]
+            try await store.replaceUserWeekly(userID: user, weeks)
+            try await store.replaceUserWeekly(userID: user, weeks)
+            #expect(try await store.userWeekly(userID: user) == weeks)
+            let days = [DailyLoad(day: monday, trimp: 42.125, ctl: 1.003, atl: 5.6), DailyLoad(day: monday + 1, trimp: 0, ctl: 0.98, atl: 4.86)]
+            try await store.replaceUserDailyLoad(userID: user, days)
+            #expect(try await store.userDailyLoad(userID: user) == days)
+            let records = [PersonalRecord(record: "best_1km_s", value: 290.5, exerciseID: ids[0], achievedAtMillis: Self.t0),
+                           PersonalRecord(record: "longest_distance_m", value: 5_012.25, exerciseID: ids[0], achievedAtMillis: Self.t0)]
+            try await store.replaceUserRecords(userID: user, records)
+            try await store.replaceUserRecords(userID: user, records)
+            #expect(try await store.userRecords(userID: user) == records)
+
+            var global = try await store.computeGlobalStatistics()
+            #expect(global.totalUsers == 1 && global.totalExercises == 2 && global.totalHRSamples == 4 && global.totalGPSPoints == 3)
+            #expect(global.totalDistanceM == 5_012.25 && global.totalDurationS == 3_601 && global.totalCalories == 820)
+            #expect(global.exercisesLast7d == 1 && global.exercisesPrev7d == 0)
+            #expect(global.sportDistribution == [SportCount(sport: "CYCLING", exercises: 1), SportCount(sport: "RUNNING", exercises: 1)])
+            try await store.insertGlobalStatistics(runID: "run-1", computedAt: Self.t0, global)
+            global.totalUsers = 7
+            try await store.insertGlobalStatistics(runID: "rebuild-1", computedAt: Self.t0 + 5, global)
+            #expect(try await store.latestGlobalStatistics() == global)
+            let globalWeeks = [WeeklyTotals(week: "2026-W14", monday: monday, exercises: 1, distanceM: 5_012.25, durationS: 0, trimp: 0, activeUsers: 1),
+                               WeeklyTotals(week: "2026-W20", monday: monday + 42, exercises: 1, distanceM: 0, durationS: 0, trimp: 0, activeUsers: 1)]
+            try await store.replaceGlobalWeekly(globalWeeks)
+            var changed = globalWeeks[1]
+            changed.exercises = 3
+            try await store.upsertGlobalWeekly([changed], clearing: ["2026-W20"])
+            #expect(try await store.globalWeekly() == [globalWeeks[0], changed])
+        }
+    }
+}
