@@ -42,7 +42,8 @@ let package = Package(
         // Synthetic data generator and fixtures shared by tests, the CLI's `generate` and benchmarks.
         .target(
             name: "PolarPipeTestSupport",
-            dependencies: ["PolarPipeCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PolarPipeCore", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Resources/samples")]
         ),
         // Thin executable: argument parsing and exit codes only.
