@@ -1,0 +1,157 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import PolarPipeCore
+import PolarPipeService
+import PolarPipeTestSupport
+import ServiceLifecycle
+import Testing
+
+/// The service on a real loopback port, run as `polarpipe serve` runs it (one `ServiceGroup`), with a real HTTP
+/// client; stopped by a graceful shutdown.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct LiveServiceTests {
+    /// Runs the whole service on 127.0.0.1 (a free port) while `body` runs, then shuts it down gracefully.
+    func withLiveService(_ f: ServiceFixture, _ body: @escaping @Sendable (URL) async throws -> Void) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let group = ServiceGroup(configuration: .init(
+            services: try PolarPipeServer.services(f.environment, host: "127.0.0.1", port: 0) { continuation.yield($0) },
+            logger: TemporaryWorkspace.quietLogger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            do {
+                try await body(try #require(URL(string: "http://127.0.0.1:\(port)")))
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    static func session(connections: Int) -> URLSession {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = connections
+        configuration.timeoutIntervalForRequest = 120
+        return URLSession(configuration: configuration)
+    }
+
+    static func post(_ session: URLSession, _ url: URL, token: String, body: Data) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: url.appendingPathComponent("api/v1/exercises"))
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.httpBody = body
+        let (data, response) = try await session.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+    }
+
+    @Test func liveUploadReadAndHealthOnALoopbackPort() async throws {
+        let f = try await ServiceFixture()
+        defer { f.remove() }
+        let token = f.alice
+        try await withLiveService(f) { base in
+            let session = Self.session(connections: 4)
+            let (status, body) = try await Self.post(session, base, token: token, body: try Data(contentsOf: try RealSamples.file(prefix: "axs192__sample_data")))
+            #expect(status == 201 && body["layout"] as? String == "accesslink-v3")
+            let (health, _) = try await session.data(from: base.appendingPathComponent("healthz"))
+            #expect(String(decoding: health, as: UTF8.self).contains("reachable"))
+            var me = URLRequest(url: base.appendingPathComponent("api/v1/me"))
+            me.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            let (meData, _) = try await session.data(for: me)
+            #expect(String(decoding: meData, as: UTF8.self).contains("\"user_key\" : \"alice\""))
+        }
+        #expect(f.inbox("alice").count == 1)
+    }
+
+    /// A chunked body (no Content-Length) is counted while it streams and refused past the limit; nothing stays
+    /// behind, not even the `.part` file.
+    @Test func aStreamedBodyPastTheLimitIsRefusedWhileStreaming() async throws {
+        let f = try await ServiceFixture { $0.maxUploadBytes = 100_000 }
+        defer { f.remove() }
+        let token = f.alice
+        try await withLiveService(f) { base in
+            var request = URLRequest(url: base.appendingPathComponent("api/v1/exercises"))
+            request.httpMethod = "POST"
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            request.httpBodyStream = InputStream(data: Data(repeating: 0x20, count: 5 << 20))
+            // The server may close the connection before the client has sent everything: then there is no status.
+            if let (data, response) = try? await Self.session(connections: 1).data(for: request) {
+                #expect((response as? HTTPURLResponse)?.statusCode == 413)
+                #expect(String(decoding: data, as: UTF8.self).contains("too-large"))
+            }
+        }
+        #expect(f.inbox("alice").isEmpty)
+        let metrics = try await f.environment.metrics.render(store: f.store)
+        #expect(metrics.contains("polarpipe_upload_rejects_total{reason=\"too-large\"} 1"))
+        #expect(metrics.contains("polarpipe_upload_bytes_total 0"))
+    }
+
+    /// 200 concurrent uploads from a loopback client: each answers 201 and its file is in the inbox, or a clear
+    /// error; none is lost. Prints the throughput.
+    @Test func twoHundredConcurrentUploadsAreAllStoredOrClearlyRefused() async throws {
+        let f = try await ServiceFixture()
+        defer { f.remove() }
+        let generator = SyntheticData(users: 1, sessionsPerUser: 200, seed: 42, durationSeconds: 120)
+        let bodies = (0 ..< 200).map { Data(generator.makeSession(user: 0, index: $0).0) }
+        let totalBytes = bodies.reduce(0) { $0 + $1.count }
+        let token = f.alice
+        let results = LockedResults()
+        let started = Date()
+        try await withLiveService(f) { base in
+            let session = Self.session(connections: 200)
+            await withTaskGroup(of: Void.self) { group in
+                for (i, body) in bodies.enumerated() {
+                    group.addTask {
+                        do {
+                            let (status, json) = try await Self.post(session, base, token: token, body: body)
+                            results.add(i, status, json["path"] as? String, json["error"] as? String)
+                        } catch {
+                            results.add(i, 0, nil, "\(error)")
+                        }
+                    }
+                }
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let all = results.all
+        #expect(all.count == 200)
+        let created = all.filter { $0.status == 201 }
+        let failed = all.filter { $0.status != 201 }
+        // Every failure is a clear error, never a silent loss; every 201 is in the inbox.
+        for r in failed { #expect(r.error != nil, "upload \(r.index): status \(r.status) without a reason") }
+        let inbox = Set(f.inbox("alice").map { "inbox/alice/" + $0 })
+        for r in created { #expect(r.path.map(inbox.contains) == true, "upload \(r.index) answered 201 but \(r.path ?? "-") is not in the inbox") }
+        #expect(inbox.count == created.count)
+        #expect(!inbox.contains { $0.hasSuffix(".part") })
+        #expect(created.count == 200)
+        print(String(format: "load test: %d concurrent uploads, %d created, %d refused, %.1f MB in %.2f s = %.1f uploads/s, %.1f MB/s",
+                     all.count, created.count, failed.count, Double(totalBytes) / 1e6, seconds, Double(all.count) / seconds,
+                     Double(totalBytes) / 1e6 / seconds))
+        // They all load.
+        var config = f.environment.configuration
+        config.maxExercisesPerRun = 1000
+        let result = try await PipelineRunner(workspace: f.tmp.workspace, store: f.store, configuration: config,
+                                              logger: TemporaryWorkspace.quietLogger).run()
+        #expect(try await f.store.files(runID: result.runID).filter { $0.status == .loaded }.count == 200)
+    }
+}
+
+final class LockedResults: @unchecked Sendable {
+    struct Result { var index: Int, status: Int, path: String?, error: String? }
+    private let lock = NSLock()
+    private var results: [Result] = []
+    func add(_ index: Int, _ status: Int, _ path: String?, _ error: String?) {
+        lock.lock()
+        results.append(Result(index: index, status: status, path: path, error: error))
+        lock.unlock()
+    }
+    var all: [Result] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
+    }
+}
