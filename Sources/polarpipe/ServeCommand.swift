@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         let environment = try options.serviceEnvironment()
         try environment.workspace.create()
         try await PolarPipeServer.run(environment, host: host, port: port) { port in
-            print("polarpipe serving http://\(host):\(port)/ (workspace \(environment.workspace.root.path))")
+            // Unbuffered, so a supervisor reading a pipe sees the address at once.
+            FileHandle.standardOutput.write(Data("polarpipe serving http://\(host):\(port)/ (workspace \(environment.workspace.root.path))\n".utf8))
         }
     }
 }

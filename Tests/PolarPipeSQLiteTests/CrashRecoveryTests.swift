@@ -9,15 +9,7 @@ import PolarPipeTestSupport
 /// file tree with an uninterrupted run over the same files.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct CrashRecoveryTests {
     /// The `polarpipe` executable built beside the test bundle.
-    static var executable: URL {
-        let dir = Bundle.main.bundleURL.deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("polarpipe")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/polarpipe")
-    }
+    static var executable: URL { PolarPipeExecutable.url }
 
     static func launch(_ workspace: Workspace) throws -> Process {
         let process = Process()

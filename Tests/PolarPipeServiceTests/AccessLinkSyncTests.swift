@@ -95,22 +95,11 @@ actor FakeAccessLink {
         router.on("**", method: .get) { request, _ in try await fake.respond(request) }
         router.on("**", method: .post) { request, _ in try await fake.respond(request) }
         router.on("**", method: .put) { request, _ in try await fake.respond(request) }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: TemporaryWorkspace.quietLogger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: TemporaryWorkspace.quietLogger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            do {
-                try await body("http://127.0.0.1:\(port)")
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await withServices({ onRunning in
+            [Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                         onServerRunning: { await onRunning($0.localAddress?.port ?? 0) }, logger: TemporaryWorkspace.quietLogger)]
+        }) { port in
+            try await body("http://127.0.0.1:\(port)")
         }
     }
 

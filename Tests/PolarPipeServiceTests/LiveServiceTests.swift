@@ -14,22 +14,8 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LiveServiceTests {
     /// Runs the whole service on 127.0.0.1 (a free port) while `body` runs, then shuts it down gracefully.
     func withLiveService(_ f: ServiceFixture, _ body: @escaping @Sendable (URL) async throws -> Void) async throws {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let group = ServiceGroup(configuration: .init(
-            services: try PolarPipeServer.services(f.environment, host: "127.0.0.1", port: 0) { continuation.yield($0) },
-            logger: TemporaryWorkspace.quietLogger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            do {
-                try await body(try #require(URL(string: "http://127.0.0.1:\(port)")))
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await withServices({ try PolarPipeServer.services(f.environment, host: "127.0.0.1", port: 0, onRunning: $0) }) { port in
+            try await body(try #require(URL(string: "http://127.0.0.1:\(port)")))
         }
     }
 
@@ -88,6 +74,35 @@ import Testing
         let metrics = try await f.environment.metrics.render(store: f.store)
         #expect(metrics.contains("polarpipe_upload_rejects_total{reason=\"too-large\"} 1"))
         #expect(metrics.contains("polarpipe_upload_bytes_total 0"))
+    }
+
+    /// An upload still streaming sits in the inbox as `.part`: a run started meanwhile claims nothing; when the
+    /// body is complete the file is renamed and answered 201.
+    @Test func aHalfWrittenUploadIsNeverClaimed() async throws {
+        let f = try await ServiceFixture()
+        defer { f.remove() }
+        let body = try Data(contentsOf: try RealSamples.file(prefix: "axs192__sample_data"))
+        let token = f.alice
+        try await withLiveService(f) { base in
+            let socket = try RawHTTPClient(port: base.port ?? 0)
+            defer { socket.close() }
+            try socket.send(Data("POST /api/v1/exercises HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Length: \(body.count)\r\n\r\n".utf8))
+            try socket.send(body.prefix(body.count / 2))
+            // Wait until the server has the .part file.
+            let deadline = Date().addingTimeInterval(10)
+            while !f.inbox("alice").contains(where: { $0.hasSuffix(".part") }) && Date() < deadline {
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            #expect(f.inbox("alice").count == 1 && f.inbox("alice")[0].hasSuffix(".part"))
+            let run = try await f.runPipeline()
+            #expect(try await f.store.files(runID: run.runID).isEmpty)
+            #expect(f.inbox("alice").count == 1 && f.inbox("alice")[0].hasSuffix(".part"))
+
+            try socket.send(body.dropFirst(body.count / 2))
+            let answer = try socket.receiveHead()
+            #expect(answer.hasPrefix("HTTP/1.1 201"))
+            #expect(f.inbox("alice").count == 1 && f.inbox("alice")[0].hasSuffix(".json"))
+        }
     }
 
     /// 200 concurrent uploads from a loopback client: each answers 201 and its file is in the inbox, or a clear
@@ -154,4 +169,46 @@ final class LockedResults: @unchecked Sendable {
         defer { lock.unlock() }
         return results
     }
+}
+
+/// A blocking HTTP/1.1 client on a plain socket, to send a request body in parts.
+final class RawHTTPClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ data: Data) throws {
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                guard n > 0 else { throw POSIXError(.EPIPE) }
+                offset += n
+            }
+        }
+    }
+
+    /// The response's status line and headers.
+    func receiveHead() throws -> String {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while data.range(of: Data("\r\n\r\n".utf8)) == nil {
+            let n = read(fd, &buffer, buffer.count)
+            guard n > 0 else { break }
+            data.append(contentsOf: buffer[0 ..< n])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

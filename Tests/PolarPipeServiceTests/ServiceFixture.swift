@@ -6,6 +6,8 @@ import PolarPipeCore
 import PolarPipeService
 import PolarPipeSQLite
 import PolarPipeTestSupport
+import ServiceLifecycle
+import Testing
 
 /// A workspace with a SQLite store, users alice and bob with tokens, and an admin token (of user root).
 struct ServiceFixture {
@@ -57,4 +59,25 @@ func json(_ buffer: ByteBuffer) -> [String: Any] {
 
 func jsonArray(_ buffer: ByteBuffer) -> [[String: Any]] {
     (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [[String: Any]] ?? []
+}
+
+/// Runs services in one `ServiceGroup` while `body` runs with the port the server among them reported through
+/// `onRunning`, then shuts them down gracefully (also when `body` throws).
+func withServices(_ make: (@escaping @Sendable (Int) async -> Void) throws -> [any Service],
+                  _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let group = ServiceGroup(configuration: .init(services: try make { continuation.yield($0) }, logger: TemporaryWorkspace.quietLogger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        do {
+            try await body(port)
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
 }
