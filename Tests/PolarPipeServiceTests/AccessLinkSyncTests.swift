@@ -98,7 +98,7 @@ actor FakeAccessLink {
         try await withServices({ onRunning in
             [Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                          onServerRunning: { await onRunning($0.localAddress?.port ?? 0) }, logger: TemporaryWorkspace.quietLogger)]
-        }) { port in
+        }) { port, _ in
             try await body("http://127.0.0.1:\(port)")
         }
     }

@@ -13,9 +13,9 @@ import Testing
 /// client; stopped by a graceful shutdown.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LiveServiceTests {
     /// Runs the whole service on 127.0.0.1 (a free port) while `body` runs, then shuts it down gracefully.
-    func withLiveService(_ f: ServiceFixture, _ body: @escaping @Sendable (URL) async throws -> Void) async throws {
-        try await withServices({ try PolarPipeServer.services(f.environment, host: "127.0.0.1", port: 0, onRunning: $0) }) { port in
-            try await body(try #require(URL(string: "http://127.0.0.1:\(port)")))
+    func withLiveService(_ f: ServiceFixture, _ body: @escaping @Sendable (URL, ServiceGroup) async throws -> Void) async throws {
+        try await withServices({ try PolarPipeServer.services(f.environment, host: "127.0.0.1", port: 0, onRunning: $0) }) { port, group in
+            try await body(try #require(URL(string: "http://127.0.0.1:\(port)")), group)
         }
     }
 
@@ -39,7 +39,7 @@ import Testing
         let f = try await ServiceFixture()
         defer { f.remove() }
         let token = f.alice
-        try await withLiveService(f) { base in
+        try await withLiveService(f) { base, _ in
             let session = Self.session(connections: 4)
             let (status, body) = try await Self.post(session, base, token: token, body: try Data(contentsOf: try RealSamples.file(prefix: "axs192__sample_data")))
             #expect(status == 201 && body["layout"] as? String == "accesslink-v3")
@@ -59,7 +59,7 @@ import Testing
         let f = try await ServiceFixture { $0.maxUploadBytes = 100_000 }
         defer { f.remove() }
         let token = f.alice
-        try await withLiveService(f) { base in
+        try await withLiveService(f) { base, _ in
             var request = URLRequest(url: base.appendingPathComponent("api/v1/exercises"))
             request.httpMethod = "POST"
             request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
@@ -83,7 +83,7 @@ import Testing
         defer { f.remove() }
         let body = try Data(contentsOf: try RealSamples.file(prefix: "axs192__sample_data"))
         let token = f.alice
-        try await withLiveService(f) { base in
+        try await withLiveService(f) { base, _ in
             let socket = try RawHTTPClient(port: base.port ?? 0)
             defer { socket.close() }
             try socket.send(Data("POST /api/v1/exercises HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Length: \(body.count)\r\n\r\n".utf8))
@@ -105,6 +105,61 @@ import Testing
         }
     }
 
+    /// SIGTERM's graceful shutdown lets an upload in flight finish: it is answered 201 and stored.
+    @Test func anUploadInFlightFinishesDuringGracefulShutdown() async throws {
+        let f = try await ServiceFixture()
+        defer { f.remove() }
+        let body = try Data(contentsOf: try RealSamples.file(prefix: "axs192__sample_data"))
+        let token = f.alice
+        try await withLiveService(f) { base, group in
+            let socket = try RawHTTPClient(port: base.port ?? 0)
+            defer { socket.close() }
+            try socket.send(Data("POST /api/v1/exercises HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Length: \(body.count)\r\n\r\n".utf8))
+            try socket.send(body.prefix(1000))
+            let deadline = Date().addingTimeInterval(10)
+            while !f.inbox("alice").contains(where: { $0.hasSuffix(".part") }) && Date() < deadline {
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            async let shutdown: Void = group.triggerGracefulShutdown()
+            try await Task.sleep(nanoseconds: 300_000_000)
+            try socket.send(body.dropFirst(1000))
+            let answer = try socket.receiveHead()
+            await shutdown
+            #expect(answer.hasPrefix("HTTP/1.1 201"))
+        }
+        #expect(f.inbox("alice").count == 1 && f.inbox("alice")[0].hasSuffix(".json"))
+    }
+
+    /// A DAG run that the shutdown interrupts stays `running` with its files: the next run finishes it, nothing lost.
+    @Test func aRunInterruptedByShutdownIsFinishedLaterWithNothingLost() async throws {
+        let f = try await ServiceFixture()
+        defer { f.remove() }
+        try SyntheticData(users: 2, sessionsPerUser: 12, seed: 3, durationSeconds: 3600).write(to: f.tmp.workspace.inbox)
+        let first = TickCounter()
+        // The first tick comes at once; later ones wait (and are cancelled by the shutdown).
+        let scheduler = Scheduler(schedule: try CronSchedule("0 2 * * *"), sleep: { _ in
+            if (try? first.tick(limit: 1)) == nil { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
+        })
+        let store = f.store
+        try await withServices(waitForPort: false, { _ in [ScheduledJob.pipeline(f.environment, scheduler: scheduler)] }) { _, group in
+            let deadline = Date().addingTimeInterval(60)
+            while try await store.runs(limit: 1).first == nil && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+            try await Task.sleep(nanoseconds: 300_000_000)
+            await group.triggerGracefulShutdown()
+        }
+        let interrupted = try #require(try await store.runs(limit: 1).first)
+        #expect(interrupted.state == .running)
+        let runner = PipelineRunner(workspace: f.tmp.workspace, store: store, configuration: f.environment.configuration,
+                                    logger: TemporaryWorkspace.quietLogger)
+        let next = try await runner.run()
+        #expect(next.recovered.map(\.runID) == [interrupted.runID])
+        #expect(next.recovered.first?.outcome.state == .success && next.outcome.state == .success)
+        var loaded = 0
+        for run in try await store.runs(limit: 10) { loaded += try await store.files(runID: run.runID).filter { $0.status == .loaded }.count }
+        #expect(loaded == 24)
+        #expect(f.inbox("athlete-01").isEmpty && f.inbox("athlete-02").isEmpty)
+    }
+
     /// 200 concurrent uploads from a loopback client: each answers 201 and its file is in the inbox, or a clear
     /// error; none is lost. Prints the throughput.
     @Test func twoHundredConcurrentUploadsAreAllStoredOrClearlyRefused() async throws {
@@ -116,7 +171,7 @@ import Testing
         let token = f.alice
         let results = LockedResults()
         let started = Date()
-        try await withLiveService(f) { base in
+        try await withLiveService(f) { base, _ in
             let session = Self.session(connections: 200)
             await withTaskGroup(of: Void.self) { group in
                 for (i, body) in bodies.enumerated() {

@@ -62,17 +62,17 @@ func jsonArray(_ buffer: ByteBuffer) -> [[String: Any]] {
 }
 
 /// Runs services in one `ServiceGroup` while `body` runs with the port the server among them reported through
-/// `onRunning`, then shuts them down gracefully (also when `body` throws).
-func withServices(_ make: (@escaping @Sendable (Int) async -> Void) throws -> [any Service],
-                  _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+/// `onRunning` (0 without `waitForPort`), then shuts them down gracefully (also when `body` throws).
+func withServices(waitForPort: Bool = true, _ make: (@escaping @Sendable (Int) async -> Void) throws -> [any Service],
+                  _ body: @escaping @Sendable (Int, ServiceGroup) async throws -> Void) async throws {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let group = ServiceGroup(configuration: .init(services: try make { continuation.yield($0) }, logger: TemporaryWorkspace.quietLogger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+        let port = waitForPort ? try #require(await iterator.next()) : 0
         do {
-            try await body(port)
+            try await body(port, group)
         } catch {
             await group.triggerGracefulShutdown()
             throw error

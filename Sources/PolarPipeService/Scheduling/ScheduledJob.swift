@@ -5,7 +5,7 @@ import ServiceLifecycle
 
 /// A job on a cron schedule as a service of the `ServiceGroup`: `Scheduler` (catchup = false, a tick that comes
 /// while the job runs is skipped). On graceful shutdown the wait — or the job in progress — is cancelled: a DAG
-/// run stopped that way keeps its state in the database and is finished by the next run.
+/// run stopped that way stays `running` in the database with its claimed files, and the next run finishes it.
 public struct ScheduledJob: Service {
     public let name: String
     public let scheduler: Scheduler
@@ -30,6 +30,17 @@ public struct ScheduledJob: Service {
             let runner = PipelineRunner(workspace: env.workspace, store: env.store, configuration: env.configuration, logger: env.logger)
             do {
                 let result = try await runner.run(trigger: "schedule")
+                if result.outcome.state == .failed, Task.isCancelled {
+                    // Stopped by the shutdown, not by a failure: mark the run running again, so the next run — the
+                    // next tick or `polarpipe run` — finishes it with the files it claimed. The write must happen
+                    // although this task is cancelled (the store's async API refuses cancelled tasks), hence a task
+                    // of its own, awaited here.
+                    let store = env.store
+                    try? await Task.detached { try await store.createRun(result.runID, startedAt: Clock.nowMillis(), trigger: "schedule") }.value
+                    env.logger.notice("scheduled run interrupted by shutdown; the next run finishes it",
+                                      metadata: ["pipeline.run_id": "\(result.runID)"])
+                    return
+                }
                 env.logger.notice("scheduled run ended", metadata: ["pipeline.run_id": "\(result.runID)",
                                                                     "pipeline.state": "\(result.outcome.state.rawValue)"])
             } catch let error as PipelineError {
