@@ -82,18 +82,7 @@ import Testing
 
     static var executable: URL { PolarPipeExecutable.url }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try runPolarPipe(arguments) }
 }
 
 /// A scheduler sleep that lets `limit` ticks through, then acts as a cancelled sleep.
