@@ -118,6 +118,10 @@ import Testing
                 #expect(response.status == .forbidden, "\(uri)")
                 #expect(!String(buffer: response.body).contains("RUNNING"), "\(uri)")
             }
+            // Whether another user exists is not told either.
+            for uri in ["/api/v1/users/nobody/statistics", "/users/nobody.html"] {
+                #expect(try await client.execute(uri: uri, method: .get, headers: bearer(f.alice)).status == .forbidden, "\(uri)")
+            }
             let upload = try await client.execute(uri: "/api/v1/uploads/\(bobUpload)", method: .get, headers: bearer(f.alice))
             #expect(upload.status == .notFound)
             // Global views need an admin.

@@ -17,6 +17,10 @@ struct DashboardRoutes: Sendable {
             let page = try context.parameters.require("page")
             guard page.hasSuffix(".html") else { throw APIError.notFound("no such page") }
             let name = String(page.dropLast(5))
+            // A user token learns nothing about other users, not even whether they exist.
+            guard identity.isAdmin || name == ReportWriter.pageName(identity.userKey) else {
+                throw APIError.forbidden("this token may not see that page")
+            }
             guard let user = try await environment.store.users().first(where: { ReportWriter.pageName($0.userKey) == name }) else {
                 throw APIError.notFound("no such page")
             }
