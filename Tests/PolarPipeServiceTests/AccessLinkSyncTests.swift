@@ -158,6 +158,22 @@ actor FakeAccessLink {
         }
     }
 
+    /// `serve`'s scheduled sync job pulls at its tick.
+    @Test func theScheduledSyncJobPullsAtItsTick() async throws {
+        let fake = FakeAccessLink()
+        await fake.setList(try JSONSerialization.data(withJSONObject: [try JSONSerialization.jsonObject(with: Data(try RealSamples.bytes(prefix: "axs192__sample_data")))]))
+        try await fake.serve { base in
+            let (f, _) = try await fixture(flow: "exercises", base: base)
+            defer { f.remove() }
+            let ticks = TickCounter()
+            let scheduler = Scheduler(schedule: try CronSchedule(f.environment.configuration.accessLinkSyncCron), sleep: { _ in try ticks.tick(limit: 1) })
+            try await ScheduledJob.accessLink(f.environment, scheduler: scheduler).run()
+            #expect(f.inbox("alice").count == 1)
+            let metrics = try await f.environment.metrics.render(store: f.store)
+            #expect(metrics.contains("polarpipe_accesslink_exercises_total 1"))
+        }
+    }
+
     @Test func theTransactionIsFetchedWrittenCommittedAndLoads() async throws {
         let fake = FakeAccessLink()
         try await fake.serve { base in
