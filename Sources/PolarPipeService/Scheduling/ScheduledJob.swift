@@ -19,7 +19,7 @@ public struct ScheduledJob: Service {
 
     public func run() async throws {
         let scheduler = self.scheduler, job = self.job
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await scheduler.run(job)
         }
     }
