@@ -176,11 +176,12 @@ import Testing
             await withTaskGroup(of: Void.self) { group in
                 for (i, body) in bodies.enumerated() {
                     group.addTask {
+                        let start = Date()
                         do {
                             let (status, json) = try await Self.post(session, base, token: token, body: body)
-                            results.add(i, status, json["path"] as? String, json["error"] as? String)
+                            results.add(i, status, json["path"] as? String, json["error"] as? String, seconds: Date().timeIntervalSince(start))
                         } catch {
-                            results.add(i, 0, nil, "\(error)")
+                            results.add(i, 0, nil, "\(error)", seconds: Date().timeIntervalSince(start))
                         }
                     }
                 }
@@ -198,9 +199,10 @@ import Testing
         #expect(inbox.count == created.count)
         #expect(!inbox.contains { $0.hasSuffix(".part") })
         #expect(created.count == 200)
-        print(String(format: "load test: %d concurrent uploads, %d created, %d refused, %.1f MB in %.2f s = %.1f uploads/s, %.1f MB/s",
+        let latencies = all.map(\.seconds).sorted()
+        print(String(format: "load test: %d concurrent uploads, %d created, %d refused, %.1f MB in %.2f s = %.1f uploads/s, %.1f MB/s; latency p50 %.0f ms, p99 %.0f ms",
                      all.count, created.count, failed.count, Double(totalBytes) / 1e6, seconds, Double(all.count) / seconds,
-                     Double(totalBytes) / 1e6 / seconds))
+                     Double(totalBytes) / 1e6 / seconds, latencies[latencies.count / 2] * 1000, latencies[latencies.count * 99 / 100] * 1000))
         // They all load.
         var config = f.environment.configuration
         config.maxExercisesPerRun = 1000
@@ -211,12 +213,12 @@ import Testing
 }
 
 final class LockedResults: @unchecked Sendable {
-    struct Result { var index: Int, status: Int, path: String?, error: String? }
+    struct Result { var index: Int, status: Int, path: String?, error: String?, seconds: Double }
     private let lock = NSLock()
     private var results: [Result] = []
-    func add(_ index: Int, _ status: Int, _ path: String?, _ error: String?) {
+    func add(_ index: Int, _ status: Int, _ path: String?, _ error: String?, seconds: Double) {
         lock.lock()
-        results.append(Result(index: index, status: status, path: path, error: error))
+        results.append(Result(index: index, status: status, path: path, error: error, seconds: seconds))
         lock.unlock()
     }
     var all: [Result] {
