@@ -97,6 +97,7 @@ extension SQLiteStore: AccountStore {
     }
 
     public func ping() async throws {
-        _ = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        // Reads the schema, so a broken or vanished database file fails, not only a closed connection.
+        _ = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
     }
 }

@@ -34,6 +34,25 @@ import Testing
         return url
     }
 
+    /// `/healthz` answers 503 when the database cannot be queried (here: its file was overwritten with garbage).
+    @Test func healthIs503WhenTheDatabaseIsBroken() async throws {
+        let f = try await ServiceFixture()
+        defer { f.remove() }
+        try await f.app.test(.router) { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            for name in ["polarpipe.sqlite", "polarpipe.sqlite-wal", "polarpipe.sqlite-shm"] {
+                let url = f.tmp.workspace.root.appendingPathComponent(name)
+                guard let handle = try? FileHandle(forWritingTo: url) else { continue }
+                try handle.truncate(atOffset: 0)
+                try handle.write(contentsOf: Data(repeating: 0x5A, count: 8192))
+                try handle.close()
+            }
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .serviceUnavailable)
+            #expect(json(response.body)["database"] as? String == "unreachable")
+        }
+    }
+
     /// The service's settings, from the file and the environment, with bad values refused.
     @Test func serviceSettingsLoadAndBadValuesAreRefused() throws {
         let c = try ConfigurationLoader.load(file: nil, environment: [

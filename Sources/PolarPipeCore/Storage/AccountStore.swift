@@ -49,7 +49,7 @@ public protocol AccountStore: Sendable {
 
     // MARK: Health
 
-    /// Runs a trivial query; throws when the database is not reachable.
+    /// Reads from the database (its schema, say); throws when it is not reachable or not readable.
     func ping() async throws
 }
 
