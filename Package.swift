@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "PolarPipeCore", targets: ["PolarPipeCore"]),
         .library(name: "PolarPipeSQLite", targets: ["PolarPipeSQLite"]),
         .library(name: "PolarPipePostgres", targets: ["PolarPipePostgres"]),
+        .library(name: "PolarPipeService", targets: ["PolarPipeService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // Domain model, decoders, validation, statistics, reports, the DAG engine and its tasks.
@@ -50,10 +56,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP service: upload and read API, dashboards, metrics, the AccessLink sync client and the
+        // scheduler, as services of one ServiceGroup. Knows no database driver: storage is `PipelineStore`
+        // plus `AccountStore`.
+        .target(
+            name: "PolarPipeService",
+            dependencies: [
+                "PolarPipeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
         // Synthetic data generator and fixtures shared by tests, the CLI's `generate` and benchmarks.
         .target(
             name: "PolarPipeTestSupport",
-            dependencies: ["PolarPipeCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PolarPipeCore", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Resources/samples")]
         ),
         // Thin executable: argument parsing and exit codes only.
@@ -63,6 +88,7 @@ let package = Package(
                 "PolarPipeCore",
                 "PolarPipeSQLite",
                 "PolarPipePostgres",
+                "PolarPipeService",
                 "PolarPipeTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,6 +108,13 @@ let package = Package(
             name: "PolarPipeStorageTests",
             dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipePostgres", "PolarPipeTestSupport",
                            .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .testTarget(
+            name: "PolarPipeServiceTests",
+            dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipeService", "PolarPipeTestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
     ],
     swiftLanguageModes: [.v6]

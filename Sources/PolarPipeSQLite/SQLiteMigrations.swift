@@ -232,6 +232,43 @@ enum SQLiteMigrations {
                     PRIMARY KEY (user_id, record));
                 """)
         }
+        // The service's accounts (`AccountStore`): API tokens (salted hashes only), uploads (so a byte-identical
+        // re-upload is recognised before a run has taken the file) and AccessLink accounts and fetched exercises.
+        migrator.registerMigration("v4-accounts") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_tokens(
+                    token_id TEXT PRIMARY KEY,
+                    user_key TEXT NOT NULL,
+                    is_admin INTEGER NOT NULL DEFAULT 0,
+                    salt TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL);
+
+                CREATE TABLE uploads(
+                    id INTEGER PRIMARY KEY,
+                    user_key TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    layout TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    UNIQUE (user_key, sha256));
+
+                CREATE TABLE accesslink_accounts(
+                    user_key TEXT PRIMARY KEY,
+                    polar_user_id INTEGER NOT NULL,
+                    access_token TEXT NOT NULL,
+                    registered_at TEXT,
+                    updated_at TEXT NOT NULL);
+
+                CREATE TABLE accesslink_exercises(
+                    user_key TEXT NOT NULL,
+                    exercise_id TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    fetched_at TEXT NOT NULL,
+                    PRIMARY KEY (user_key, exercise_id));
+                """)
+        }
         return migrator
     }
 }

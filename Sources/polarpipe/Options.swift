@@ -33,17 +33,17 @@ struct WorkspaceOptions: ParsableArguments {
     var readDatabase: String?
 
     /// The store of `--database` (then `database.url`, then the workspace's SQLite file).
-    func openStore() async throws -> any PipelineStore {
+    func openStore() async throws -> any PipelineStore & AccountStore {
         try await Self.open(url: database ?? loadConfiguration().databaseURL, workspace: resolvedWorkspace)
     }
 
     /// The store that read-only commands query: `--read-database` (then `database.read_url`), else `openStore()`.
-    func openReadStore() async throws -> any PipelineStore {
+    func openReadStore() async throws -> any PipelineStore & AccountStore {
         guard let url = try readDatabase ?? loadConfiguration().readDatabaseURL else { return try await openStore() }
         return try await Self.open(url: url, workspace: resolvedWorkspace)
     }
 
-    static func open(url: String?, workspace: Workspace) async throws -> any PipelineStore {
+    static func open(url: String?, workspace: Workspace) async throws -> any PipelineStore & AccountStore {
         guard let url else { return try SQLiteStore(path: workspace.databaseFile.path) }
         if PostgresConnectionURL.isPostgres(url) {
             return try await PostgresStore(url: url, logger: Logger(label: "polarpipe.postgres"))

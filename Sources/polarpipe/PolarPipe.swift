@@ -13,5 +13,6 @@ struct PolarPipe: AsyncParsableCommand {
             statistics, write reports, archive the files.
             """,
         subcommands: [DemoCommand.self, RunCommand.self, TaskCommand.self, RunsCommand.self, DagCommand.self, GenerateCommand.self,
-                      ReportCommand.self, StatsCommand.self, BenchCommand.self, AirflowDagCommand.self, AlertCommand.self])
+                      ReportCommand.self, StatsCommand.self, BenchCommand.self, AirflowDagCommand.self, AlertCommand.self,
+                      ServeCommand.self, UsersCommand.self, TokensCommand.self, SyncCommand.self])
 }

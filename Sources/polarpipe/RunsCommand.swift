@@ -63,33 +63,3 @@ struct RunsCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// The JSON shape of `runs list --json` / `runs show --json`.
-enum RunHistoryJSON {
-    struct Task: Encodable {
-        var task_id: String, try_number: Int, state: String
-        var started_at: String?, ended_at: String?, error: String?, output: String?
-    }
-    struct Run: Encodable {
-        var run_id: String, state: String, started_at: String, ended_at: String?, trigger: String, summary: String?
-        var tasks: [Task]?
-        init(_ r: RunRecord, tasks: [TaskInstanceRecord]?) {
-            run_id = r.runID
-            state = r.state.rawValue
-            started_at = PolarTime.formatUTC(millis: r.startedAt)
-            ended_at = r.endedAt.map(PolarTime.formatUTC)
-            trigger = r.trigger
-            summary = r.summary
-            self.tasks = tasks?.map {
-                Task(task_id: $0.taskID, try_number: $0.tryNumber, state: $0.state.rawValue,
-                     started_at: $0.startedAt.map(PolarTime.formatUTC), ended_at: $0.endedAt.map(PolarTime.formatUTC),
-                     error: $0.error, output: $0.output)
-            }
-        }
-    }
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-}

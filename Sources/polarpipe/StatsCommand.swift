@@ -16,18 +16,15 @@ struct StatsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.openReadStore()
             guard let user = try await store.user(key: userKey) else { throw ValidationError("no user \(userKey)") }
+            if json {
+                guard let view = try await UserJSON.load(userID: user.id, store: store) else { print("no statistics for \(userKey) yet"); return }
+                print(try RunHistoryJSON.encode(view))
+                return
+            }
             guard let s = try await store.userStatistics(userID: user.id) else { print("no statistics for \(userKey) yet"); return }
             let weeks = try await store.userWeekly(userID: user.id)
             let records = try await store.userRecords(userID: user.id)
             let load = try await store.userDailyLoad(userID: user.id).last
-            if json {
-                print(try RunHistoryJSON.encode(UserJSON(
-                    statistics: s, weekly: weeks.map { WeekJSON(week: $0.week, exercises: $0.exercises, distance_m: $0.distanceM,
-                                                                duration_s: $0.durationS, trimp: $0.trimp, active_users: nil) },
-                    records: Dictionary(uniqueKeysWithValues: records.map { ($0.record, $0.value) }),
-                    fitness: load?.ctl, fatigue: load?.atl, form: load?.tsb)))
-                return
-            }
             let rows: [(String, String)] = [
                 ("user", userKey), ("exercises", "\(s.totalExercises)"), ("distance", Format.km(s.totalDistanceM)),
                 ("duration", Format.duration(s.totalDurationS)), ("calories", Format.number(s.totalCalories, digits: 0)),
@@ -56,14 +53,12 @@ struct StatsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openReadStore()
-            let g = try await store.computeGlobalStatistics()
-            let weeks = try await store.globalWeekly()
             if json {
-                print(try RunHistoryJSON.encode(GlobalJSON(statistics: g, weekly: weeks.map {
-                    WeekJSON(week: $0.week, exercises: $0.exercises, distance_m: $0.distanceM, duration_s: nil, trimp: nil, active_users: $0.activeUsers)
-                })))
+                print(try RunHistoryJSON.encode(try await GlobalJSON.load(store: store)))
                 return
             }
+            let g = try await store.computeGlobalStatistics()
+            let weeks = try await store.globalWeekly()
             let rows: [(String, String)] = [
                 ("users", "\(g.totalUsers)"), ("exercises", "\(g.totalExercises)"), ("distance", Format.km(g.totalDistanceM)),
                 ("duration", Format.duration(g.totalDurationS)), ("calories", Format.number(g.totalCalories, digits: 0)),
@@ -95,16 +90,4 @@ func printWeeks(_ weeks: [(week: String, exercises: Int, distanceM: Double, extr
         print(w.week.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: "%9d  ", w.exercises)
               + Format.km(w.distanceM).padding(toLength: 12, withPad: " ", startingAt: 0) + w.extra)
     }
-}
-
-struct WeekJSON: Encodable {
-    var week: String, exercises: Int, distance_m: Double, duration_s: Double?, trimp: Double?, active_users: Int?
-}
-
-struct UserJSON: Encodable {
-    var statistics: UserStatistics, weekly: [WeekJSON], records: [String: Double], fitness: Double?, fatigue: Double?, form: Double?
-}
-
-struct GlobalJSON: Encodable {
-    var statistics: GlobalStatistics, weekly: [WeekJSON]
 }

@@ -6,15 +6,6 @@ import PolarPipeCore
 import PolarPipeTestSupport
 @testable import PolarPipeSQLite
 
-func makeZip(_ url: URL, _ entries: [(String, Data)]) throws {
-    let archive = try Archive(url: url, accessMode: .create)
-    for (path, data) in entries {
-        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
-            data.subdata(in: Int(position) ..< Int(position) + size)
-        }
-    }
-}
-
 @Suite(.serialized, .timeLimit(.minutes(5))) struct HostileInputTests {
     @Test func everyLayoutLoadsAndEveryHostileFileIsQuarantinedWithItsReason() async throws {
         let tmp = try TemporaryWorkspace()
@@ -51,24 +42,9 @@ func makeZip(_ url: URL, _ entries: [(String, Data)]) throws {
             try tmp.drop(data, at: "mallory/" + name)
             expected["quarantine/mallory/" + name] = reason
         }
-        try hostile("empty.json", Data(), "empty-file")
-        try hostile("truncated.json", Data(old.utf8.prefix(300)), "invalid-json")
-        try hostile("binary.json", Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF]), "invalid-json")
-        try hostile("array.json", Data("[1, 2, 3]".utf8), "wrong-type")
-        try hostile("wrong-types.json", Data(old.replacingOccurrences(of: "\"duration\": \"PT5.000S\"", with: "\"duration\": 5").utf8), "wrong-type")
-        try hostile("negative-duration.json", Data(NewLayoutAndFriends.newLayout(durationMillis: -5000).utf8), "bad-duration")
-        try hostile("thirty-days.json", Data(old.replacingOccurrences(of: "PT5.000S", with: "PT2592000S").utf8), "bad-duration")
-        try hostile("huge-number.json", Data(old.replacingOccurrences(of: "\"kiloCalories\": 3", with: "\"kiloCalories\": 1e400").utf8), "non-finite-number")
-        try hostile("deep.json", Data(String(repeating: "[", count: 100_000).utf8) + Data(String(repeating: "]", count: 100_000).utf8), "too-deep")
-        var utf16 = Data([0xFF, 0xFE])
-        for unit in old.utf16 { utf16.append(contentsOf: [UInt8(unit & 0xFF), UInt8(unit >> 8)]) }
-        try hostile("utf16.json", utf16, "not-utf8")
-        try hostile("unknown.json", Data("{\"hello\": \"world\"}".utf8), "unknown-layout")
-        try hostile("oversize.json", Data(old.utf8) + Data(repeating: 0x20, count: 3 << 20), "too-large")
-        try makeZip(inbox.appendingPathComponent("mallory/traversal.zip"), [("../../evil.json", Data(old.utf8))])
-        expected["quarantine/mallory/traversal.zip"] = "zip-path-traversal"
-        try makeZip(inbox.appendingPathComponent("mallory/bomb.zip"), [("training-session-bomb.json", Data(count: 40 << 20))])
-        expected["quarantine/mallory/bomb.zip"] = "zip-bomb"
+        for item in try HostileCorpus.files(old: old) {
+            try hostile(item.name, item.data, item.reason)
+        }
         try FileManager.default.createSymbolicLink(at: inbox.appendingPathComponent("mallory/link.json"),
                                                    withDestinationURL: URL(fileURLWithPath: "/etc/hostname"))
         expected["quarantine/mallory/link.json"] = "symlink"
@@ -173,26 +149,4 @@ func makeZip(_ url: URL, _ entries: [(String, Data)]) throws {
         }
         #expect(tmp.files(under: tmp.workspace.processed).count == 3)
     }
-}
-
-/// New-layout and odd files for the hostile-input tests.
-enum NewLayoutAndFriends {
-    static func newLayout(durationMillis: Int, start: String = "2026-03-01T08:00:00", values: String = "[100, 101]") -> String {
-        """
-        {"identifier": {"id": "1"}, "startTime": "\(start)", "durationMillis": \(durationMillis), "timezoneOffsetMinutes": 60,
-         "sport": {"id": "1"}, "exercises": [{"startTime": "\(start)", "durationMillis": \(durationMillis), "sport": {"id": "1"},
-           "samples": {"samples": [{"type": "HEART_RATE", "intervalMillis": 1000, "values": \(values)}]}}]}
-        """
-    }
-
-    static let bareNaN = newLayout(durationMillis: 4000, start: "2026-03-02T08:00:00", values: "[NaN, 120, NaN, 121]")
-
-    /// HR 300 and a point at latitude 95: those samples are rejected, the file loads.
-    static let outOfRange = """
-        {"identifier": {"id": "9"}, "startTime": "2026-03-01T08:00:00", "durationMillis": 3000, "timezoneOffsetMinutes": 60,
-         "sport": {"id": "1"}, "exercises": [{"startTime": "2026-03-01T08:00:00", "durationMillis": 3000, "sport": {"id": "1"},
-           "samples": {"samples": [{"type": "HEART_RATE", "intervalMillis": 1000, "values": [120, 300, 125]}]},
-           "routes": {"route": {"startTime": "2026-03-01T08:00:00.000", "wayPoints": [
-             {"latitude": 95, "longitude": 24, "elapsedMillis": 0}, {"latitude": 60, "longitude": 24, "elapsedMillis": 1000}]}}}]}
-        """
 }

@@ -243,4 +243,49 @@ import Testing
             #expect(try await store.globalWeekly() == [globalWeeks[0], changed])
         }
     }
+
+    @Test(arguments: Backend.available) func accountsTokensUploadsAndAccessLink(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = try #require(s.store as? any AccountStore)
+            try await store.ping()
+            let token = APITokenRecord(id: "t1", userKey: "alice", isAdmin: true, salt: "00ff", hash: "abcd", createdAt: Self.t0)
+            try await store.insertToken(token)
+            await #expect(throws: (any Error).self) { try await store.insertToken(token) }  // ids are unique
+            #expect(try await store.token(id: "t1") == token)
+            #expect(try await store.token(id: "t2") == nil)
+            #expect(try await store.deleteToken(id: "t1"))
+            #expect(try await !store.deleteToken(id: "t1"))
+
+            // The same bytes from the same user, many at once: one row, one id, created once.
+            let upload = UploadRecord(userKey: "alice", sha256: "s1", path: "inbox/alice/upload-s1.json", bytes: 10,
+                                      layout: "flow-export-v1", createdAt: Self.t0)
+            let answers = try await withThrowingTaskGroup(of: (id: Int64, created: Bool).self) { group in
+                for _ in 0 ..< 8 { group.addTask { try await store.recordUpload(upload) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(answers.map(\.id)).count == 1 && answers.filter(\.created).count == 1)
+            let id = answers[0].id
+            var stored = upload
+            stored.id = id
+            #expect(try await store.upload(id: id) == stored)
+            var bob = upload
+            bob.userKey = "bob"
+            #expect(try await store.recordUpload(bob).created)  // another user's identical file is its own upload
+            try await store.deleteUpload(id: id)
+            #expect(try await store.upload(id: id) == nil)
+
+            try await store.saveAccessLinkAccount(userKey: "alice", polarUserID: 42, accessToken: "tok-1", now: Self.t0)
+            try await store.markAccessLinkRegistered(userKey: "alice", now: Self.t0 + 1)
+            try await store.saveAccessLinkAccount(userKey: "alice", polarUserID: 42, accessToken: "tok-2", now: Self.t0 + 2)
+            #expect(try await store.accessLinkAccounts() == [AccessLinkAccount(userKey: "alice", polarUserID: 42, accessToken: "tok-2",
+                                                                                registeredAt: Self.t0 + 1)])
+            try await store.saveAccessLinkAccount(userKey: "alice", polarUserID: 43, accessToken: "tok-3", now: Self.t0 + 3)
+            #expect(try await store.accessLinkAccounts().first?.registeredAt == nil)  // another Polar user: register again
+            #expect(try await !store.hasAccessLinkExercise(userKey: "alice", exerciseID: "ex-1"))
+            try await store.recordAccessLinkExercise(userKey: "alice", exerciseID: "ex-1", path: "inbox/alice/a.json", now: Self.t0)
+            try await store.recordAccessLinkExercise(userKey: "alice", exerciseID: "ex-1", path: "inbox/alice/b.json", now: Self.t0 + 1)
+            #expect(try await store.hasAccessLinkExercise(userKey: "alice", exerciseID: "ex-1"))
+            #expect(try await !store.hasAccessLinkExercise(userKey: "bob", exerciseID: "ex-1"))
+        }
+    }
 }

@@ -68,6 +68,15 @@ public enum ConfigurationLoader {
             c.readDatabaseURL = v.isEmpty ? nil : v; return true },
         Key(name: "schedule.cron", type: "cron", defaultValue: "0 2 * * *", help: "when the service runs the DAG (UTC)") { c, v in
             guard (try? CronSchedule(v)) != nil else { return false }; c.scheduleCron = v; return true },
+        Key(name: "service.max_upload_bytes", type: "integer", defaultValue: "268435456", help: "largest upload body (256 MiB); larger answers 413") { c, v in
+            guard let n = int(v), n > 0 else { return false }; c.maxUploadBytes = n; return true },
+        Key(name: "accesslink.base_url", type: "URL", defaultValue: "https://www.polaraccesslink.com", help: "the Polar AccessLink API") { c, v in
+            guard URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
+            c.accessLinkBaseURL = v.hasSuffix("/") ? String(v.dropLast()) : v; return true },
+        Key(name: "accesslink.flow", type: "string", defaultValue: "exercises", help: "exercises (/v3/exercises) or transactions (exercise transactions)") { c, v in
+            guard v == "exercises" || v == "transactions" else { return false }; c.accessLinkFlow = v; return true },
+        Key(name: "accesslink.sync_cron", type: "cron", defaultValue: "15 * * * *", help: "when serve pulls from AccessLink (UTC); empty: never") { c, v in
+            guard v.isEmpty || (try? CronSchedule(v)) != nil else { return false }; c.accessLinkSyncCron = v; return true },
     ]
 
     /// The configuration from the file (if it exists) and the environment.

@@ -41,5 +41,13 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var readDatabaseURL: String?
     /// `schedule.cron`: when the service runs the DAG (UTC).
     public var scheduleCron: String = "0 2 * * *"
+    /// `service.max_upload_bytes`: largest upload body the service accepts (default 256 MiB); larger → 413.
+    public var maxUploadBytes: Int = 256 << 20
+    /// `accesslink.base_url`: the AccessLink API (default `https://www.polaraccesslink.com`; the client adds `/v3/…`).
+    public var accessLinkBaseURL: String = "https://www.polaraccesslink.com"
+    /// `accesslink.flow`: `exercises` (the non-transactional `/v3/exercises`, default) or `transactions`.
+    public var accessLinkFlow: String = "exercises"
+    /// `accesslink.sync_cron`: when `serve` pulls new exercises from AccessLink (UTC; default hourly; empty = never).
+    public var accessLinkSyncCron: String = "15 * * * *"
     public init() {}
 }

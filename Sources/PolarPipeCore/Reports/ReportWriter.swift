@@ -40,10 +40,7 @@ public enum ReportWriter {
         try put(summaryJSON(data), folder.appendingPathComponent("summary.json"))
         try put(summaryCSV(data), folder.appendingPathComponent("summary.csv"))
         for (user, stats) in data.users where userKeys?.contains(user.userKey) ?? true {
-            let page = UserPage(user: user, stats: stats, recent: try await store.recentExercises(userID: user.id, limit: 10_000),
-                                weekly: try await store.userWeekly(userID: user.id), load: try await store.userDailyLoad(userID: user.id),
-                                records: try await store.userRecords(userID: user.id))
-            try put(userPage(page, generatedAt: data.generatedAt),
+            try put(try await userPage(user, stats: stats, store: store, generatedAt: data.generatedAt),
                     folder.appendingPathComponent("users").appendingPathComponent(pageName(user.userKey) + ".html"))
         }
         let keys = Dictionary(uniqueKeysWithValues: data.users.map { ($0.user.id, $0.user.userKey) })
@@ -51,11 +48,26 @@ public enum ReportWriter {
         if ids == nil { ids = try await store.allExerciseIDs() }
         for id in ids ?? [] {
             guard let exercise = try await store.exercise(id: id) else { continue }
-            let page = ExercisePage(exercise: exercise, userKey: keys[exercise.userID] ?? "", stats: try await store.exerciseStatistics(exerciseID: id),
-                                    samples: try await store.samples(exerciseID: id), splits: try await store.splits(exerciseID: id))
-            try put(exercisePage(page, generatedAt: data.generatedAt), folder.appendingPathComponent("exercises/\(id).html"))
+            try put(try await exercisePage(exercise, userKey: keys[exercise.userID] ?? "", store: store, generatedAt: data.generatedAt),
+                    folder.appendingPathComponent("exercises/\(id).html"))
         }
         return written
+    }
+
+    /// The page of one user, read from the store (also served by `polarpipe serve`).
+    public static func userPage(_ user: UserRecord, stats: UserStatistics?, store: any PipelineStore, generatedAt: Int64) async throws -> String {
+        let page = UserPage(user: user, stats: stats, recent: try await store.recentExercises(userID: user.id, limit: 10_000),
+                            weekly: try await store.userWeekly(userID: user.id), load: try await store.userDailyLoad(userID: user.id),
+                            records: try await store.userRecords(userID: user.id))
+        return userPage(page, generatedAt: generatedAt)
+    }
+
+    /// The page of one exercise, read from the store (also served by `polarpipe serve`).
+    public static func exercisePage(_ exercise: ExerciseRecord, userKey: String, store: any PipelineStore, generatedAt: Int64) async throws -> String {
+        let id = exercise.id
+        let page = ExercisePage(exercise: exercise, userKey: userKey, stats: try await store.exerciseStatistics(exerciseID: id),
+                                samples: try await store.samples(exerciseID: id), splits: try await store.splits(exerciseID: id))
+        return exercisePage(page, generatedAt: generatedAt)
     }
 
     /// What an exercise's page shows.

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import PolarPipeCore
+
+/// The JSON read API under `/api/v1`. Keys are the database's column names, as in `polarpipe runs --json` and
+/// `polarpipe stats --json` (the same encoders). A user token reads only its own user; runs and global views
+/// need an admin token.
+struct ReadRoutes: Sendable {
+    let environment: ServiceEnvironment
+    let auth: Authentication
+
+    func add(to router: Router<BasicRequestContext>) {
+        let api = router.group("api/v1")
+        api.get("me") { request, _ in
+            struct Me: Encodable { var user_key: String, admin: Bool }
+            let identity = try await auth.identity(of: request)
+            return try JSONResponse.make(Me(user_key: identity.userKey, admin: identity.isAdmin))
+        }
+        api.get("runs") { request, _ in
+            _ = try await auth.admin(request)
+            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 20, 1), 1000)
+            let runs = try await environment.store.runs(limit: limit)
+            return try JSONResponse.make(runs.map { RunHistoryJSON.Run($0, tasks: nil) })
+        }
+        api.get("runs/{id}") { request, context in
+            _ = try await auth.admin(request)
+            let id = try context.parameters.require("id")
+            guard let run = try await environment.store.run(id) else { throw APIError.notFound("no run \(id)") }
+            return try JSONResponse.make(RunHistoryJSON.Run(run, tasks: try await environment.store.taskInstances(runID: id)))
+        }
+        api.get("global/statistics") { request, _ in
+            _ = try await auth.admin(request)
+            return try JSONResponse.make(try await GlobalJSON.load(store: environment.store))
+        }
+        api.get("users/{key}/statistics") { request, context in
+            let user = try await self.user(request, context)
+            guard let view = try await UserJSON.load(userID: user.id, store: environment.store) else {
+                throw APIError(.notFound, "no-statistics", "no statistics for \(user.userKey) yet: no run has loaded an exercise")
+            }
+            return try JSONResponse.make(view)
+        }
+        api.get("users/{key}/exercises") { request, context in
+            let user = try await self.user(request, context)
+            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 10_000)
+            let exercises = try await environment.store.recentExercises(userID: user.id, limit: limit)
+            return try JSONResponse.make(exercises.map(ExerciseJSON.init))
+        }
+        api.get("uploads/{id}") { request, context in
+            let identity = try await auth.identity(of: request)
+            guard let id = Int64(try context.parameters.require("id")), let upload = try await environment.store.upload(id: id),
+                  identity.mayAccess(upload.userKey)
+            else { throw APIError.notFound("no such upload") }
+            return try JSONResponse.make(try await UploadHandler(environment: environment).json(upload, id: id, status: "waiting"))
+        }
+    }
+
+    /// The user named in the path, when the token may read it: 401, 403, then 404.
+    func user(_ request: Request, _ context: BasicRequestContext) async throws -> UserRecord {
+        let key = try context.parameters.require("key")
+        _ = try await auth.identity(of: request, accessing: key)
+        guard let user = try await environment.store.user(key: key) else { throw APIError.notFound("no user \(key)") }
+        return user
+    }
+}

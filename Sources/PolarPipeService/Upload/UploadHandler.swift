@@ -1,0 +1,106 @@
+import Crypto
+import Foundation
+import Hummingbird
+import PolarPipeCore
+
+/// `POST /api/v1/exercises` (and `/api/v1/users/{key}/exercises`): one Polar file or export zip per request.
+///
+/// The body streams to `inbox/<user>/upload-<uuid>.part` (never claimed by a run: the inbox scanner skips `.part`)
+/// while its size is checked against `service.max_upload_bytes` and its SHA-256 computed; nothing is buffered whole.
+/// The file is then checked with the pipeline's own decoders (`UploadCheck`), recorded in `uploads` (one row per
+/// user and SHA-256) and renamed to `upload-<sha256 prefix>.json|.zip`, where the next run claims it.
+///
+/// Answers: 201 new upload; 200 the same bytes were uploaded before by this user (the existing id, nothing
+/// written); 400 not a Polar file (with the reason code the pipeline would quarantine it for); 411/413 size;
+/// 401/403 token. The `id` answered is the upload's id (`GET /api/v1/uploads/{id}`), which shows the
+/// `ingested_files` id once a run has loaded the file.
+struct UploadHandler: Sendable {
+    let environment: ServiceEnvironment
+
+    /// The JSON answer about one upload.
+    struct UploadJSON: Encodable {
+        var id: Int64, user_key: String, sha256: String, bytes: Int64, layout: String, path: String, created_at: String
+        var file_id: Int64?
+        var status: String
+    }
+
+    func upload(_ request: Request, userKey: String) async throws -> Response {
+        let env = environment
+        let limit = env.configuration.maxUploadBytes
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            env.metrics.uploadRejected("too-large")
+            throw APIError(.contentTooLarge, "too-large", "the body has \(declared) bytes; the limit is \(limit)")
+        }
+        guard UserKey.isValid(userKey) else { throw APIError.notFound("no user \(userKey)") }
+        let folder = env.workspace.inbox.appendingPathComponent(userKey, isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let part = folder.appendingPathComponent("upload-\(UUID().uuidString.lowercased()).part")
+        guard FileManager.default.createFile(atPath: part.path, contents: nil) else {
+            throw APIError(.internalServerError, "storage", "the upload could not be stored")
+        }
+        var keepPart = false
+        defer { if !keepPart { try? FileManager.default.removeItem(at: part) } }
+
+        // Stream the body to the .part file, hashing and counting as it comes.
+        var hasher = SHA256()
+        var bytes = 0
+        do {
+            let handle = try FileHandle(forWritingTo: part)
+            defer { try? handle.close() }
+            for try await buffer in request.body {
+                bytes += buffer.readableBytes
+                if bytes > limit {
+                    env.metrics.uploadRejected("too-large")
+                    throw APIError(.contentTooLarge, "too-large", "the body is larger than the limit of \(limit) bytes")
+                }
+                try buffer.withUnsafeReadableBytes { raw in
+                    hasher.update(bufferPointer: raw)
+                    try handle.write(contentsOf: Data(raw))
+                }
+            }
+        }
+        env.metrics.uploadBytes.increment(by: bytes)
+        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+
+        // The pipeline's own decoders decide whether this is a Polar file.
+        let layout: String
+        switch UploadCheck.check(fileAt: part, limits: env.configuration.limits) {
+        case .session(let l, _): layout = l
+        case .archive: layout = "zip"
+        case .refused(let code, let detail):
+            env.metrics.uploadRejected(code)
+            throw APIError(.badRequest, code, "not a Polar training file: \(detail)")
+        }
+
+        let name = "upload-\(sha.prefix(16)).\(layout == "zip" ? "zip" : "json")"
+        let final = folder.appendingPathComponent(name)
+        let now = Clock.nowMillis()
+        let record = UploadRecord(userKey: userKey, sha256: sha, path: env.workspace.relative(final), bytes: Int64(bytes),
+                                  layout: layout, createdAt: now)
+        let (id, created) = try await env.store.recordUpload(record)
+        guard created else {
+            env.metrics.uploads("existing").increment()
+            let existing = try await env.store.upload(id: id) ?? record
+            return try JSONResponse.make(try await json(existing, id: id, status: "existing"), status: .ok)
+        }
+        do {
+            try FileManager.default.moveItem(at: part, to: final)
+            keepPart = true
+        } catch {
+            try? await env.store.deleteUpload(id: id)
+            throw APIError(.internalServerError, "storage", "the upload could not be stored")
+        }
+        env.metrics.uploads("created").increment()
+        env.logger.info("upload stored", metadata: ["upload.id": "\(id)", "upload.bytes": "\(bytes)", "upload.layout": "\(layout)"])
+        var response = try JSONResponse.make(try await json(record, id: id, status: "created"), status: .created)
+        response.headers[.location] = "/api/v1/uploads/\(id)"
+        return response
+    }
+
+    func json(_ u: UploadRecord, id: Int64, status: String) async throws -> UploadJSON {
+        let fileID = try await environment.store.fileID(loadedSHA256: u.sha256)
+        return UploadJSON(id: id, user_key: u.userKey, sha256: u.sha256, bytes: u.bytes, layout: u.layout, path: u.path,
+                          created_at: PolarTime.formatUTC(millis: u.createdAt), file_id: fileID,
+                          status: fileID != nil ? "loaded" : status)
+    }
+}
