@@ -9,6 +9,7 @@ import PolarPipeCore
 public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public let queue: DatabaseQueue
     public let path: String
+    let checkpointer: BackgroundCheckpointer
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws {
@@ -17,10 +18,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoints run beside the writer (`BackgroundCheckpointer`) and at the end of a run; SQLite's own, in
+            // the committing writer, only when the WAL reaches 256 MB. After a checkpoint the WAL file is cut back
+            // to 64 MB.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
         }
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
         self.path = path
+        checkpointer = BackgroundCheckpointer(path: path)
         queue = try DatabaseQueue(path: path, configuration: config)
         try SQLiteMigrations.migrator.migrate(queue)
     }
@@ -69,11 +76,23 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try queue.write(updates)
     }
 
+    /// WAL size, in 4 KiB pages, at which SQLite checkpoints on its own (256 MB).
+    static let walCheckpointPages = 65_536
+
     public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
         try writeNow { db in
             try db.execute(sql: "UPDATE pipeline_runs SET state = ?, ended_at = ?, summary = COALESCE(?, summary) WHERE run_id = ?",
                            arguments: [state.rawValue, Self.iso(endedAt), summary, runID])
         }
+        // The run's pages go into the database file now, as part of the run. A passive checkpoint never waits for
+        // readers; what it cannot copy stays in the WAL, which is valid, for the next checkpoint.
+        try checkpointNow()
+    }
+
+    /// A passive checkpoint, synchronous like `writeNow`, after the background ones.
+    func checkpointNow() throws {
+        checkpointer.drain()
+        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 
     public func recordTask(_ t: TaskInstanceRecord) async throws {
@@ -246,7 +265,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func replaceExercises(fileID: Int64, runID: String, userID: Int64, layout: PolarLayout,
                                  _ exercises: [NewExercise]) async throws -> [Int64] {
-        try await queue.write { db in
+        let ids = try await queue.write { db in
             let old = try Int64.fetchAll(db, sql: "SELECT id FROM exercises WHERE file_id = ?", arguments: [fileID])
             try Self.deleteExercises(old, db)
             var ids: [Int64] = []
@@ -273,6 +292,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             }
             return ids
         }
+        checkpointer.nudge()
+        return ids
     }
 
     static func deleteExercises(_ ids: [Int64], _ db: Database) throws {
@@ -345,6 +366,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 }
             }
         }
+        checkpointer.nudge()
     }
 
     public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
@@ -365,6 +387,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 }
             }
         }
+        checkpointer.nudge()
     }
 
     /// Multi-row `INSERT … VALUES (…), (…), …` with raw `sqlite3_bind_*`: one statement execution per
