@@ -496,15 +496,20 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func samples(exerciseID: Int64) async throws -> ExerciseSamples {
         var s = ExerciseSamples()
+        // One row of two arrays per series: far fewer rows to decode than one row per sample.
         for try await (t, bpm) in try await client.query("""
-            SELECT t, bpm FROM heart_rate_samples WHERE exercise_id = \(exerciseID) ORDER BY t
-            """, logger: logger).decode((Double, Double).self) {
-            s.heartRate.append(t, bpm)
+            SELECT COALESCE(array_agg(t ORDER BY t), '{}'::float8[]), COALESCE(array_agg(bpm ORDER BY t), '{}'::float8[])
+            FROM heart_rate_samples WHERE exercise_id = \(exerciseID)
+            """, logger: logger).decode(([Double], [Double]).self) {
+            s.heartRate = SampleSeries(t: t, value: bpm)
         }
         for try await (t, lat, lon, alt) in try await client.query("""
-            SELECT t, latitude, longitude, altitude_m FROM gps_route_points WHERE exercise_id = \(exerciseID) ORDER BY t
-            """, logger: logger).decode((Double, Double, Double, Double?).self) {
-            s.route.append(t, lat, lon, alt ?? .nan)
+            SELECT COALESCE(array_agg(t ORDER BY t), '{}'::float8[]), COALESCE(array_agg(latitude ORDER BY t), '{}'::float8[]),
+                COALESCE(array_agg(longitude ORDER BY t), '{}'::float8[]),
+                COALESCE(array_agg(COALESCE(altitude_m, 'NaN'::float8) ORDER BY t), '{}'::float8[])
+            FROM gps_route_points WHERE exercise_id = \(exerciseID)
+            """, logger: logger).decode(([Double], [Double], [Double], [Double]).self) {
+            s.route = RouteSeries(t: t, latitude: lat, longitude: lon, altitude: alt)
         }
         for try await (channel, t, value) in try await client.query("""
             SELECT channel, t, value FROM exercise_series WHERE exercise_id = \(exerciseID)

@@ -9,6 +9,7 @@ import PolarPipeCore
 public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public let queue: DatabaseQueue
     public let path: String
+    let checkpointer: BackgroundCheckpointer
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws {
@@ -17,10 +18,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoints run beside the writer (`BackgroundCheckpointer`) and at the end of a run; SQLite's own, in
+            // the committing writer, only when the WAL reaches 256 MB. After a checkpoint the WAL file is cut back
+            // to 64 MB.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
         }
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
         self.path = path
+        checkpointer = BackgroundCheckpointer(path: path)
         queue = try DatabaseQueue(path: path, configuration: config)
         try SQLiteMigrations.migrator.migrate(queue)
     }
@@ -35,10 +42,10 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func createRun(_ runID: String, startedAt: Int64, trigger: String) async throws {
         try await queue.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO pipeline_runs(run_id, state, started_at, trigger) VALUES (?, 'running', ?, ?)
                 ON CONFLICT(run_id) DO UPDATE SET state = 'running', ended_at = NULL
-                """, arguments: [runID, Self.iso(startedAt), trigger])
+                """).execute(arguments: [runID, Self.iso(startedAt), trigger])
         }
     }
 
@@ -50,13 +57,13 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func run(_ runID: String) async throws -> RunRecord? {
         try await queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM pipeline_runs WHERE run_id = ?", arguments: [runID]).map(Self.runRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM pipeline_runs WHERE run_id = ?"), arguments: [runID]).map(Self.runRecord)
         }
     }
 
     public func runs(limit: Int) async throws -> [RunRecord] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM pipeline_runs ORDER BY started_at DESC, run_id DESC LIMIT ?",
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM pipeline_runs ORDER BY started_at DESC, run_id DESC LIMIT ?"),
                              arguments: [limit]).map(Self.runRecord)
         }
     }
@@ -69,29 +76,41 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try queue.write(updates)
     }
 
+    /// WAL size, in 4 KiB pages, at which SQLite checkpoints on its own (256 MB).
+    static let walCheckpointPages = 65_536
+
     public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
         try writeNow { db in
-            try db.execute(sql: "UPDATE pipeline_runs SET state = ?, ended_at = ?, summary = COALESCE(?, summary) WHERE run_id = ?",
+            try db.cachedStatement(sql: "UPDATE pipeline_runs SET state = ?, ended_at = ?, summary = COALESCE(?, summary) WHERE run_id = ?").execute(
                            arguments: [state.rawValue, Self.iso(endedAt), summary, runID])
         }
+        // The run's pages go into the database file now, as part of the run. A passive checkpoint never waits for
+        // readers; what it cannot copy stays in the WAL, which is valid, for the next checkpoint.
+        try checkpointNow()
+    }
+
+    /// A passive checkpoint, synchronous like `writeNow`, after the background ones.
+    func checkpointNow() throws {
+        checkpointer.drain()
+        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 
     public func recordTask(_ t: TaskInstanceRecord) async throws {
         try writeNow { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO task_instances(run_id, task_id, try_number, state, started_at, ended_at, error, output)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(run_id, task_id, try_number) DO UPDATE SET
                     state = excluded.state, started_at = COALESCE(excluded.started_at, started_at),
                     ended_at = excluded.ended_at, error = excluded.error, output = excluded.output
-                """, arguments: [t.runID, t.taskID, t.tryNumber, t.state.rawValue, Self.iso(t.startedAt),
+                """).execute(arguments: [t.runID, t.taskID, t.tryNumber, t.state.rawValue, Self.iso(t.startedAt),
                                  Self.iso(t.endedAt), t.error, t.output])
         }
     }
 
     public func taskInstances(runID: String) async throws -> [TaskInstanceRecord] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM task_instances WHERE run_id = ? ORDER BY rowid", arguments: [runID]).map { row in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM task_instances WHERE run_id = ? ORDER BY rowid"), arguments: [runID]).map { row in
                 TaskInstanceRecord(runID: row["run_id"], taskID: row["task_id"], tryNumber: row["try_number"],
                                    state: TaskState(rawValue: row["state"]) ?? .failed, startedAt: Self.millis(row["started_at"]),
                                    endedAt: Self.millis(row["ended_at"]), error: row["error"], output: row["output"])
@@ -109,24 +128,24 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                     return holder
                 }
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO run_lease(id, run_id, owner_pid, owner_host, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid,
                     owner_host = excluded.owner_host, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-                """, arguments: [runID, owner.pid, owner.host, now, now + ttlMillis])
+                """).execute(arguments: [runID, owner.pid, owner.host, now, now + ttlMillis])
             return nil
         }
     }
 
     public func renewLease(runID: String, now: Int64, ttlMillis: Int64) async throws {
         try await queue.write { db in
-            try db.execute(sql: "UPDATE run_lease SET expires_at = ? WHERE id = 1 AND run_id = ?", arguments: [now + ttlMillis, runID])
+            try db.cachedStatement(sql: "UPDATE run_lease SET expires_at = ? WHERE id = 1 AND run_id = ?").execute(arguments: [now + ttlMillis, runID])
         }
     }
 
     public func releaseLease(runID: String) async throws {
         try writeNow { db in
-            try db.execute(sql: "DELETE FROM run_lease WHERE id = 1 AND run_id = ?", arguments: [runID])
+            try db.cachedStatement(sql: "DELETE FROM run_lease WHERE id = 1 AND run_id = ?").execute(arguments: [runID])
         }
     }
 
@@ -134,16 +153,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func fileID(loadedSHA256 sha256: String) async throws -> Int64? {
         try await queue.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM ingested_files WHERE sha256 = ? AND status = 'loaded' LIMIT 1", arguments: [sha256])
+            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM ingested_files WHERE sha256 = ? AND status = 'loaded' LIMIT 1"), arguments: [sha256])
         }
     }
 
     public func insertFile(_ f: NewFile) async throws -> Int64 {
         try await queue.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO ingested_files(sha256, path, original_path, user_key, run_id, status, reason, layout, bytes, staged_path, ingested_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [f.sha256, f.path, f.originalPath, f.userKey, f.runID, f.status.rawValue, f.reason,
+                """).execute(arguments: [f.sha256, f.path, f.originalPath, f.userKey, f.runID, f.status.rawValue, f.reason,
                                  f.layout?.rawValue, f.bytes, f.stagedPath, Self.iso(Clock.nowMillis())])
             return db.lastInsertedRowID
         }
@@ -151,7 +170,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func files(runID: String) async throws -> [FileRecord] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ingested_files WHERE run_id = ? ORDER BY id", arguments: [runID]).map { row in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? ORDER BY id"), arguments: [runID]).map { row in
                 FileRecord(id: row["id"], sha256: row["sha256"], path: row["path"], originalPath: row["original_path"],
                            userKey: row["user_key"], userID: row["user_id"], runID: row["run_id"],
                            status: FileStatus(rawValue: row["status"]) ?? .pending, reason: row["reason"],
@@ -163,14 +182,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func updateFile(id: Int64, status: FileStatus, path: String, reason: String?) async throws {
         try await queue.write { db in
-            try db.execute(sql: "UPDATE ingested_files SET status = ?, path = ?, reason = ? WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE ingested_files SET status = ?, path = ?, reason = ? WHERE id = ?").execute(
                            arguments: [status.rawValue, path, reason, id])
         }
     }
 
     public func setFileUser(id: Int64, userID: Int64) async throws {
         try await queue.write { db in
-            try db.execute(sql: "UPDATE ingested_files SET user_id = ? WHERE id = ?", arguments: [userID, id])
+            try db.cachedStatement(sql: "UPDATE ingested_files SET user_id = ? WHERE id = ?").execute(arguments: [userID, id])
         }
     }
 
@@ -188,7 +207,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func user(key: String) async throws -> UserRecord? {
         try await queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE user_key = ?", arguments: [key]).map(Self.userRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM users WHERE user_key = ?"), arguments: [key]).map(Self.userRecord)
         }
     }
 
@@ -198,11 +217,11 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
         try await queue.write { db in
-            let existing = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE user_key = ?", arguments: [key]).map(Self.userRecord)
+            let existing = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM users WHERE user_key = ?"), arguments: [key]).map(Self.userRecord)
             if let existing {
                 var changed = false
                 if let polarUserID, polarUserID != existing.polarUserID {
-                    try db.execute(sql: "UPDATE users SET polar_user_id = ?, updated_at = ? WHERE id = ?",
+                    try db.cachedStatement(sql: "UPDATE users SET polar_user_id = ?, updated_at = ? WHERE id = ?").execute(
                                    arguments: [polarUserID, Self.iso(now), existing.id])
                     changed = true
                 }
@@ -211,18 +230,18 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 if let old = existing.physical.recordedAtLocalMillis, let new = physical.recordedAtLocalMillis, new < old {
                     return (existing.id, changed)
                 }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE users SET sex = ?, birthday = ?, height_cm = ?, weight_kg = ?, max_hr = ?, resting_hr = ?, vo2max = ?,
                         aerobic_threshold = ?, anaerobic_threshold = ?, physical_recorded_at = ?, updated_at = ? WHERE id = ?
-                    """, arguments: Self.physicalArguments(physical) + [Self.iso(now), existing.id])
+                    """).execute(arguments: Self.physicalArguments(physical) + [Self.iso(now), existing.id])
                 return (existing.id, true)
             }
             let p = physical ?? PhysicalInformation()
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO users(sex, birthday, height_cm, weight_kg, max_hr, resting_hr, vo2max, aerobic_threshold,
                     anaerobic_threshold, physical_recorded_at, created_at, updated_at, user_key, polar_user_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: Self.physicalArguments(p) + [Self.iso(now), Self.iso(now), key, polarUserID])
+                """).execute(arguments: Self.physicalArguments(p) + [Self.iso(now), Self.iso(now), key, polarUserID])
             return (db.lastInsertedRowID, true)
         }
     }
@@ -237,28 +256,28 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func duplicateExercise(userID: Int64, startUTCMillis: Int64, sport: String, toleranceMillis: Int64,
                                   excludingFileID: Int64) async throws -> Int64? {
         try await queue.read { db in
-            try Int64.fetchOne(db, sql: """
+            try Int64.fetchOne(try db.cachedStatement(sql: """
                 SELECT id FROM exercises WHERE user_id = ? AND sport = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ?
                 ORDER BY id LIMIT 1
-                """, arguments: [userID, sport, startUTCMillis - toleranceMillis, startUTCMillis + toleranceMillis, excludingFileID])
+                """), arguments: [userID, sport, startUTCMillis - toleranceMillis, startUTCMillis + toleranceMillis, excludingFileID])
         }
     }
 
     public func replaceExercises(fileID: Int64, runID: String, userID: Int64, layout: PolarLayout,
                                  _ exercises: [NewExercise]) async throws -> [Int64] {
-        try await queue.write { db in
-            let old = try Int64.fetchAll(db, sql: "SELECT id FROM exercises WHERE file_id = ?", arguments: [fileID])
+        let ids = try await queue.write { db in
+            let old = try Int64.fetchAll(try db.cachedStatement(sql: "SELECT id FROM exercises WHERE file_id = ?"), arguments: [fileID])
             try Self.deleteExercises(old, db)
             var ids: [Int64] = []
             for item in exercises {
                 let e = item.exercise
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
                         start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
                         device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
                         max_hr, resting_hr, sex, birthday)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [userID, fileID, runID, item.index, e.externalID, layout.rawValue, e.sport, e.sportRaw,
+                    """).execute(arguments: [userID, fileID, runID, item.index, e.externalID, layout.rawValue, e.sport, e.sportRaw,
                                      Self.iso(e.startUTCMillis), PolarTime.format(millis: e.startLocalMillis, fraction: true),
                                      e.startUTCMillis, e.tzOffsetMinutes, e.durationS, e.distanceM, e.calories, item.deviceID,
                                      e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw,
@@ -267,20 +286,22 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 ids.append(id)
                 for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
                 where !series.isEmpty {
-                    try db.execute(sql: "INSERT INTO exercise_series(exercise_id, channel, samples, t, value) VALUES (?, ?, ?, ?, ?)",
+                    try db.cachedStatement(sql: "INSERT INTO exercise_series(exercise_id, channel, samples, t, value) VALUES (?, ?, ?, ?, ?)").execute(
                                    arguments: [id, channel, series.count, Self.blob(series.t), Self.blob(series.value)])
                 }
             }
             return ids
         }
+        checkpointer.nudge()
+        return ids
     }
 
     static func deleteExercises(_ ids: [Int64], _ db: Database) throws {
         for id in ids {
             for table in ["heart_rate_samples", "gps_route_points", "exercise_series", "exercise_splits", "exercise_statistics"] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE exercise_id = ?", arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM \(table) WHERE exercise_id = ?").execute(arguments: [id])
             }
-            try db.execute(sql: "DELETE FROM exercises WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM exercises WHERE id = ?").execute(arguments: [id])
         }
     }
 
@@ -307,14 +328,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func exercises(runID: String) async throws -> [ExerciseRecord] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE run_id = ? ORDER BY id",
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE run_id = ? ORDER BY id"),
                              arguments: [runID]).map(Self.exerciseRecord)
         }
     }
 
     public func exercise(id: Int64) async throws -> ExerciseRecord? {
         try await queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE id = ?", arguments: [id]).map(Self.exerciseRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE id = ?"), arguments: [id]).map(Self.exerciseRecord)
         }
     }
 
@@ -345,6 +366,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 }
             }
         }
+        checkpointer.nudge()
     }
 
     public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
@@ -365,6 +387,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 }
             }
         }
+        checkpointer.nudge()
     }
 
     /// Multi-row `INSERT … VALUES (…), (…), …` with raw `sqlite3_bind_*`: one statement execution per
@@ -437,7 +460,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             }
             sqlite3_reset(g)
             guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
-            for row in try Row.fetchAll(db, sql: "SELECT channel, t, value FROM exercise_series WHERE exercise_id = ?", arguments: [exerciseID]) {
+            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT channel, t, value FROM exercise_series WHERE exercise_id = ?"), arguments: [exerciseID]) {
                 let series = SampleSeries(t: Self.doubles(row["t"]), value: Self.doubles(row["value"]))
                 switch row["channel"] as String {
                 case "speed": s.speed = series
@@ -506,28 +529,28 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics? {
         try await queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?", arguments: [exerciseID])
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?"), arguments: [exerciseID])
                 .map(Self.exerciseStatistics)
         }
     }
 
     public func exerciseSummaries(userID: Int64) async throws -> [ExerciseSummary] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
                 WHERE e.user_id = ? ORDER BY e.start_utc_ms, e.id
-                """, arguments: [userID]).map(Self.summary)
+                """), arguments: [userID]).map(Self.summary)
         }
     }
 
     public func upsertUserStatistics(userID: Int64, _ s: UserStatistics, computedAt: Int64) async throws {
         try await queue.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO user_statistics(user_id, total_exercises, total_distance_m, total_duration_s, total_calories,
                     avg_distance_m, avg_duration_s, avg_hr, total_hr_samples, most_common_sport, first_exercise_at, last_exercise_at,
                     computed_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [userID, s.totalExercises, s.totalDistanceM, s.totalDurationS, s.totalCalories, s.avgDistanceM,
+                """).execute(arguments: [userID, s.totalExercises, s.totalDistanceM, s.totalDurationS, s.totalCalories, s.avgDistanceM,
                                  s.avgDurationS, s.avgHR, s.totalHRSamples, s.mostCommonSport, Self.iso(s.firstExerciseAtMillis),
                                  Self.iso(s.lastExerciseAtMillis), Self.iso(computedAt)])
         }
@@ -535,7 +558,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func userStatistics(userID: Int64) async throws -> UserStatistics? {
         try await queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM user_statistics WHERE user_id = ?", arguments: [userID]).map { row in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM user_statistics WHERE user_id = ?"), arguments: [userID]).map { row in
                 UserStatistics(totalExercises: row["total_exercises"], totalDistanceM: row["total_distance_m"],
                                totalDurationS: row["total_duration_s"], totalCalories: row["total_calories"],
                                avgDistanceM: row["avg_distance_m"], avgDurationS: row["avg_duration_s"], avgHR: row["avg_hr"],
@@ -564,9 +587,9 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 g.totalGPSPoints = row["gps"]
                 if let newest: Int64 = row["newest"] {
                     let week: Int64 = 7 * 86_400_000
-                    g.exercisesLast7d = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises WHERE start_utc_ms > ? AND start_utc_ms <= ?",
+                    g.exercisesLast7d = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM exercises WHERE start_utc_ms > ? AND start_utc_ms <= ?"),
                                                          arguments: [newest - week, newest]) ?? 0
-                    g.exercisesPrev7d = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises WHERE start_utc_ms > ? AND start_utc_ms <= ?",
+                    g.exercisesPrev7d = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM exercises WHERE start_utc_ms > ? AND start_utc_ms <= ?"),
                                                          arguments: [newest - 2 * week, newest - week]) ?? 0
                 }
             }
@@ -580,12 +603,12 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func insertGlobalStatistics(runID: String, computedAt: Int64, _ g: GlobalStatistics) async throws {
         let sports = String(decoding: try JSONEncoder().encode(g.sportDistribution), as: UTF8.self)
         try await queue.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO global_statistics(run_id, computed_at, total_users, total_exercises, total_distance_m,
                     total_duration_s, total_calories, total_hr_samples, total_gps_points, exercises_last_7d, exercises_prev_7d,
                     sport_distribution)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [runID, Self.iso(computedAt), g.totalUsers, g.totalExercises, g.totalDistanceM, g.totalDurationS,
+                """).execute(arguments: [runID, Self.iso(computedAt), g.totalUsers, g.totalExercises, g.totalDistanceM, g.totalDurationS,
                                  g.totalCalories, g.totalHRSamples, g.totalGPSPoints, g.exercisesLast7d, g.exercisesPrev7d, sports])
         }
     }
@@ -607,11 +630,11 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func recentExercises(userID: Int64, limit: Int) async throws -> [ExerciseOverview] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT \(Self.exerciseColumns) FROM exercises WHERE user_id = ? ORDER BY start_utc_ms DESC, id DESC LIMIT ?
-                """, arguments: [userID, limit]).map { row in
+                """), arguments: [userID, limit]).map { row in
                 let record = Self.exerciseRecord(row)
-                let stats = try Row.fetchOne(db, sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?",
+                let stats = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?"),
                                              arguments: [record.id]).map(Self.exerciseStatistics)
                 return ExerciseOverview(exercise: record, stats: stats)
             }
@@ -638,9 +661,9 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func replaceUserRecords(userID: Int64, _ records: [PersonalRecord]) async throws {
         try await queue.write { db in
-            try db.execute(sql: "DELETE FROM user_records WHERE user_id = ?", arguments: [userID])
+            try db.cachedStatement(sql: "DELETE FROM user_records WHERE user_id = ?").execute(arguments: [userID])
             for r in records {
-                try db.execute(sql: "INSERT INTO user_records(user_id, record, value, exercise_id, achieved_at) VALUES (?, ?, ?, ?, ?)",
+                try db.cachedStatement(sql: "INSERT INTO user_records(user_id, record, value, exercise_id, achieved_at) VALUES (?, ?, ?, ?, ?)").execute(
                                arguments: [userID, r.record, r.value, r.exerciseID, Self.iso(r.achievedAtMillis)])
             }
         }
@@ -648,7 +671,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func userRecords(userID: Int64) async throws -> [PersonalRecord] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM user_records WHERE user_id = ? ORDER BY record", arguments: [userID]).map {
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_records WHERE user_id = ? ORDER BY record"), arguments: [userID]).map {
                 PersonalRecord(record: $0["record"], value: $0["value"], exerciseID: $0["exercise_id"],
                                achievedAtMillis: Self.millis($0["achieved_at"]) ?? 0)
             }
@@ -657,7 +680,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func splits(exerciseID: Int64) async throws -> [Split] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM exercise_splits WHERE exercise_id = ? ORDER BY km", arguments: [exerciseID]).map {
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM exercise_splits WHERE exercise_id = ? ORDER BY km"), arguments: [exerciseID]).map {
                 Split(km: $0["km"], timeS: $0["time_s"], paceMinPerKm: $0["pace_min_per_km"], hrAvg: $0["hr_avg"], elevationM: $0["elevation_m"])
             }
         }
@@ -673,20 +696,20 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func exerciseSummaries(fromUTCMillis: Int64, toUTCMillis: Int64) async throws -> [(userID: Int64, summary: ExerciseSummary)] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
                 WHERE e.start_utc_ms >= ? AND e.start_utc_ms < ? ORDER BY e.id
-                """, arguments: [fromUTCMillis, toUTCMillis]).map { (userID: $0["user_id"], summary: Self.summary($0)) }
+                """), arguments: [fromUTCMillis, toUTCMillis]).map { (userID: $0["user_id"], summary: Self.summary($0)) }
         }
     }
 
     public func upsertGlobalWeekly(_ weeks: [WeeklyTotals], clearing labels: Set<String>) async throws {
         try await queue.write { db in
-            for label in labels { try db.execute(sql: "DELETE FROM global_weekly_statistics WHERE iso_week = ?", arguments: [label]) }
+            for label in labels { try db.cachedStatement(sql: "DELETE FROM global_weekly_statistics WHERE iso_week = ?").execute(arguments: [label]) }
             for w in weeks {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO global_weekly_statistics(iso_week, week_start, exercises, active_users, distance_m) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [w.week, Self.day(w.monday), w.exercises, w.activeUsers, w.distanceM])
+                    """).execute(arguments: [w.week, Self.day(w.monday), w.exercises, w.activeUsers, w.distanceM])
             }
         }
     }
@@ -696,19 +719,19 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func replaceUserWeekly(userID: Int64, _ weeks: [WeeklyTotals]) async throws {
         try await queue.write { db in
-            try db.execute(sql: "DELETE FROM user_weekly_statistics WHERE user_id = ?", arguments: [userID])
+            try db.cachedStatement(sql: "DELETE FROM user_weekly_statistics WHERE user_id = ?").execute(arguments: [userID])
             for w in weeks {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO user_weekly_statistics(user_id, iso_week, week_start, exercises, distance_m, duration_s, trimp)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [userID, w.week, Self.day(w.monday), w.exercises, w.distanceM, w.durationS, w.trimp])
+                    """).execute(arguments: [userID, w.week, Self.day(w.monday), w.exercises, w.distanceM, w.durationS, w.trimp])
             }
         }
     }
 
     public func replaceUserDailyLoad(userID: Int64, _ days: [DailyLoad]) async throws {
         try await queue.write { db in
-            try db.execute(sql: "DELETE FROM user_daily_load WHERE user_id = ?", arguments: [userID])
+            try db.cachedStatement(sql: "DELETE FROM user_daily_load WHERE user_id = ?").execute(arguments: [userID])
             let insert = try db.makeStatement(sql: "INSERT INTO user_daily_load(user_id, day, trimp, ctl, atl, tsb) VALUES (?, ?, ?, ?, ?, ?)")
             for d in days { try insert.execute(arguments: [userID, Self.day(d.day), d.trimp, d.ctl, d.atl, d.tsb]) }
         }
@@ -718,16 +741,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try await queue.write { db in
             try db.execute(sql: "DELETE FROM global_weekly_statistics")
             for w in weeks {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO global_weekly_statistics(iso_week, week_start, exercises, active_users, distance_m) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [w.week, Self.day(w.monday), w.exercises, w.activeUsers, w.distanceM])
+                    """).execute(arguments: [w.week, Self.day(w.monday), w.exercises, w.activeUsers, w.distanceM])
             }
         }
     }
 
     public func userWeekly(userID: Int64) async throws -> [WeeklyTotals] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM user_weekly_statistics WHERE user_id = ? ORDER BY week_start", arguments: [userID]).map {
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_weekly_statistics WHERE user_id = ? ORDER BY week_start"), arguments: [userID]).map {
                 WeeklyTotals(week: $0["iso_week"], monday: Self.dayNumber($0["week_start"]), exercises: $0["exercises"],
                              distanceM: $0["distance_m"], durationS: $0["duration_s"], trimp: $0["trimp"], activeUsers: 1)
             }
@@ -736,7 +759,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func userDailyLoad(userID: Int64) async throws -> [DailyLoad] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM user_daily_load WHERE user_id = ? ORDER BY day", arguments: [userID]).map {
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_daily_load WHERE user_id = ? ORDER BY day"), arguments: [userID]).map {
                 DailyLoad(day: Self.dayNumber($0["day"]), trimp: $0["trimp"], ctl: $0["ctl"], atl: $0["atl"])
             }
         }

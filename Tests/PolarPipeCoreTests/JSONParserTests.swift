@@ -54,6 +54,21 @@ import Testing
         #expect(failure([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")])?.code == .invalidUTF8)
     }
 
+    /// Strings are scanned eight bytes at a time: a quote, escape, control character or non-ASCII byte is found
+    /// at every offset, including the last bytes of the input.
+    @Test func findsEverySpecialByteAtEveryOffset() throws {
+        for k in 0 ..< 20 {
+            let run = String(repeating: "a", count: k)
+            let doc = try parse("[\"\(run)\", \"\(run)\\n\(run)\", \"\(run)é\(run)\"]")
+            #expect(doc.root.elements.map(\.string) == [run, run + "\n" + run, run + "é" + run])
+            let prefix = Array("[\"\(run)".utf8)
+            let control = failure(prefix + [0x01, UInt8(ascii: "\""), UInt8(ascii: "]")])
+            #expect(control?.code == .invalidJSON && control?.offset == 2 + k)
+            #expect(failure(prefix + [0xFF, UInt8(ascii: "\""), UInt8(ascii: "]")])?.code == .invalidUTF8)
+            #expect(failure(prefix)?.code == .invalidJSON)
+        }
+    }
+
     @Test func errorPathNamesTheOffendingValue() {
         let error = failure(Array(#"{"exercises": [{"duration": 1e999}]}"#.utf8))
         #expect(error?.path == "$.exercises[0].duration")

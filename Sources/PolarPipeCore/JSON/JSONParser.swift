@@ -201,6 +201,17 @@ private struct ParserState {
         let n = b.count
         var escaped: UInt8 = 0
         while true {
+            // Plain string content eight bytes at a time, up to the first byte that needs a closer look.
+            if let base = b.baseAddress {
+                while j + 8 <= n {
+                    let mask = ParserState.specialByteMask(UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)))
+                    if mask != 0 {
+                        j += mask.trailingZeroBitCount >> 3
+                        break
+                    }
+                    j += 8
+                }
+            }
             guard j < n else { throw error(.invalidJSON, i, "unterminated string") }
             let c = b[j]
             if c == UInt8(ascii: "\"") { break }
@@ -295,6 +306,16 @@ private struct ParserState {
         }
         nodes.append(JSONNode(kind: .number, flags: isInteger, start: UInt32(start), end: UInt32(j), next: UInt32(nodes.count + 1)))
         i = j
+    }
+
+    /// For eight string bytes (the first in the lowest bits): the high bit of the first byte that is a quote, a
+    /// backslash, a control character or not ASCII is set (higher bits may be set too); zero when all eight are
+    /// plain content. The usual "has a zero byte" test: a borrow can only start at a byte that matches.
+    @inline(__always) static func specialByteMask(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = w ^ (ones &* UInt64(UInt8(ascii: "\""))), backslash = w ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let control = (w &- ones &* 0x20) & ~w
+        return (w | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | control) & (ones &* 0x80)
     }
 
     @inline(__always) func isHex(_ c: UInt8) -> Bool {

@@ -43,17 +43,22 @@ public enum StagedSession {
             var reader = ByteReader(raw: raw, path: url.path)
             var session = try reader.header()
             for i in session.exercises.indices {
-                var s = ExerciseSamples()
-                for keyPath in [\ExerciseSamples.heartRate, \.speed, \.altitude, \.distance] {
-                    let n = try reader.count()
-                    s[keyPath: keyPath] = SampleSeries(t: try reader.doubles(n), value: try reader.doubles(n))
-                }
-                let n = try reader.count()
-                s.route = RouteSeries(t: try reader.doubles(n), latitude: try reader.doubles(n),
-                                      longitude: try reader.doubles(n), altitude: try reader.doubles(n))
-                session.exercises[i].samples = s
+                session.exercises[i].samples = try reader.samples()
             }
             return session
+        }
+    }
+
+    /// Reads only the samples of each exercise, in order, without decoding the JSON header (the load, statistics
+    /// and report tasks need nothing else).
+    public static func readSamples(_ url: URL) throws -> [ExerciseSamples] {
+        let data = try Data(contentsOf: url, options: .alwaysMapped)
+        return try data.withUnsafeBytes { raw -> [ExerciseSamples] in
+            var reader = ByteReader(raw: raw, path: url.path)
+            try reader.skipHeader()
+            var result: [ExerciseSamples] = []
+            while !reader.atEnd { result.append(try reader.samples()) }
+            return result
         }
     }
 
@@ -80,13 +85,33 @@ public enum StagedSession {
         var offset = 0
 
         mutating func header() throws -> TrainingSession {
+            let start = try skipHeader()
+            return try JSONDecoder().decode(TrainingSession.self, from: Data(raw[start ..< offset]))
+        }
+
+        /// Checks the magic and moves past the JSON header; returns where the header starts.
+        @discardableResult
+        mutating func skipHeader() throws -> Int {
             guard raw.count >= 12, Array(raw[0 ..< 4]) == StagedSession.magic else { throw StagingError.corrupt(path) }
             offset = 4
             let length = try count()
             guard offset + length <= raw.count else { throw StagingError.corrupt(path) }
-            let json = Data(raw[offset ..< offset + length])
             offset += length
-            return try JSONDecoder().decode(TrainingSession.self, from: json)
+            return offset - length
+        }
+
+        var atEnd: Bool { offset >= raw.count }
+
+        /// One exercise's sample columns.
+        mutating func samples() throws -> ExerciseSamples {
+            var s = ExerciseSamples()
+            for keyPath in [\ExerciseSamples.heartRate, \.speed, \.altitude, \.distance] {
+                let n = try count()
+                s[keyPath: keyPath] = SampleSeries(t: try doubles(n), value: try doubles(n))
+            }
+            let n = try count()
+            s.route = RouteSeries(t: try doubles(n), latitude: try doubles(n), longitude: try doubles(n), altitude: try doubles(n))
+            return s
         }
 
         mutating func count() throws -> Int {

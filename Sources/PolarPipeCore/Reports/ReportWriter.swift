@@ -22,6 +22,9 @@ public struct ReportData: Sendable {
         }
         return ReportData(global: global, users: users, runs: runs, weekly: try await store.globalWeekly(), generatedAt: now)
     }
+
+    /// User keys by user id.
+    public var userKeys: [Int64: String] { Dictionary(uniqueKeysWithValues: users.map { ($0.user.id, $0.user.userKey) }) }
 }
 
 /// Writes `reports/`: `index.html`, `users/<user-key>.html`, `summary.json`, `summary.csv` (SPEC §5). Pages are
@@ -43,14 +46,21 @@ public enum ReportWriter {
             try put(try await userPage(user, stats: stats, store: store, generatedAt: data.generatedAt),
                     folder.appendingPathComponent("users").appendingPathComponent(pageName(user.userKey) + ".html"))
         }
-        let keys = Dictionary(uniqueKeysWithValues: data.users.map { ($0.user.id, $0.user.userKey) })
+        let keys = data.userKeys
         var ids = exerciseIDs
         if ids == nil { ids = try await store.allExerciseIDs() }
+        // A chunk of pages at a time, so memory stays bounded by the chunk, not by the number of exercises.
+        var chunk: [ExercisePage] = []
         for id in ids ?? [] {
             guard let exercise = try await store.exercise(id: id) else { continue }
-            try put(try await exercisePage(exercise, userKey: keys[exercise.userID] ?? "", store: store, generatedAt: data.generatedAt),
-                    folder.appendingPathComponent("exercises/\(id).html"))
+            chunk.append(try await exercisePage(exercise, userKey: keys[exercise.userID] ?? "", samples: try await store.samples(exerciseID: id),
+                                                store: store))
+            if chunk.count >= exercisePageChunk {
+                written += try await writeExercisePages(chunk, generatedAt: data.generatedAt, to: folder)
+                chunk.removeAll(keepingCapacity: true)
+            }
         }
+        written += try await writeExercisePages(chunk, generatedAt: data.generatedAt, to: folder)
         return written
     }
 
@@ -64,10 +74,37 @@ public enum ReportWriter {
 
     /// The page of one exercise, read from the store (also served by `polarpipe serve`).
     public static func exercisePage(_ exercise: ExerciseRecord, userKey: String, store: any PipelineStore, generatedAt: Int64) async throws -> String {
-        let id = exercise.id
-        let page = ExercisePage(exercise: exercise, userKey: userKey, stats: try await store.exerciseStatistics(exerciseID: id),
-                                samples: try await store.samples(exerciseID: id), splits: try await store.splits(exerciseID: id))
+        let page = try await exercisePage(exercise, userKey: userKey, samples: try await store.samples(exerciseID: exercise.id), store: store)
         return exercisePage(page, generatedAt: generatedAt)
+    }
+
+    /// How many exercise pages are gathered (with their samples) before they are rendered together.
+    public static let exercisePageChunk = 32
+
+    /// An exercise's page content: its statistics and splits from the store, its samples as given (the stored rows,
+    /// or the staged samples they were loaded from).
+    public static func exercisePage(_ exercise: ExerciseRecord, userKey: String, samples: ExerciseSamples,
+                                    store: any PipelineStore) async throws -> ExercisePage {
+        ExercisePage(exercise: exercise, userKey: userKey, stats: try await store.exerciseStatistics(exerciseID: exercise.id),
+                     samples: samples, splits: try await store.splits(exerciseID: exercise.id))
+    }
+
+    /// Renders and writes `reports/exercises/<id>.html` for each page, on all cores (the pages are independent).
+    /// Returns the files written, in the order of `pages`.
+    public static func writeExercisePages(_ pages: [ExercisePage], generatedAt: Int64, to folder: URL) async throws -> [URL] {
+        let urls = pages.map { folder.appendingPathComponent("exercises/\($0.exercise.id).html") }
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, page) in pages.enumerated() {
+                if i >= width { try await group.next() }
+                let url = urls[i]
+                group.addTask {
+                    try FileMoves.writeAtomically(Data(exercisePage(page, generatedAt: generatedAt).utf8), to: url)
+                }
+            }
+            try await group.waitForAll()
+        }
+        return urls
     }
 
     /// What an exercise's page shows.
@@ -90,7 +127,8 @@ public enum ReportWriter {
             ("TRIMP", Format.number(st?.trimp, digits: 0)), ("calories", Format.number(e.calories, digits: 0)),
         ]) + "</section>"
         let route = SampleFilters.validRoute(page.samples.route)
-        body += "<section><h2>Route</h2>" + SVGChart.route(title: "Route", latitude: route.latitude, longitude: route.longitude) + "</section>"
+        body += "<section><h2>Route</h2>" + SVGChart.route(title: "Route", latitude: route.latitude, longitude: route.longitude,
+                                                           lengthM: st?.gpsDistanceM) + "</section>"
         let hr = SVGChart.downsample(SampleFilters.validHeartRate(page.samples.heartRate), to: 240)
         func minutes(_ s: SampleSeries) -> [String] { s.t.map { String(Int($0 / 60)) } }
         body += "<section><h2>Heart rate</h2>" + SVGChart.lines(title: "Heart rate over time (minutes)", labels: minutes(hr),

@@ -75,10 +75,34 @@ public enum SVGChart {
     /// A coordinate with one decimal. Integer arithmetic: `String(format:)` costs microseconds per call on Linux,
     /// which adds up to seconds over thousands of route points.
     static func f(_ v: Double) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        append(v, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `v` with one decimal, as `f` writes it, to a byte buffer: long point lists (routes, profiles) are
+    /// built as bytes and become one string at the end instead of several small strings per point.
+    static func append(_ v: Double, to out: inout [UInt8]) {
         let scaled = (v * 10).rounded()
-        guard scaled.isFinite, abs(scaled) < 1e15 else { return "0.0" }
-        let i = Int(scaled)
-        return (i < 0 ? "-" : "") + String(abs(i) / 10) + "." + String(abs(i) % 10)
+        guard scaled.isFinite, abs(scaled) < 1e15 else {
+            out.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: "."), UInt8(ascii: "0")])
+            return
+        }
+        var i = Int(scaled)
+        if i < 0 {
+            out.append(UInt8(ascii: "-"))
+            i = -i
+        }
+        let first = out.count
+        var whole = i / 10
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(whole % 10))
+            whole /= 10
+        } while whole > 0
+        out[first...].reverse()
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") + UInt8(i % 10))
     }
 
     static func empty(_ title: String) -> String {
@@ -130,7 +154,15 @@ public enum SVGChart {
         var s = header(title, description) + axes(y, labels: labels, x: x, unit: unit)
         for (k, line) in series.enumerated() {
             let color = palette[k % palette.count]
-            let points = line.values.enumerated().map { "\(f(x($0.offset))),\(f(y($0.element)))" }.joined(separator: " ")
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(line.values.count * 14)
+            for (i, v) in line.values.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: " ")) }
+                append(x(i), to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+                append(y(v), to: &bytes)
+            }
+            let points = String(decoding: bytes, as: UTF8.self)
             s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>"
             s += "<rect x=\"\(f(left + 60 + Double(k) * 110))\" y=\"3\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
             s += "<text x=\"\(f(left + 74 + Double(k) * 110))\" y=\"12\" font-size=\"11\" fill=\"#1d2433\">\(HTML.escape(line.name))</text>"
@@ -157,7 +189,8 @@ public enum SVGChart {
     }
 
     /// A route drawn as one SVG path, projected equirectangularly around its mean latitude and fitted to the box.
-    public static func route(title: String, latitude: [Double], longitude: [Double]) -> String {
+    /// `lengthM` is the route's length when already known (the exercise's GPS distance); else it is computed.
+    public static func route(title: String, latitude: [Double], longitude: [Double], lengthM: Double? = nil) -> String {
         guard latitude.count >= 2, latitude.count == longitude.count else { return empty(title) }
         let meanLat = latitude.reduce(0, +) / Double(latitude.count) * .pi / 180
         let xs = longitude.map { $0 * cos(meanLat) }, ys = latitude.map { -$0 }
@@ -167,11 +200,16 @@ public enum SVGChart {
         let scale = (size - 2 * pad) / span
         let offX = pad + ((size - 2 * pad) - (maxX - minX) * scale) / 2, offY = pad + ((size - 2 * pad) - (maxY - minY) * scale) / 2
         let stride = max(1, xs.count / 1500)
-        var d = ""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((xs.count / stride + 1) * 14)
         for i in Swift.stride(from: 0, to: xs.count, by: stride) {
-            d += (d.isEmpty ? "M" : "L") + f(offX + (xs[i] - minX) * scale) + " " + f(offY + (ys[i] - minY) * scale)
+            bytes.append(bytes.isEmpty ? UInt8(ascii: "M") : UInt8(ascii: "L"))
+            append(offX + (xs[i] - minX) * scale, to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            append(offY + (ys[i] - minY) * scale, to: &bytes)
         }
-        let km = (Geo.pathLength(latitude: latitude, longitude: longitude) ?? 0) / 1000
+        let d = String(decoding: bytes, as: UTF8.self)
+        let km = (lengthM ?? Geo.pathLength(latitude: latitude, longitude: longitude) ?? 0) / 1000
         return "<svg class=\"chart route\" viewBox=\"0 0 300 300\" width=\"100%\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
             + "<title>\(HTML.escape(title))</title><desc>Route of \(latitude.count) GPS points, \(String(format: "%.2f", km)) km.</desc>"
             + "<rect width=\"300\" height=\"300\" fill=\"#f7f8fa\"/>"

@@ -47,9 +47,9 @@ enum LoadSamples {
             guard let staged = files[fileID]?.stagedPath else {
                 throw PipelineError.missingInput("file id \(fileID) of this run has no staged session")
             }
-            let session = try StagedSession.read(ctx.workspace.url(staged))
-            for exercise in byFile[fileID] ?? [] where exercise.exerciseIndex < session.exercises.count {
-                chunk.append((exercise, session.exercises[exercise.exerciseIndex].samples))
+            let samples = try StagedSession.readSamples(ctx.workspace.url(staged))
+            for exercise in byFile[fileID] ?? [] where exercise.exerciseIndex < samples.count {
+                chunk.append((exercise, samples[exercise.exerciseIndex]))
                 if chunk.count >= ctx.configuration.chunkSize {
                     try await body(chunk)
                     chunk.removeAll(keepingCapacity: true)
