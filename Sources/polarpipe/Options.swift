@@ -46,7 +46,9 @@ struct WorkspaceOptions: ParsableArguments {
     static func open(url: String?, workspace: Workspace) async throws -> any PipelineStore & AccountStore {
         guard let url else { return try SQLiteStore(path: workspace.databaseFile.path) }
         if PostgresConnectionURL.isPostgres(url) {
-            return try await PostgresStore(url: url, logger: Logger(label: "polarpipe.postgres"))
+            var logger = Logger(label: "polarpipe.postgres")
+            logger.logLevel = .warning
+            return try await PostgresStore(url: url, logger: logger)
         }
         let path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
         return try SQLiteStore(path: path)
