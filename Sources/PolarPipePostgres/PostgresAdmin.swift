@@ -6,7 +6,8 @@ import PostgresNIO
 public enum PostgresAdmin {
     /// Runs `sql` (one statement, outside a transaction) on the database of `url`.
     static func execute(_ sql: String, on url: PostgresConnectionURL) async throws {
-        let logger = Logger(label: "polarpipe.postgres.admin")
+        var logger = Logger(label: "polarpipe.postgres.admin")
+        logger.logLevel = .error  // the pool may be asked before its run() task has started: harmless, not worth a line
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

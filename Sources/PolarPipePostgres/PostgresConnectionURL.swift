@@ -86,8 +86,10 @@ public struct PostgresConnectionURL: Sendable, Equatable {
             }
             configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
         }
-        // All times are written and read as UTC.
-        configuration.options.additionalStartupParameters = [("TimeZone", "UTC")]
+        // All times are written and read as UTC. Commits do not wait for their WAL flush (`synchronous_commit = off`),
+        // the durability of the SQLite store's `synchronous = NORMAL`: a server crash can lose the last transactions,
+        // never reorder them, and a run whose last steps were lost is finished again by the next run.
+        configuration.options.additionalStartupParameters = [("TimeZone", "UTC"), ("synchronous_commit", "off")]
         configuration.options.maximumConnections = 8
         return configuration
     }
