@@ -22,12 +22,14 @@ public enum PolarPipeExecutable {
         try run(executable: url, arguments, environment: environment)
     }
 
-    /// Runs any program (with this process's environment plus `environment`) and waits for it.
+    /// Runs any program and waits for it. Its environment is this process's without `POLARPIPE_*` (a developer's
+    /// settings must not reach a test), plus `environment`.
     public static func run(executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("POLARPIPE_") }
+            .merging(environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out

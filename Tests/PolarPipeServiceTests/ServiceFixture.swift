@@ -82,18 +82,8 @@ func withServices(waitForPort: Bool = true, _ make: (@escaping @Sendable (Int) a
     }
 }
 
-/// Runs the real `polarpipe` executable to its end; its output is standard output and error together. The
-/// environment is this process's without `POLARPIPE_*`, plus `environment`.
+/// Runs the real `polarpipe` executable to its end; its output is standard output and error together.
 func runPolarPipe(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = PolarPipeExecutable.url
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("POLARPIPE_") }.merging(environment) { $1 }
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try PolarPipeExecutable.run(arguments, environment: environment)
+    return (result.status, result.output)
 }
