@@ -7,7 +7,7 @@ import PolarPipeTestSupport
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark the whole DAG on generated one-hour sessions in a fresh SQLite workspace.",
+        abstract: "Benchmark the whole DAG on generated one-hour sessions in a fresh workspace (SQLite, or PostgreSQL with --database).",
         discussion: "Build with -c release. Reports wall time, exercises/s, MB/s of JSON, rows/s, peak RSS and the time of each task.")
 
     @Option(help: "Number of one-hour sessions to generate.") var sessions = 200
