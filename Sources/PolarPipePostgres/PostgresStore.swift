@@ -3,7 +3,7 @@ import Logging
 import PolarPipeCore
 import PostgresNIO
 
-/// The scale-out store: PostgreSQL through a PostgresNIO `PostgresClient` (a connection pool run as a service).
+/// The scale-out store: PostgreSQL through a PostgresNIO `PostgresClient` (a connection pool; the store runs it).
 /// Same contract as the SQLite store; differences are PostgreSQL's: JSONB raw columns, the two sample tables
 /// partitioned by month (partitions created on demand), sample loads by `COPY … FROM STDIN`, and a run lease that
 /// holds across machines (an advisory lock serialises lease changes). Times are bound and read as epoch
@@ -12,16 +12,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public let client: PostgresClient
     public let url: PostgresConnectionURL
     let logger: Logger
-    private let runner: Task<Void, Never>?
-
-    /// A store on a client that the caller runs (for example in a `ServiceGroup`); migrates the schema.
-    public init(client: PostgresClient, url: PostgresConnectionURL, logger: Logger) async throws {
-        self.client = client
-        self.url = url
-        self.logger = logger
-        runner = nil
-        try await PostgresMigrations.migrate(client, logger: logger)
-    }
+    /// Runs the client (its connection pool) until `shutdown()` or the store goes away.
+    private let runner: Task<Void, Never>
 
     /// Opens a store that runs its own client until `shutdown()`; migrates the schema. Fails at once with the
     /// server's reason when it cannot connect (the pool alone would retry for about a minute).
@@ -44,18 +36,18 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         do {
             try await PostgresMigrations.migrate(client, logger: logger)
         } catch {
-            runner?.cancel()
+            runner.cancel()
             throw PostgresStoreError.unexpected("cannot open \(PostgresConnectionURL.redacted(text)): \(Self.readable(error))")
         }
     }
 
-    /// Stops the client this store started (no effect on a caller-run client).
+    /// Stops the client and closes its connections.
     public func shutdown() async {
-        runner?.cancel()
-        await runner?.value
+        runner.cancel()
+        await runner.value
     }
 
-    deinit { runner?.cancel() }
+    deinit { runner.cancel() }
 
     // MARK: Query helpers
 
