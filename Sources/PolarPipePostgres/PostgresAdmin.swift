@@ -4,16 +4,20 @@ import PostgresNIO
 
 /// Creating and dropping whole databases on a server: used by tests (a fresh database each) and benchmarks.
 public enum PostgresAdmin {
-    /// Runs `sql` (one statement, outside a transaction) on the database of `url`.
+    /// Runs `sql` (one statement, outside a transaction) on the database of `url`, over one connection of its own.
     static func execute(_ sql: String, on url: PostgresConnectionURL) async throws {
         var logger = Logger(label: "polarpipe.postgres.admin")
-        logger.logLevel = .error  // the pool may be asked before its run() task has started: harmless, not worth a line
-        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.perform(PostgresQuery(unsafeSQL: sql), logger: logger)
+        logger.logLevel = .error
+        let connection = try await PostgresConnection.connect(on: PostgresClient.defaultEventLoopGroup.any(),
+                                                              configuration: try url.connectionConfiguration(), id: 0,
+                                                              logger: logger).get()
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        } catch {
+            try? await connection.close()
+            throw PostgresStore.readable(error)
         }
+        try await connection.close()
     }
 
     /// Creates database `name` on the server of `serverURL` and returns its URL. `name` must be a plain identifier.

@@ -41,10 +41,24 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         }
     }
 
-    /// Stops the client and closes its connections.
+    /// Stops the client and closes its connections. Waits at most five seconds for the pool to wind down: a CI run
+    /// once saw it never return, and a test or a command must not hang on it.
     public func shutdown() async {
         runner.cancel()
-        await runner.value
+        let finished = Finished()
+        let runner = runner
+        Task { await runner.value; finished.set() }
+        for _ in 0 ..< 100 where !finished.isSet {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// A flag set once from another task.
+    private final class Finished: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
     }
 
     deinit { runner.cancel() }
