@@ -1,13 +1,18 @@
 import Dispatch
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Copies committed WAL pages into the database file on a second connection while the store's writer goes on.
 ///
 /// SQLite's automatic checkpoint runs inside the committing writer: every 4 MB of WAL the bulk loads stopped to copy
-/// pages and wait for `fsync`. Here the writer only asks (`nudge`) after each bulk write; a passive checkpoint then
-/// runs on this object's own serial queue, on another core, and never blocks the writer or readers. When a
-/// checkpoint has copied the whole WAL, the writer's next transaction starts the WAL over, so it stays small.
+/// pages and wait for `fsync`. Here the writer's WAL hook (`watch`) replaces it: after a commit that leaves at least
+/// `nudgePages` pages in the WAL it asks (`nudge`) for a passive checkpoint, which runs on this object's own serial
+/// queue, on another core, and never blocks the writer or readers. When a checkpoint has copied the whole WAL, the
+/// writer's next transaction starts the WAL over, so it stays small. Small commits (a file's row, a task's state)
+/// ask for nothing until they add up: a checkpoint after each of them cost an `fdatasync` per file. Should the
+/// background checkpoints fall behind, the hook checkpoints in the writer itself at `writerPages`, SQLite's own
+/// behaviour, at 256 MB.
 ///
 /// The queue is the one piece of unstructured concurrency in the store: the work is fire-and-forget I/O that must
 /// not hold up the caller, and `drain()` waits for it (the run's end does so before its final checkpoint). A
@@ -23,6 +28,26 @@ final class BackgroundCheckpointer: @unchecked Sendable {
 
     init(path: String) {
         self.path = path
+    }
+
+    /// WAL size, in 4 KiB pages, from which a commit asks for a background checkpoint (4 MB, SQLite's default
+    /// automatic checkpoint).
+    static let nudgePages: Int32 = 1_000
+    /// WAL size at which the committing writer checkpoints itself (256 MB).
+    static let writerPages: Int32 = 65_536
+
+    /// Installs the WAL hook on the writer's connection (this replaces SQLite's automatic checkpoint).
+    func watch(_ connection: OpaquePointer?) {
+        let hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
+            context, db, name, pages in
+            if pages >= BackgroundCheckpointer.writerPages {
+                sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            } else if pages >= BackgroundCheckpointer.nudgePages, let context {
+                Unmanaged<BackgroundCheckpointer>.fromOpaque(context).takeUnretainedValue().nudge()
+            }
+            return SQLITE_OK
+        }
+        sqlite3_wal_hook(connection, hook, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Schedules one passive checkpoint unless one is already waiting to run.

@@ -13,21 +13,20 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws {
+        let checkpointer = BackgroundCheckpointer(path: path)
         var config = Configuration()
         config.journalMode = .wal
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Checkpoints run beside the writer (`BackgroundCheckpointer`) and at the end of a run; SQLite's own, in
-            // the committing writer, only when the WAL reaches 256 MB. After a checkpoint the WAL file is cut back
-            // to 64 MB.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
+            // After a checkpoint the WAL file is cut back to 64 MB.
             try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
+            checkpointer.watch(db.sqliteConnection)
         }
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
         self.path = path
-        checkpointer = BackgroundCheckpointer(path: path)
+        self.checkpointer = checkpointer
         queue = try DatabaseQueue(path: path, configuration: config)
         try SQLiteMigrations.migrator.migrate(queue)
     }
@@ -75,9 +74,6 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     func writeNow(_ updates: (Database) throws -> Void) throws {
         try queue.write(updates)
     }
-
-    /// WAL size, in 4 KiB pages, at which SQLite checkpoints on its own (256 MB).
-    static let walCheckpointPages = 65_536
 
     public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
         try writeNow { db in
@@ -292,7 +288,6 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             }
             return ids
         }
-        checkpointer.nudge()
         return ids
     }
 
@@ -366,7 +361,6 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 }
             }
         }
-        checkpointer.nudge()
     }
 
     public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
@@ -387,7 +381,6 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 }
             }
         }
-        checkpointer.nudge()
     }
 
     /// Multi-row `INSERT … VALUES (…), (…), …` with raw `sqlite3_bind_*`: one statement execution per

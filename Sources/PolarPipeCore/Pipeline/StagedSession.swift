@@ -30,9 +30,14 @@ public enum StagedSession {
             append(UInt64(s.route.count), to: &data)
             for column in [s.route.t, s.route.latitude, s.route.longitude, s.route.altitude] { append(column, to: &data) }
         }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // A unique temporary name: two byte-identical files of one window are staged at the same path at once.
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).tmp")
-        try data.write(to: temporary)
+        do {
+            try FileMoves.write(data, to: temporary, durable: false)
+        } catch let error as POSIXError where error.code == .ENOENT {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileMoves.write(data, to: temporary, durable: false)
+        }
         try FileMoves.replace(url, with: temporary)
     }
 

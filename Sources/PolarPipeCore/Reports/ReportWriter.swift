@@ -36,7 +36,7 @@ public enum ReportWriter {
                              userKeys: Set<String>? = nil, exerciseIDs: [Int64]? = nil) async throws -> [URL] {
         var written: [URL] = []
         func put(_ text: String, _ url: URL) throws {
-            try FileMoves.writeAtomically(Data(text.utf8), to: url)
+            try FileMoves.writeAtomically(Array(text.utf8), to: url, durable: false)
             written.append(url)
         }
         try put(indexPage(data), folder.appendingPathComponent("index.html"))
@@ -99,7 +99,7 @@ public enum ReportWriter {
                 if i >= width { try await group.next() }
                 let url = urls[i]
                 group.addTask {
-                    try FileMoves.writeAtomically(Data(exercisePage(page, generatedAt: generatedAt).utf8), to: url)
+                    try FileMoves.writeAtomically(Array(exercisePage(page, generatedAt: generatedAt).utf8), to: url, durable: false)
                 }
             }
             try await group.waitForAll()

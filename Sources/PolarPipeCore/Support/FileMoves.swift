@@ -30,12 +30,43 @@ public enum FileMoves {
 
     /// Writes `data` atomically: to `.<name>.tmp` beside the target, then a rename. The temporary name is fixed, so a
     /// write interrupted by a crash is replaced by the retried write instead of leaving a stray file behind.
-    public static func writeAtomically(_ data: Data, to url: URL) throws {
+    ///
+    /// `durable: false` is for files derived from others (report pages, staged sessions): they are written without
+    /// the `fsync` that Foundation's `Data.write` does for every file. A process crash keeps them (the page cache
+    /// survives it); a power loss may not, like SQLite's last commits under `synchronous = NORMAL`.
+    public static func writeAtomically(_ data: some ContiguousBytes, to url: URL, durable: Bool = true) throws {
         let folder = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temporary = folder.appendingPathComponent("." + url.lastPathComponent + ".tmp")
-        try data.write(to: temporary)
+        do {
+            try write(data, to: temporary, durable: durable)
+        } catch let error as POSIXError where error.code == .ENOENT {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try write(data, to: temporary, durable: durable)
+        }
         try replace(url, with: temporary)
+    }
+
+    /// Creates or truncates `url` and writes `data` to it with POSIX calls.
+    static func write(_ data: some ContiguousBytes, to url: URL, durable: Bool) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw posixError(url) }
+        defer { close(fd) }
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw posixError(url)
+                }
+                offset += n
+            }
+        }
+        if durable, fsync(fd) != 0 { throw posixError(url) }
+    }
+
+    static func posixError(_ url: URL) -> Error {
+        POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO, userInfo: [NSFilePathErrorKey: url.path])
     }
 
     /// Renames `source` over `destination` atomically (POSIX `rename`), replacing it if it exists.
