@@ -237,12 +237,24 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         }
     }
 
-    public func updateFile(id: Int64, status: FileStatus, path: String, reason: String?) async throws {
-        try await execute("UPDATE ingested_files SET status = \(status.rawValue), path = \(path), reason = \(reason) WHERE id = \(id)")
+    public func updateFiles(_ updates: [FileUpdate]) async throws {
+        guard !updates.isEmpty else { return }
+        try await transaction { conn in
+            for u in updates {
+                try await conn.perform("""
+                    UPDATE ingested_files SET status = \(u.status.rawValue), path = \(u.path), reason = \(u.reason) WHERE id = \(u.id)
+                    """, logger: logger)
+            }
+        }
     }
 
-    public func setFileUser(id: Int64, userID: Int64) async throws {
-        try await execute("UPDATE ingested_files SET user_id = \(userID) WHERE id = \(id)")
+    public func setFileUsers(_ users: [(fileID: Int64, userID: Int64)]) async throws {
+        guard !users.isEmpty else { return }
+        try await transaction { conn in
+            for u in users {
+                try await conn.perform("UPDATE ingested_files SET user_id = \(u.userID) WHERE id = \(u.fileID)", logger: logger)
+            }
+        }
     }
 
     // MARK: Users
@@ -308,54 +320,70 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     // MARK: Exercises
 
-    public func duplicateExercise(userID: Int64, startUTCMillis: Int64, sport: String, toleranceMillis: Int64,
-                                  excludingFileID: Int64) async throws -> Int64? {
-        try await rows("""
-            SELECT id FROM exercises WHERE user_id = \(userID) AND sport = \(sport)
-                AND start_utc_ms BETWEEN \(startUTCMillis - toleranceMillis) AND \(startUTCMillis + toleranceMillis)
-                AND file_id <> \(excludingFileID)
-            ORDER BY id LIMIT 1
-            """).first.map { try $0.value("id") }
+    public func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises] {
+        guard !files.isEmpty else { return [] }
+        return try await transaction { conn in
+            var results: [RecordedExercises] = []
+            for file in files {
+                var fresh: [NewExercise] = []
+                for item in file.exercises {
+                    let e = item.exercise
+                    let found = try await conn.query("""
+                        SELECT 1 FROM exercises WHERE user_id = \(file.userID) AND sport = \(e.sport)
+                            AND start_utc_ms BETWEEN \(e.startUTCMillis - toleranceMillis) AND \(e.startUTCMillis + toleranceMillis)
+                            AND file_id <> \(file.fileID)
+                        LIMIT 1
+                        """, logger: logger).collect()
+                    if found.isEmpty { fresh.append(item) }
+                }
+                let ids = try await Self.replaceExercises(of: file, fresh, runID: runID, conn, logger)
+                let (status, reason): (FileStatus, String?) = fresh.isEmpty ? (.duplicate, "duplicate-exercise") : (.loaded, nil)
+                try await conn.perform("UPDATE ingested_files SET status = \(status.rawValue), reason = \(reason) WHERE id = \(file.fileID)",
+                                       logger: logger)
+                results.append(RecordedExercises(ids: ids, duplicates: file.exercises.count - fresh.count))
+            }
+            return results
+        }
     }
 
-    public func replaceExercises(fileID: Int64, runID: String, userID: Int64, layout: PolarLayout,
-                                 _ exercises: [NewExercise]) async throws -> [Int64] {
-        try await transaction { conn in
-            let old = try await conn.query("SELECT id FROM exercises WHERE file_id = \(fileID)", logger: logger).decode(Int64.self)
-            var oldIDs: [Int64] = []
-            for try await id in old { oldIDs.append(id) }
-            try await Self.deleteExercises(oldIDs, conn, logger)
-            var ids: [Int64] = []
-            for item in exercises {
-                let e = item.exercise
-                let local = PolarTime.format(millis: e.startLocalMillis, fraction: true)
-                let raw = JSONBText.sanitised(e.raw)
-                let inserted = try await conn.query("""
-                    INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
-                        start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
-                        device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
-                        max_hr, resting_hr, sex, birthday)
-                    VALUES (\(userID), \(fileID), \(runID), \(item.index), \(e.externalID), \(layout.rawValue), \(e.sport), \(e.sportRaw),
-                        pp_ts(\(e.startUTCMillis)), \(local)::timestamp, \(e.startUTCMillis), \(e.tzOffsetMinutes), \(e.durationS),
-                        \(e.distanceM), \(e.calories), \(item.deviceID), \(e.reportedHR?.min), \(e.reportedHR?.avg), \(e.reportedHR?.max),
-                        \(e.ascentM), \(e.descentM), \(raw)::jsonb,
-                        \(item.physical?.maxHR), \(item.physical?.restingHR), \(item.physical?.sex), \(item.physical?.birthday))
-                    RETURNING id
-                    """, logger: logger).decode(Int64.self)
-                var id: Int64?
-                for try await value in inserted { id = value }
-                guard let id else { throw PostgresStoreError.unexpected("INSERT returned no id") }
-                ids.append(id)
-                for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
-                where !series.isEmpty {
-                    try await conn.perform("""
-                        INSERT INTO exercise_series(exercise_id, channel, samples, t, value)
-                        VALUES (\(id), \(channel), \(series.count), \(Self.bytes(series.t)), \(Self.bytes(series.value)))
-                        """, logger: logger)
-                }
+    /// Deletes the file's exercises (and everything hanging on them) and inserts `exercises`; returns their ids.
+    static func replaceExercises(of file: FileExercises, _ exercises: [NewExercise], runID: String,
+                                 _ conn: PostgresConnection, _ logger: Logger) async throws -> [Int64] {
+        let old = try await conn.query("SELECT id FROM exercises WHERE file_id = \(file.fileID)", logger: logger).decode(Int64.self)
+        var oldIDs: [Int64] = []
+        for try await id in old { oldIDs.append(id) }
+        try await deleteExercises(oldIDs, conn, logger)
+        let (userID, fileID) = (file.userID, file.fileID)
+        var ids: [Int64] = []
+        for item in exercises {
+            let e = item.exercise
+            let local = PolarTime.format(millis: e.startLocalMillis, fraction: true)
+            let raw = JSONBText.sanitised(e.raw)
+            let inserted = try await conn.query("""
+                INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
+                    start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
+                    device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
+                    max_hr, resting_hr, sex, birthday)
+                VALUES (\(userID), \(fileID), \(runID), \(item.index), \(e.externalID), \(file.layout.rawValue), \(e.sport), \(e.sportRaw),
+                    pp_ts(\(e.startUTCMillis)), \(local)::timestamp, \(e.startUTCMillis), \(e.tzOffsetMinutes), \(e.durationS),
+                    \(e.distanceM), \(e.calories), \(item.deviceID), \(e.reportedHR?.min), \(e.reportedHR?.avg), \(e.reportedHR?.max),
+                    \(e.ascentM), \(e.descentM), \(raw)::jsonb,
+                    \(item.physical?.maxHR), \(item.physical?.restingHR), \(item.physical?.sex), \(item.physical?.birthday))
+                RETURNING id
+                """, logger: logger).decode(Int64.self)
+            var id: Int64?
+            for try await value in inserted { id = value }
+            guard let id else { throw PostgresStoreError.unexpected("INSERT returned no id") }
+            ids.append(id)
+            for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
+            where !series.isEmpty {
+                try await conn.perform("""
+                    INSERT INTO exercise_series(exercise_id, channel, samples, t, value)
+                    VALUES (\(id), \(channel), \(series.count), \(bytes(series.t)), \(bytes(series.value)))
+                    """, logger: logger)
             }
-            return ids
         }
+        return ids
     }
 
     static func deleteExercises(_ ids: [Int64], _ conn: PostgresConnection, _ logger: Logger) async throws {

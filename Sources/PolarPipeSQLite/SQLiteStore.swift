@@ -176,16 +176,19 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
-    public func updateFile(id: Int64, status: FileStatus, path: String, reason: String?) async throws {
+    public func updateFiles(_ updates: [FileUpdate]) async throws {
+        guard !updates.isEmpty else { return }
         try await queue.write { db in
-            try db.cachedStatement(sql: "UPDATE ingested_files SET status = ?, path = ?, reason = ? WHERE id = ?").execute(
-                           arguments: [status.rawValue, path, reason, id])
+            let update = try db.cachedStatement(sql: "UPDATE ingested_files SET status = ?, path = ?, reason = ? WHERE id = ?")
+            for u in updates { try update.execute(arguments: [u.status.rawValue, u.path, u.reason, u.id]) }
         }
     }
 
-    public func setFileUser(id: Int64, userID: Int64) async throws {
+    public func setFileUsers(_ users: [(fileID: Int64, userID: Int64)]) async throws {
+        guard !users.isEmpty else { return }
         try await queue.write { db in
-            try db.cachedStatement(sql: "UPDATE ingested_files SET user_id = ? WHERE id = ?").execute(arguments: [userID, id])
+            let update = try db.cachedStatement(sql: "UPDATE ingested_files SET user_id = ? WHERE id = ?")
+            for u in users { try update.execute(arguments: [u.userID, u.fileID]) }
         }
     }
 
@@ -249,44 +252,53 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     // MARK: Exercises
 
-    public func duplicateExercise(userID: Int64, startUTCMillis: Int64, sport: String, toleranceMillis: Int64,
-                                  excludingFileID: Int64) async throws -> Int64? {
-        try await queue.read { db in
-            try Int64.fetchOne(try db.cachedStatement(sql: """
-                SELECT id FROM exercises WHERE user_id = ? AND sport = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ?
-                ORDER BY id LIMIT 1
-                """), arguments: [userID, sport, startUTCMillis - toleranceMillis, startUTCMillis + toleranceMillis, excludingFileID])
+    public func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises] {
+        guard !files.isEmpty else { return [] }
+        return try await queue.write { db in
+            let duplicate = try db.cachedStatement(sql: """
+                SELECT 1 FROM exercises WHERE user_id = ? AND sport = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ? LIMIT 1
+                """)
+            let status = try db.cachedStatement(sql: "UPDATE ingested_files SET status = ?, reason = ? WHERE id = ?")
+            return try files.map { file in
+                let fresh = try file.exercises.filter { item in
+                    let e = item.exercise
+                    return try Bool.fetchOne(duplicate, arguments: [file.userID, e.sport, e.startUTCMillis - toleranceMillis,
+                                                                    e.startUTCMillis + toleranceMillis, file.fileID]) == nil
+                }
+                let ids = try Self.replaceExercises(of: file, fresh, runID: runID, db)
+                try status.execute(arguments: fresh.isEmpty ? [FileStatus.duplicate.rawValue, "duplicate-exercise", file.fileID]
+                                                             : [FileStatus.loaded.rawValue, nil, file.fileID])
+                return RecordedExercises(ids: ids, duplicates: file.exercises.count - fresh.count)
+            }
         }
     }
 
-    public func replaceExercises(fileID: Int64, runID: String, userID: Int64, layout: PolarLayout,
-                                 _ exercises: [NewExercise]) async throws -> [Int64] {
-        let ids = try await queue.write { db in
-            let old = try Int64.fetchAll(try db.cachedStatement(sql: "SELECT id FROM exercises WHERE file_id = ?"), arguments: [fileID])
-            try Self.deleteExercises(old, db)
-            var ids: [Int64] = []
-            for item in exercises {
-                let e = item.exercise
-                try db.cachedStatement(sql: """
-                    INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
-                        start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
-                        device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
-                        max_hr, resting_hr, sex, birthday)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [userID, fileID, runID, item.index, e.externalID, layout.rawValue, e.sport, e.sportRaw,
-                                     Self.iso(e.startUTCMillis), PolarTime.format(millis: e.startLocalMillis, fraction: true),
-                                     e.startUTCMillis, e.tzOffsetMinutes, e.durationS, e.distanceM, e.calories, item.deviceID,
-                                     e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw,
-                                     item.physical?.maxHR, item.physical?.restingHR, item.physical?.sex, item.physical?.birthday])
-                let id = db.lastInsertedRowID
-                ids.append(id)
-                for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
-                where !series.isEmpty {
-                    try db.cachedStatement(sql: "INSERT INTO exercise_series(exercise_id, channel, samples, t, value) VALUES (?, ?, ?, ?, ?)").execute(
-                                   arguments: [id, channel, series.count, Self.blob(series.t), Self.blob(series.value)])
-                }
+    /// Deletes the file's exercises (and everything hanging on them) and inserts `exercises`; returns their ids.
+    static func replaceExercises(of file: FileExercises, _ exercises: [NewExercise], runID: String, _ db: Database) throws -> [Int64] {
+        let old = try Int64.fetchAll(try db.cachedStatement(sql: "SELECT id FROM exercises WHERE file_id = ?"), arguments: [file.fileID])
+        try deleteExercises(old, db)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
+                start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
+                device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
+                max_hr, resting_hr, sex, birthday)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let series = try db.cachedStatement(sql: "INSERT INTO exercise_series(exercise_id, channel, samples, t, value) VALUES (?, ?, ?, ?, ?)")
+        var ids: [Int64] = []
+        for item in exercises {
+            let e = item.exercise
+            try insert.execute(arguments: [file.userID, file.fileID, runID, item.index, e.externalID, file.layout.rawValue, e.sport, e.sportRaw,
+                                           iso(e.startUTCMillis), PolarTime.format(millis: e.startLocalMillis, fraction: true),
+                                           e.startUTCMillis, e.tzOffsetMinutes, e.durationS, e.distanceM, e.calories, item.deviceID,
+                                           e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw,
+                                           item.physical?.maxHR, item.physical?.restingHR, item.physical?.sex, item.physical?.birthday])
+            let id = db.lastInsertedRowID
+            ids.append(id)
+            for (channel, values) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
+            where !values.isEmpty {
+                try series.execute(arguments: [id, channel, values.count, blob(values.t), blob(values.value)])
             }
-            return ids
         }
         return ids
     }

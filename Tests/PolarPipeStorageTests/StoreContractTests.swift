@@ -144,26 +144,50 @@ import Testing
             let physical = PhysicalInformation(sex: "MALE", birthday: "1985-02-03", maxHR: 186, restingHR: 50)
             let first = [NewExercise(index: 0, exercise: Self.exercise(startUTC: Self.t0, samples: samples), deviceID: "dev", physical: physical),
                          NewExercise(index: 1, exercise: Self.exercise(startUTC: Self.t0 + 40 * Self.day, sport: "CYCLING"), deviceID: nil)]
-            let oldIDs = try await store.replaceExercises(fileID: file, runID: "run-1", userID: user, layout: .flowExportNew, first)
+            func record(_ fileID: Int64, _ exercises: [NewExercise]) async throws -> RecordedExercises {
+                try #require(try await store.recordExercises(runID: "run-1", toleranceMillis: 60_000, [
+                    FileExercises(fileID: fileID, userID: user, layout: .flowExportNew, exercises: exercises)]).first)
+            }
+            let oldIDs = try await record(file, first).ids
             try await store.replaceHeartRateSamples([(oldIDs[0], SampleSeries(t: [0, 1], value: [100, 101]), 0)])
-            // Replacing a file's exercises is idempotent: the old rows and everything hanging on them go (SQLite may
-            // give the new rows the old ids).
-            let ids = try await store.replaceExercises(fileID: file, runID: "run-1", userID: user, layout: .flowExportNew, first)
-            #expect(ids.count == 2)
+            // Recording a file's exercises again is idempotent: the old rows and everything hanging on them go (SQLite
+            // may give the new rows the old ids), and a file's own exercises are no duplicates of it.
+            let again = try await record(file, first)
+            let ids = again.ids
+            #expect(ids.count == 2 && again.duplicates == 0)
             for id in Set(oldIDs + ids) { #expect(try await store.samples(exerciseID: id).heartRate.count == 0) }
             for id in Set(oldIDs).subtracting(ids) { #expect(try await store.exercise(id: id) == nil) }
             #expect(try await store.exercises(runID: "run-1").map(\.id) == ids)
             #expect(try await store.allExerciseIDs() == ids)
+            #expect(try await store.files(runID: "run-1").map(\.status) == [.loaded])
             let record = try #require(try await store.exercise(id: ids[0]))
             #expect(record == ExerciseRecord(id: ids[0], userID: user, fileID: file, exerciseIndex: 0, sport: "RUNNING", startUTCMillis: Self.t0,
                                              tzOffsetMinutes: 120, durationS: 1_800.5, distanceM: 5_012.25, calories: 410, physical: physical))
             #expect(try await store.exercise(id: ids[1])?.physical == nil)
-            #expect(try await store.duplicateExercise(userID: user, startUTCMillis: Self.t0 + 30_000, sport: "RUNNING", toleranceMillis: 60_000,
-                                                      excludingFileID: file + 1) == ids[0])
-            #expect(try await store.duplicateExercise(userID: user, startUTCMillis: Self.t0 + 30_000, sport: "RUNNING", toleranceMillis: 60_000,
-                                                      excludingFileID: file) == nil)
-            #expect(try await store.duplicateExercise(userID: user, startUTCMillis: Self.t0 + 90_000, sport: "RUNNING", toleranceMillis: 60_000,
-                                                      excludingFileID: file + 1) == nil)
+
+            // Duplicates: the same user and sport starting within the tolerance in another file, also earlier in the
+            // same chunk. A file of duplicates only becomes `duplicate`; the others are loaded without them.
+            var otherFiles: [Int64] = []
+            for name in ["g", "h", "i"] {
+                otherFiles.append(try await store.insertFile(NewFile(sha256: name, path: name, originalPath: "u/\(name).json", userKey: "u",
+                                                                     runID: "run-2", status: .pending, bytes: 1)))
+            }
+            let near = NewExercise(index: 0, exercise: Self.exercise(startUTC: Self.t0 + 30_000), deviceID: nil)
+            let far = NewExercise(index: 1, exercise: Self.exercise(startUTC: Self.t0 + 90_000), deviceID: nil)
+            let otherSport = NewExercise(index: 0, exercise: Self.exercise(startUTC: Self.t0 + 100_000, sport: "CYCLING"), deviceID: nil)
+            let results = try await store.recordExercises(runID: "run-2", toleranceMillis: 60_000, [
+                FileExercises(fileID: otherFiles[0], userID: user, layout: .flowExportOld, exercises: [near]),
+                FileExercises(fileID: otherFiles[1], userID: user, layout: .flowExportOld, exercises: [near, far]),
+                FileExercises(fileID: otherFiles[2], userID: user, layout: .flowExportOld, exercises: [otherSport, far]),
+            ])
+            #expect(results.map(\.duplicates) == [1, 1, 1])
+            #expect(results[0].ids.isEmpty && results[1].ids.count == 1 && results[2].ids.count == 1)
+            let statuses = try await store.files(runID: "run-2").map { [$0.status.rawValue, $0.reason ?? "-"] }
+            #expect(statuses == [["duplicate", "duplicate-exercise"], ["loaded", "-"], ["loaded", "-"]])
+            try await store.recordExercises(runID: "run-2", toleranceMillis: 60_000, otherFiles.map {
+                FileExercises(fileID: $0, userID: user, layout: .flowExportOld, exercises: [])
+            }).forEach { #expect($0.ids.isEmpty) }
+            #expect(try await store.exercises(runID: "run-2").isEmpty)
 
             // Samples: fractional values, a missing altitude, two months (two partitions on PostgreSQL); loading twice replaces.
             let hr = SampleSeries(t: [0, 1, 2.5, 3], value: [95, 96.5, 97, 250])

@@ -18,8 +18,10 @@ public protocol PipelineStore: RunRecorder {
     func fileID(loadedSHA256 sha256: String) async throws -> Int64?
     func insertFile(_ file: NewFile) async throws -> Int64
     func files(runID: String) async throws -> [FileRecord]
-    func updateFile(id: Int64, status: FileStatus, path: String, reason: String?) async throws
-    func setFileUser(id: Int64, userID: Int64) async throws
+    /// Updates the files' rows in one transaction.
+    func updateFiles(_ updates: [FileUpdate]) async throws
+    /// Sets the files' users in one transaction.
+    func setFileUsers(_ users: [(fileID: Int64, userID: Int64)]) async throws
 
     // MARK: Users
     func user(key: String) async throws -> UserRecord?
@@ -29,12 +31,11 @@ public protocol PipelineStore: RunRecorder {
     func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool)
 
     // MARK: Exercises and samples
-    /// An already loaded exercise of the same user with the same sport whose UTC start is within `toleranceMillis`.
-    func duplicateExercise(userID: Int64, startUTCMillis: Int64, sport: String, toleranceMillis: Int64,
-                           excludingFileID: Int64) async throws -> Int64?
-    /// Replaces the exercises of `fileID` (idempotent) and returns their ids in order.
-    func replaceExercises(fileID: Int64, runID: String, userID: Int64, layout: PolarLayout,
-                          _ exercises: [NewExercise]) async throws -> [Int64]
+    /// `extract_exercise_metadata` for a chunk of files, in one transaction and in order. For each file: an
+    /// exercise is a duplicate when another file has an exercise of the same user and sport whose UTC start is within
+    /// `toleranceMillis` (files earlier in the chunk included); the file's exercises are replaced (idempotent) by the
+    /// others; the file becomes `loaded`, or `duplicate` (reason `duplicate-exercise`) when every exercise was one.
+    func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises]
     func exercises(runID: String) async throws -> [ExerciseRecord]
     func exercise(id: Int64) async throws -> ExerciseRecord?
     func allExerciseIDs() async throws -> [Int64]
@@ -70,6 +71,16 @@ public protocol PipelineStore: RunRecorder {
     func replaceUserRecords(userID: Int64, _ records: [PersonalRecord]) async throws
     func userRecords(userID: Int64) async throws -> [PersonalRecord]
     func splits(exerciseID: Int64) async throws -> [Split]
+}
+
+extension PipelineStore {
+    public func updateFile(id: Int64, status: FileStatus, path: String, reason: String?) async throws {
+        try await updateFiles([FileUpdate(id: id, status: status, path: path, reason: reason)])
+    }
+
+    public func setFileUser(id: Int64, userID: Int64) async throws {
+        try await setFileUsers([(id, userID)])
+    }
 }
 
 /// Records task instances; the DAG runner's only dependency on storage.
@@ -181,6 +192,20 @@ public struct NewFile: Sendable {
     }
 }
 
+/// A file row's new status, location and reason.
+public struct FileUpdate: Sendable, Equatable {
+    public var id: Int64
+    public var status: FileStatus
+    public var path: String
+    public var reason: String?
+    public init(id: Int64, status: FileStatus, path: String, reason: String?) {
+        self.id = id
+        self.status = status
+        self.path = path
+        self.reason = reason
+    }
+}
+
 public struct FileRecord: Sendable, Equatable {
     public var id: Int64
     public var sha256: String
@@ -238,6 +263,32 @@ public struct NewExercise: Sendable {
         self.index = index
         self.exercise = exercise
         self.deviceID = deviceID
+    }
+}
+
+/// One valid file's exercises, for `PipelineStore.recordExercises`.
+public struct FileExercises: Sendable {
+    public var fileID: Int64
+    public var userID: Int64
+    public var layout: PolarLayout
+    /// Every exercise of the file, duplicates included.
+    public var exercises: [NewExercise]
+    public init(fileID: Int64, userID: Int64, layout: PolarLayout, exercises: [NewExercise]) {
+        self.fileID = fileID
+        self.userID = userID
+        self.layout = layout
+        self.exercises = exercises
+    }
+}
+
+/// What `recordExercises` did with one file: the ids of its inserted exercises, in order, and how many of its
+/// exercises were duplicates.
+public struct RecordedExercises: Sendable, Equatable {
+    public var ids: [Int64]
+    public var duplicates: Int
+    public init(ids: [Int64], duplicates: Int) {
+        self.ids = ids
+        self.duplicates = duplicates
     }
 }
 

@@ -13,9 +13,13 @@ public enum FileMoves {
         return target
     }
 
-    public static func uniqueDestination(_ url: URL) -> URL {
+    /// `url`, or the first free ` (n)` variant of it; `avoiding` names paths already promised to other files.
+    public static func uniqueDestination(_ url: URL, avoiding taken: Set<String> = []) -> URL {
         let fm = FileManager.default
-        guard fm.fileExists(atPath: url.path) || isSymlink(url) else { return url }
+        func free(_ candidate: URL) -> Bool {
+            !taken.contains(candidate.path) && !fm.fileExists(atPath: candidate.path) && !isSymlink(candidate)
+        }
+        guard !free(url) else { return url }
         let ext = url.pathExtension
         let base = url.deletingPathExtension().lastPathComponent
         let folder = url.deletingLastPathComponent()
@@ -23,7 +27,7 @@ public enum FileMoves {
         while true {
             let name = ext.isEmpty ? "\(base) (\(n))" : "\(base) (\(n)).\(ext)"
             let candidate = folder.appendingPathComponent(name)
-            if !fm.fileExists(atPath: candidate.path) && !isSymlink(candidate) { return candidate }
+            if free(candidate) { return candidate }
             n += 1
         }
     }

@@ -8,6 +8,9 @@ import Foundation
 /// in `claimed/` is moved to the destination its row names; a claimed file that no row accounts for is given back
 /// to the inbox, never deleted.
 enum CleanupAndArchive {
+    /// Files whose rows are updated in one transaction before they are moved.
+    static let chunkSize = 64
+
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
         let ws = ctx.workspace
         let fm = FileManager.default
@@ -19,6 +22,17 @@ enum CleanupAndArchive {
         var archived = 0
         // Rows of zip entries share their archive's file (original path `<zip>#<entry>`): move each file once.
         let byFile = Dictionary(grouping: files.filter { $0.status != .quarantined }) { before($0.originalPath) }
+        // A chunk of files at a time: their rows in one transaction, then the moves.
+        var moves: [(source: URL, destination: URL)] = []
+        var updates: [FileUpdate] = []
+        var taken = Set<String>()
+        func flush() async throws {
+            try await ctx.store.updateFiles(updates)
+            for move in moves { try FileMoves.move(move.source, to: move.destination) }
+            archived += moves.count
+            moves.removeAll()
+            updates.removeAll()
+        }
         for (original, rows) in byFile.sorted(by: { $0.key < $1.key }) {
             try Task.checkCancellation()
             let source = claimed.appendingPathComponent(original)
@@ -33,15 +47,17 @@ enum CleanupAndArchive {
             let parts = original.split(separator: "/", maxSplits: 1)
             let rest = parts.count == 2 ? String(parts[1]) : original
             let destination = recorded.map(ws.url) ?? FileMoves.uniqueDestination(
-                folder.appendingPathComponent(rows[0].userKey).appendingPathComponent(rest))
+                folder.appendingPathComponent(rows[0].userKey).appendingPathComponent(rest), avoiding: taken)
+            taken.insert(destination.path)
             for row in rows {
                 let suffix = row.originalPath.contains("#") ? "#" + after(row.originalPath) : ""
-                try await ctx.store.updateFile(id: row.id, status: row.status == .pending ? .loaded : row.status,
-                                               path: ws.relative(destination) + suffix, reason: row.reason)
+                updates.append(FileUpdate(id: row.id, status: row.status == .pending ? .loaded : row.status,
+                                          path: ws.relative(destination) + suffix, reason: row.reason))
             }
-            try FileMoves.move(source, to: destination)
-            archived += 1
+            moves.append((source, destination))
+            if moves.count == chunkSize { try await flush() }
         }
+        try await flush()
         // A refused file whose move to quarantine was interrupted.
         for row in files where row.status == .quarantined && !row.originalPath.contains("#") {
             let source = claimed.appendingPathComponent(row.originalPath)

@@ -2,37 +2,31 @@
 /// skipping exercises already loaded from another file (same user and sport, UTC start within ±2 s). A file
 /// whose every exercise is such a duplicate is recorded as `duplicate`. Output: exercise ids.
 enum ExtractExerciseMetadata {
+    /// Files per store call (one transaction each).
+    static let chunkSize = 32
+
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
         let files = try await ctx.store.files(runID: ctx.runID)
             .filter { ($0.status == .pending || $0.status == .loaded) && $0.stagedPath != nil }
         guard !files.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         var inserted = 0
         var duplicates = 0
-        for file in files {
+        for start in stride(from: 0, to: files.count, by: chunkSize) {
             try Task.checkCancellation()
-            guard let staged = file.stagedPath, let userID = file.userID else {
-                throw PipelineError.missingInput("file \(file.originalPath) has no staged session or user")
-            }
-            // The whole session: the other channels (speed, altitude, distance) are stored with the exercise.
-            let session = try StagedSession.read(ctx.workspace.url(staged))
-            var fresh: [NewExercise] = []
-            for (index, exercise) in session.exercises.enumerated() {
-                let duplicate = try await ctx.store.duplicateExercise(
-                    userID: userID, startUTCMillis: exercise.startUTCMillis, sport: exercise.sport,
-                    toleranceMillis: ctx.configuration.duplicateToleranceMillis, excludingFileID: file.id)
-                if duplicate != nil {
-                    duplicates += 1
-                } else {
-                    fresh.append(NewExercise(index: index, exercise: exercise, deviceID: session.deviceID, physical: session.physical))
+            var chunk: [FileExercises] = []
+            for file in files[start ..< min(start + chunkSize, files.count)] {
+                guard let staged = file.stagedPath, let userID = file.userID else {
+                    throw PipelineError.missingInput("file \(file.originalPath) has no staged session or user")
                 }
+                // The whole session: the other channels (speed, altitude, distance) are stored with the exercise.
+                let session = try StagedSession.read(ctx.workspace.url(staged))
+                chunk.append(FileExercises(fileID: file.id, userID: userID, layout: session.layout, exercises: session.exercises.enumerated().map {
+                    NewExercise(index: $0.offset, exercise: $0.element, deviceID: session.deviceID, physical: session.physical)
+                }))
             }
-            let ids = try await ctx.store.replaceExercises(fileID: file.id, runID: ctx.runID, userID: userID,
-                                                           layout: session.layout, fresh)
-            inserted += ids.count
-            if fresh.isEmpty {
-                try await ctx.store.updateFile(id: file.id, status: .duplicate, path: file.path, reason: "duplicate-exercise")
-            } else {
-                try await ctx.store.updateFile(id: file.id, status: .loaded, path: file.path, reason: nil)
+            for result in try await ctx.store.recordExercises(runID: ctx.runID, toleranceMillis: ctx.configuration.duplicateToleranceMillis, chunk) {
+                inserted += result.ids.count
+                duplicates += result.duplicates
             }
         }
         return TaskOutput(["exercises": inserted, "duplicate_exercises": duplicates])

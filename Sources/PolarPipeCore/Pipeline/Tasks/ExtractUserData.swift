@@ -23,9 +23,7 @@ enum ExtractUserData {
             ids[key] = result.id
             if result.changed { changed += 1 }
         }
-        for file in files {
-            if let id = ids[file.userKey] { try await ctx.store.setFileUser(id: file.id, userID: id) }
-        }
+        try await ctx.store.setFileUsers(files.compactMap { file in ids[file.userKey].map { (file.id, $0) } })
         return TaskOutput(["users": ids.count, "users_changed": changed])
     }
 }
