@@ -6,6 +6,10 @@ import PolarPipeCore
 /// The embedded store: one SQLite file in WAL mode with `synchronous = NORMAL`, written through one GRDB
 /// `DatabaseQueue`. Sample rows are inserted with a reused prepared statement and raw `sqlite3_bind_*` calls,
 /// the fastest path measured here (MEASURED.md).
+///
+/// Reads of one statement use GRDB's `unsafeRead`: its `read` wraps every closure in `PRAGMA query_only` on and off
+/// and a transaction (four statements more, 5 % of the CPU of a run of one-minute sessions), while one SELECT is a
+/// consistent snapshot on its own. Reads of several statements keep `read`.
 public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public let queue: DatabaseQueue
     public let path: String
@@ -55,13 +59,13 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func run(_ runID: String) async throws -> RunRecord? {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM pipeline_runs WHERE run_id = ?"), arguments: [runID]).map(Self.runRecord)
         }
     }
 
     public func runs(limit: Int) async throws -> [RunRecord] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM pipeline_runs ORDER BY started_at DESC, run_id DESC LIMIT ?"),
                              arguments: [limit]).map(Self.runRecord)
         }
@@ -105,7 +109,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func taskInstances(runID: String) async throws -> [TaskInstanceRecord] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM task_instances WHERE run_id = ? ORDER BY rowid"), arguments: [runID]).map { row in
                 TaskInstanceRecord(runID: row["run_id"], taskID: row["task_id"], tryNumber: row["try_number"],
                                    state: TaskState(rawValue: row["state"]) ?? .failed, startedAt: Self.millis(row["started_at"]),
@@ -148,7 +152,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     // MARK: Files
 
     public func fileID(loadedSHA256 sha256: String) async throws -> Int64? {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM ingested_files WHERE sha256 = ? AND status = 'loaded' LIMIT 1"), arguments: [sha256])
         }
     }
@@ -165,7 +169,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func files(runID: String) async throws -> [FileRecord] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? ORDER BY id"), arguments: [runID]).map { row in
                 FileRecord(id: row["id"], sha256: row["sha256"], path: row["path"], originalPath: row["original_path"],
                            userKey: row["user_key"], userID: row["user_id"], runID: row["run_id"],
@@ -205,13 +209,13 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func user(key: String) async throws -> UserRecord? {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM users WHERE user_key = ?"), arguments: [key]).map(Self.userRecord)
         }
     }
 
     public func users() async throws -> [UserRecord] {
-        try await queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY user_key").map(Self.userRecord) }
+        try await queue.unsafeRead { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY user_key").map(Self.userRecord) }
     }
 
     public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
@@ -334,20 +338,20 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         """
 
     public func exercises(runID: String) async throws -> [ExerciseRecord] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE run_id = ? ORDER BY id"),
                              arguments: [runID]).map(Self.exerciseRecord)
         }
     }
 
     public func exercise(id: Int64) async throws -> ExerciseRecord? {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE id = ?"), arguments: [id]).map(Self.exerciseRecord)
         }
     }
 
     public func allExerciseIDs() async throws -> [Int64] {
-        try await queue.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM exercises ORDER BY id") }
+        try await queue.unsafeRead { db in try Int64.fetchAll(db, sql: "SELECT id FROM exercises ORDER BY id") }
     }
 
     // MARK: Samples
@@ -533,14 +537,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics? {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM exercise_statistics WHERE exercise_id = ?"), arguments: [exerciseID])
                 .map(Self.exerciseStatistics)
         }
     }
 
     public func exerciseSummaries(userID: Int64) async throws -> [ExerciseSummary] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
                 WHERE e.user_id = ? ORDER BY e.start_utc_ms, e.id
@@ -562,7 +566,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func userStatistics(userID: Int64) async throws -> UserStatistics? {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM user_statistics WHERE user_id = ?"), arguments: [userID]).map { row in
                 UserStatistics(totalExercises: row["total_exercises"], totalDistanceM: row["total_distance_m"],
                                totalDurationS: row["total_duration_s"], totalCalories: row["total_calories"],
@@ -619,7 +623,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func latestGlobalStatistics() async throws -> GlobalStatistics? {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM global_statistics ORDER BY id DESC LIMIT 1").map { row in
                 let sports = (row["sport_distribution"] as String?).flatMap {
                     try? JSONDecoder().decode([SportCount].self, from: Data($0.utf8))
@@ -675,7 +679,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func userRecords(userID: Int64) async throws -> [PersonalRecord] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_records WHERE user_id = ? ORDER BY record"), arguments: [userID]).map {
                 PersonalRecord(record: $0["record"], value: $0["value"], exerciseID: $0["exercise_id"],
                                achievedAtMillis: Self.millis($0["achieved_at"]) ?? 0)
@@ -684,7 +688,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func splits(exerciseID: Int64) async throws -> [Split] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM exercise_splits WHERE exercise_id = ? ORDER BY km"), arguments: [exerciseID]).map {
                 Split(km: $0["km"], timeS: $0["time_s"], paceMinPerKm: $0["pace_min_per_km"], hrAvg: $0["hr_avg"], elevationM: $0["elevation_m"])
             }
@@ -692,7 +696,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func allExerciseSummaries() async throws -> [(userID: Int64, summary: ExerciseSummary)] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id ORDER BY e.id
                 """).map { (userID: $0["user_id"], summary: Self.summary($0)) }
@@ -700,7 +704,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func exerciseSummaries(fromUTCMillis: Int64, toUTCMillis: Int64) async throws -> [(userID: Int64, summary: ExerciseSummary)] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT \(Self.summaryColumns) FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
                 WHERE e.start_utc_ms >= ? AND e.start_utc_ms < ? ORDER BY e.id
@@ -754,7 +758,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func userWeekly(userID: Int64) async throws -> [WeeklyTotals] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_weekly_statistics WHERE user_id = ? ORDER BY week_start"), arguments: [userID]).map {
                 WeeklyTotals(week: $0["iso_week"], monday: Self.dayNumber($0["week_start"]), exercises: $0["exercises"],
                              distanceM: $0["distance_m"], durationS: $0["duration_s"], trimp: $0["trimp"], activeUsers: 1)
@@ -763,7 +767,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func userDailyLoad(userID: Int64) async throws -> [DailyLoad] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_daily_load WHERE user_id = ? ORDER BY day"), arguments: [userID]).map {
                 DailyLoad(day: Self.dayNumber($0["day"]), trimp: $0["trimp"], ctl: $0["ctl"], atl: $0["atl"])
             }
@@ -771,7 +775,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func globalWeekly() async throws -> [WeeklyTotals] {
-        try await queue.read { db in
+        try await queue.unsafeRead { db in
             try Row.fetchAll(db, sql: "SELECT * FROM global_weekly_statistics ORDER BY week_start").map {
                 WeeklyTotals(week: $0["iso_week"], monday: Self.dayNumber($0["week_start"]), exercises: $0["exercises"],
                              distanceM: $0["distance_m"], durationS: 0, trimp: 0, activeUsers: $0["active_users"])

@@ -142,7 +142,7 @@ public enum ReportWriter {
         body += "<section><h2>Splits</h2>" + (page.splits.isEmpty ? "<p>No complete kilometre.</p>" : HTML.table(
             [("km", true), ("Time", true), ("Pace", true), ("HR avg", true), ("Elevation", true)],
             page.splits.map { [.text("\($0.km)"), .text(Format.duration($0.timeS)), .text(Format.pace($0.paceMinPerKm)),
-                               .text(Format.number($0.hrAvg)), .text($0.elevationM.map { String(format: "%+.0f m", $0) } ?? "–")] }))
+                               .text(Format.number($0.hrAvg)), .text($0.elevationM.map { ($0.sign == .minus ? "" : "+") + Format.fixed($0, digits: 0) + " m" } ?? "–")] }))
         if let zones = st?.hrZonesS {
             body += SVGChart.horizontalBars(title: "Time in heart-rate zones", labels: ["Z1", "Z2", "Z3", "Z4", "Z5"],
                                             values: zones.map { $0 / 60 }, unit: "min")
@@ -319,7 +319,7 @@ public enum ReportWriter {
             return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        func num(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "" }
+        func num(_ v: Double?) -> String { v.map { Format.fixed($0, digits: 3) } ?? "" }
         var lines = ["user_key,total_exercises,total_distance_m,total_duration_s,total_calories,avg_distance_m,avg_duration_s,avg_hr,most_common_sport,first_exercise_at,last_exercise_at"]
         for (u, s) in data.users {
             lines.append([field(u.userKey), "\(s?.totalExercises ?? 0)", num(s?.totalDistanceM ?? 0), num(s?.totalDurationS ?? 0),

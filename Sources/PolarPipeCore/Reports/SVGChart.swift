@@ -67,9 +67,9 @@ public enum SVGChart {
     }
 
     static func number(_ v: Double) -> String {
-        if abs(v) >= 10_000 { return String(format: "%.0fk", v / 1000) }
-        if v == v.rounded() { return String(format: "%.0f", v) }
-        return String(format: "%.1f", v)
+        if abs(v) >= 10_000 { return Format.fixed(v / 1000, digits: 0) + "k" }
+        if v == v.rounded() { return Format.fixed(v, digits: 0) }
+        return Format.fixed(v, digits: 1)
     }
 
     /// A coordinate with one decimal. Integer arithmetic: `String(format:)` costs microseconds per call on Linux,
@@ -211,7 +211,7 @@ public enum SVGChart {
         let d = String(decoding: bytes, as: UTF8.self)
         let km = (lengthM ?? Geo.pathLength(latitude: latitude, longitude: longitude) ?? 0) / 1000
         return "<svg class=\"chart route\" viewBox=\"0 0 300 300\" width=\"100%\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
-            + "<title>\(HTML.escape(title))</title><desc>Route of \(latitude.count) GPS points, \(String(format: "%.2f", km)) km.</desc>"
+            + "<title>\(HTML.escape(title))</title><desc>Route of \(latitude.count) GPS points, \(Format.fixed(km, digits: 2)) km.</desc>"
             + "<rect width=\"300\" height=\"300\" fill=\"#f7f8fa\"/>"
             + "<path d=\"\(d)\" fill=\"none\" stroke=\"#d4002a\" stroke-width=\"2\" stroke-linejoin=\"round\"/>"
             + "<circle cx=\"\(f(offX + (xs[0] - minX) * scale))\" cy=\"\(f(offY + (ys[0] - minY) * scale))\" r=\"4\" fill=\"#1a7f37\"><title>start</title></circle>"

@@ -137,7 +137,7 @@ public enum ISOWeek {
         let thursday = monday + 3
         let (year, _, _) = PolarTime.civilFromDays(thursday)
         let week = (thursday - PolarTime.daysFromCivil(year, 1, 1)) / 7 + 1
-        return (String(format: "%04d-W%02d", year, week), monday)
+        return (Format.padded(year, 4) + "-W" + Format.padded(week, 2), monday)
     }
 }
 

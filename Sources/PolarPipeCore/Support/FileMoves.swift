@@ -81,6 +81,13 @@ public enum FileMoves {
         }
     }
 
+    /// The size of the file at `url` (0 when it cannot be read). `lstat`, not `FileManager.attributesOfItem`, which
+    /// also looks up the owner's user and group names by reading `/etc/passwd` and `/etc/group`.
+    public static func size(_ url: URL) -> Int {
+        var st = stat()
+        return lstat(url.path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
     public static func isSymlink(_ url: URL) -> Bool {
         var st = stat()
         return lstat(url.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK

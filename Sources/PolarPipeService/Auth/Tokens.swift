@@ -61,7 +61,7 @@ public enum Tokens {
     }
 
     static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        Hex.string(bytes)
     }
 
     static func bytes(hex: String) -> [UInt8]? {

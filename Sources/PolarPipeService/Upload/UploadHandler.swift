@@ -60,7 +60,7 @@ struct UploadHandler: Sendable {
             }
         }
         env.metrics.uploadBytes.increment(by: bytes)
-        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let sha = Hex.string(hasher.finalize())
 
         // The pipeline's own decoders decide whether this is a Polar file.
         let layout: String

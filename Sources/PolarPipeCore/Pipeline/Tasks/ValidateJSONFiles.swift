@@ -36,16 +36,21 @@ enum ValidateJSONFiles {
         var inboxFiles = InboxScanner.scan(ws.inbox, settleSeconds: config.settleSeconds)[...]
 
         // Files are claimed and recorded one at a time, in order; in between, a window of them is read, hashed,
-        // decoded and staged on all cores.
-        let width = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
+        // decoded and staged on all cores. A window holds up to 8 files per core, and no more than `windowBytes` of
+        // them once it has one per core: many small files keep the cores busy, a few large ones bound the memory.
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         while true {
             var window: [(url: URL, relativePath: String, userKey: String?)] = []
-            while window.count < width {
+            var bytes = 0
+            while window.count < cores * 8, window.count < cores || bytes < windowBytes {
                 if !work.isEmpty {
-                    window.append(work.removeFirst())
+                    let item = work.removeFirst()
+                    bytes += FileMoves.size(item.url)
+                    window.append(item)
                     continue
                 }
                 guard exercises < config.maxExercisesPerRun, let item = inboxFiles.popFirst() else { break }
+                bytes += Int(item.bytes)
                 let target = claimedRoot.appendingPathComponent(item.relativePath)
                 if FileManager.default.fileExists(atPath: target.path) { continue }
                 try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -91,6 +96,9 @@ enum ValidateJSONFiles {
         return TaskOutput(counts, nothingToDo: known.isEmpty)
     }
 
+    /// The bytes of files a window takes beyond its first file per core.
+    static let windowBytes = 16 << 20
+
     enum Outcome {
         case valid(exercises: Int), quarantined, duplicate
         case archive(valid: Int, exercises: Int, quarantined: Int, duplicates: Int, skipped: Int)
@@ -110,9 +118,9 @@ enum ValidateJSONFiles {
         await withTaskGroup(of: (Int, Prepared?).self) { group in
             for (i, url) in urls.enumerated() {
                 group.addTask {
-                    let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-                    guard !FileMoves.isSymlink(url), size <= ctx.configuration.limits.maxFileBytes, !ZipIngest.isZip(url),
-                          let data = try? Data(contentsOf: url)
+                    guard !FileMoves.isSymlink(url), FileMoves.size(url) <= ctx.configuration.limits.maxFileBytes,
+                          url.pathExtension.lowercased() != "zip", let data = try? Data(contentsOf: url),
+                          !ZipIngest.hasZipMagic(data)
                     else { return (i, nil) }
                     return (i, try? prepare([UInt8](data), ctx: ctx))
                 }
@@ -124,7 +132,7 @@ enum ValidateJSONFiles {
     }
 
     static func prepare(_ bytes: [UInt8], ctx: PipelineContext) throws -> Prepared {
-        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sha256 = Hex.string(SHA256.hash(data: bytes))
         let outcome = SessionDecoder.decode(bytes, limits: ctx.configuration.limits)
         var staged: URL?
         if let session = outcome.session {
@@ -139,11 +147,14 @@ enum ValidateJSONFiles {
                         seenHashes: inout Set<String>, ctx: PipelineContext) async throws -> Outcome {
         let limits = ctx.configuration.limits
         let item = Quarantine.Item(source: .file(url), relativePath: relativePath, userKey: userKey ?? "unknown-user")
+        if let prepared {  // a plain file within the size limit, already read
+            return try await record(prepared, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
+        }
         if FileMoves.isSymlink(url) {
             try await Quarantine.put(item, .error("symlink", "symbolic links are not followed"), sha256: "", bytes: 0, ctx: ctx)
             return .quarantined
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let size = FileMoves.size(url)
         if ZipIngest.isZip(url) {
             return try await processZip(url, relativePath: relativePath, userKey: userKey, size: size, seenHashes: &seenHashes, ctx: ctx)
         }
@@ -152,7 +163,7 @@ enum ValidateJSONFiles {
                                      sha256: "", bytes: Int64(size), ctx: ctx)
             return .quarantined
         }
-        let ready = try prepared ?? prepare([UInt8](try Data(contentsOf: url)), ctx: ctx)
+        let ready = try prepare([UInt8](try Data(contentsOf: url)), ctx: ctx)
         return try await record(ready, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
     }
 

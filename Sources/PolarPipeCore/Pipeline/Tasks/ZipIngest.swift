@@ -17,8 +17,12 @@ enum ZipIngest {
         if url.pathExtension.lowercased() == "zip" { return true }
         guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
         defer { try? handle.close() }
-        let magic = (try? handle.read(upToCount: 4)) ?? Data()
-        return magic == Data([0x50, 0x4B, 0x03, 0x04])
+        return hasZipMagic((try? handle.read(upToCount: 4)) ?? Data())
+    }
+
+    /// Whether `data` starts like a zip archive (a local file header).
+    static func hasZipMagic(_ data: Data) -> Bool {
+        data.starts(with: [0x50, 0x4B, 0x03, 0x04])
     }
 
     /// SHA-256 of a file read in 1 MiB chunks.
@@ -27,7 +31,7 @@ enum ZipIngest {
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.string(hasher.finalize())
     }
 
     /// The archive's safety check; returns the refusal or nil.
