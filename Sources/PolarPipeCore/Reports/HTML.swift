@@ -117,9 +117,16 @@ public enum Format {
         guard v.isFinite else { return v.isNaN ? "nan" : v < 0 ? "-inf" : "inf" }
         var scale: Double = 1
         for _ in 0 ..< digits { scale *= 10 }
-        let scaled = (v.magnitude * scale).rounded(.toNearestOrEven)
-        guard scaled < 1e15 else { return String(format: "%.\(digits)f", v) }
-        let n = Int(scaled), unit = Int(scale)
+        // The product and its exact rounding error (a fused multiply-add), so halfway cases are judged on the exact
+        // value as `printf` does: 2.675 is 2.67499999999999982236431605997495353221893310546875, so "2.67".
+        let product = v.magnitude * scale
+        guard product < 1e15 else { return String(format: "%.\(digits)f", v) }
+        let error = (-product).addingProduct(v.magnitude, scale)
+        let whole = product.rounded(.down)
+        let rest = (product - whole) + error
+        var n = Int(whole)
+        if rest > 0.5 || (rest == 0.5 && n % 2 == 1) { n += 1 }
+        let unit = Int(scale)
         let sign = v.sign == .minus ? "-" : ""
         return digits == 0 ? sign + String(n) : sign + String(n / unit) + "." + padded(n % unit, digits)
     }

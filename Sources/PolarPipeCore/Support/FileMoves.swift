@@ -50,6 +50,27 @@ public enum FileMoves {
         try replace(url, with: temporary)
     }
 
+    /// The bytes of the file at `url`, read straight into an array (`Data(contentsOf:)` and a copy into `[UInt8]`
+    /// moved every byte twice).
+    public static func read(_ url: URL) throws -> [UInt8] {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw posixError(url) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw posixError(url) }
+        return try [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buffer, initialized in
+            while initialized < buffer.count {
+                let n = Foundation.read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw posixError(url)
+                }
+                if n == 0 { break }  // the file shrank while being read
+                initialized += n
+            }
+        }
+    }
+
     /// Creates or truncates `url` and writes `data` to it with POSIX calls.
     static func write(_ data: some ContiguousBytes, to url: URL, durable: Bool) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

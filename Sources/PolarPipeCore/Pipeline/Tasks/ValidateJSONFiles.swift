@@ -119,10 +119,10 @@ enum ValidateJSONFiles {
             for (i, url) in urls.enumerated() {
                 group.addTask {
                     guard !FileMoves.isSymlink(url), FileMoves.size(url) <= ctx.configuration.limits.maxFileBytes,
-                          url.pathExtension.lowercased() != "zip", let data = try? Data(contentsOf: url),
-                          !ZipIngest.hasZipMagic(data)
+                          url.pathExtension.lowercased() != "zip", let bytes = try? FileMoves.read(url),
+                          !ZipIngest.hasZipMagic(bytes)
                     else { return (i, nil) }
-                    return (i, try? prepare([UInt8](data), ctx: ctx))
+                    return (i, try? prepare(bytes, ctx: ctx))
                 }
             }
             var result = [Prepared?](repeating: nil, count: urls.count)
@@ -163,7 +163,7 @@ enum ValidateJSONFiles {
                                      sha256: "", bytes: Int64(size), ctx: ctx)
             return .quarantined
         }
-        let ready = try prepare([UInt8](try Data(contentsOf: url)), ctx: ctx)
+        let ready = try prepare(try FileMoves.read(url), ctx: ctx)
         return try await record(ready, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
     }
 

@@ -21,7 +21,7 @@ enum ZipIngest {
     }
 
     /// Whether `data` starts like a zip archive (a local file header).
-    static func hasZipMagic(_ data: Data) -> Bool {
+    static func hasZipMagic(_ data: some Collection<UInt8>) -> Bool {
         data.starts(with: [0x50, 0x4B, 0x03, 0x04])
     }
 
