@@ -11,14 +11,12 @@ enum CalculateStatistics {
         // `compute(_:store:)` (which `stats rebuild` uses) without reading the rows back; a test checks both agree.
         let users = Dictionary(uniqueKeysWithValues: try await ctx.store.users().map { ($0.id, $0) })
         try await LoadSamples.forEachChunk(ctx, exercises) { chunk in
-            var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
-            for (exercise, staged) in chunk {
+            let batch = try await chunk.concurrentMap { exercise, staged -> (exerciseID: Int64, stats: ExerciseStatistics) in
                 var samples = staged
                 samples.heartRate = SampleFilters.validHeartRate(staged.heartRate)
                 samples.route = SampleFilters.validRoute(staged.route)
-                batch.append((exercise.id, ExerciseStatistics.compute(durationS: exercise.durationS,
-                                                                      reportedDistanceM: exercise.distanceM, samples: samples,
-                                                                      profile: profile(exercise, users))))
+                return (exercise.id, ExerciseStatistics.compute(durationS: exercise.durationS, reportedDistanceM: exercise.distanceM,
+                                                                samples: samples, profile: profile(exercise, users)))
             }
             try await ctx.store.upsertExerciseStatistics(batch)
         }

@@ -13,16 +13,16 @@ enum ExtractExerciseMetadata {
         var duplicates = 0
         for start in stride(from: 0, to: files.count, by: chunkSize) {
             try Task.checkCancellation()
-            var chunk: [FileExercises] = []
-            for file in files[start ..< min(start + chunkSize, files.count)] {
+            let workspace = ctx.workspace
+            let chunk = try await Array(files[start ..< min(start + chunkSize, files.count)]).concurrentMap { file in
                 guard let staged = file.stagedPath, let userID = file.userID else {
                     throw PipelineError.missingInput("file \(file.originalPath) has no staged session or user")
                 }
                 // The whole session: the other channels (speed, altitude, distance) are stored with the exercise.
-                let session = try StagedSession.read(ctx.workspace.url(staged))
-                chunk.append(FileExercises(fileID: file.id, userID: userID, layout: session.layout, exercises: session.exercises.enumerated().map {
+                let session = try StagedSession.read(workspace.url(staged))
+                return FileExercises(fileID: file.id, userID: userID, layout: session.layout, exercises: session.exercises.enumerated().map {
                     NewExercise(index: $0.offset, exercise: $0.element, deviceID: session.deviceID, physical: session.physical)
-                }))
+                })
             }
             for result in try await ctx.store.recordExercises(runID: ctx.runID, toleranceMillis: ctx.configuration.duplicateToleranceMillis, chunk) {
                 inserted += result.ids.count
