@@ -269,6 +269,18 @@ enum SQLiteMigrations {
                     PRIMARY KEY (user_key, exercise_id));
                 """)
         }
+        // The statistics read exercises by user and by time, summing a few narrow columns. An `exercises` row also
+        // holds the file's raw JSON (kilobytes), so reading those columns from the table scanned every row's pages:
+        // `update_global_statistics` took 0.04 s at 10 000 exercises against 0.00–0.01 s at 100. Indexes that
+        // cover these columns keep the statistics tasks of a small run independent of the database's size.
+        migrator.registerMigration("v5-covering-indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX exercises_user_start;
+                DROP INDEX exercises_start;
+                CREATE INDEX exercises_user_start ON exercises(user_id, start_utc_ms, sport, tz_offset_min, duration_s, calories);
+                CREATE INDEX exercises_start ON exercises(start_utc_ms, user_id, sport, tz_offset_min, duration_s, calories);
+                """)
+        }
         return migrator
     }
 }
