@@ -95,7 +95,8 @@ public enum StagedSession {
 
     /// Headers this process wrote or decoded, by path, so that the tasks of one `polarpipe run` decode each header
     /// (with Foundation's `JSONDecoder`, about 0.1 ms for a small session) at most once. A staged file is named by
-    /// the SHA-256 of its source, so an entry never goes stale; the cache keeps about 32 MB of the newest headers.
+    /// the SHA-256 of its source, so an entry never goes stale; the cache keeps about 32 MB of the newest headers,
+    /// and `cleanup_and_archive` empties it of its run's.
     static let headers = HeaderCache(limitBytes: 32 << 20)
 
     final class HeaderCache: @unchecked Sendable {
@@ -112,6 +113,15 @@ public enum StagedSession {
             lock.lock()
             defer { lock.unlock() }
             return entries[path]?.header
+        }
+
+        /// Drops the entries of files under `folder` (a run's staging folder, when it is deleted).
+        func removeAll(under folder: String) {
+            let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+            lock.lock()
+            defer { lock.unlock() }
+            for path in order where path.hasPrefix(prefix) { bytes -= entries.removeValue(forKey: path)?.bytes ?? 0 }
+            order.removeAll { entries[$0] == nil }
         }
 
         func insert(_ header: TrainingSession, for path: String) {

@@ -68,6 +68,7 @@ enum CleanupAndArchive {
         try returnLeftovers(claimed, to: ws.inbox)
         let staging = ws.staging(ctx.runID)
         if fm.fileExists(atPath: staging.path) { try fm.removeItem(at: staging) }
+        StagedSession.headers.removeAll(under: staging.path)
         return TaskOutput(["archived": archived], nothingToDo: files.isEmpty)
     }
 
