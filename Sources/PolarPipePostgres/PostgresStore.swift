@@ -439,7 +439,6 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         let months = try await ensurePartitions(table: "heart_rate_samples", exerciseIDs: batch.map(\.exerciseID))
         try await transaction { conn in
             try await conn.perform("DELETE FROM heart_rate_samples WHERE exercise_id = ANY(\(batch.map(\.exerciseID)))", logger: logger)
-            try await Self.recordRejected(column: "hr_samples_rejected", batch.map { ($0.exerciseID, $0.rejected) }, conn, logger)
             try await conn.copyFrom(table: "heart_rate_samples", columns: ["exercise_id", "t", "bpm", "start_month"], logger: logger) { writer in
                 var out = CopyText()
                 for item in batch {
@@ -452,6 +451,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                 }
                 try await writer.write(out.take())
             }
+            try await Self.recordRejected(column: "hr_samples_rejected", batch.map { ($0.exerciseID, $0.rejected) }, conn, logger)
         }
     }
 
@@ -459,7 +459,6 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         let months = try await ensurePartitions(table: "gps_route_points", exerciseIDs: batch.map(\.exerciseID))
         try await transaction { conn in
             try await conn.perform("DELETE FROM gps_route_points WHERE exercise_id = ANY(\(batch.map(\.exerciseID)))", logger: logger)
-            try await Self.recordRejected(column: "gps_points_rejected", batch.map { ($0.exerciseID, $0.rejected) }, conn, logger)
             try await conn.copyFrom(table: "gps_route_points",
                                     columns: ["exercise_id", "t", "latitude", "longitude", "altitude_m", "start_month"],
                                     logger: logger) { writer in
@@ -474,10 +473,15 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                 }
                 try await writer.write(out.take())
             }
+            try await Self.recordRejected(column: "gps_points_rejected", batch.map { ($0.exerciseID, $0.rejected) }, conn, logger)
         }
     }
 
+    /// Records the rejected counts, last in the load's transaction: the two loads update the same exercise rows, and
+    /// a row lock taken before the COPY made the other load wait for the whole COPY. The rows are locked in id order
+    /// first, so the two loads cannot deadlock.
     static func recordRejected(column: String, _ counts: [(Int64, Int)], _ conn: PostgresConnection, _ logger: Logger) async throws {
+        try await conn.perform("SELECT 1 FROM exercises WHERE id = ANY(\(counts.map(\.0))) ORDER BY id FOR UPDATE", logger: logger)
         try await conn.perform("""
             UPDATE exercises e SET \(unescaped: column) = v.n
             FROM unnest(\(counts.map(\.0))::bigint[], \(counts.map { Int64($0.1) })::bigint[]) AS v(id, n) WHERE e.id = v.id
