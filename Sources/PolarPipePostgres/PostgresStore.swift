@@ -139,6 +139,20 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             """).map(Self.runRecord)
     }
 
+    public func runCounts() async throws -> [RunState: Int] {
+        try await rows("SELECT state, COUNT(*) AS n FROM pipeline_runs GROUP BY state").reduce(into: [:]) { counts, row in
+            let (state, n): (String, Int64) = (try row.value("state"), try row.value("n"))
+            if let state = RunState(rawValue: state) { counts[state] = Int(n) }
+        }
+    }
+
+    public func fileCounts() async throws -> [FileStatus: Int] {
+        try await rows("SELECT status, COUNT(*) AS n FROM ingested_files GROUP BY status").reduce(into: [:]) { counts, row in
+            let (status, n): (String, Int64) = (try row.value("status"), try row.value("n"))
+            if let status = FileStatus(rawValue: status) { counts[status] = Int(n) }
+        }
+    }
+
     public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
         try await uncancellable { [self] in
             try await execute("""

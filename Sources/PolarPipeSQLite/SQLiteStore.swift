@@ -79,6 +79,20 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try queue.write(updates)
     }
 
+    public func runCounts() async throws -> [RunState: Int] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT state, COUNT(*) AS n FROM pipeline_runs GROUP BY state"))
+                .reduce(into: [:]) { counts, row in if let state = RunState(rawValue: row["state"]) { counts[state] = row["n"] } }
+        }
+    }
+
+    public func fileCounts() async throws -> [FileStatus: Int] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT status, COUNT(*) AS n FROM ingested_files GROUP BY status"))
+                .reduce(into: [:]) { counts, row in if let status = FileStatus(rawValue: row["status"]) { counts[status] = row["n"] } }
+        }
+    }
+
     public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
         try writeNow { db in
             try db.cachedStatement(sql: "UPDATE pipeline_runs SET state = ?, ended_at = ?, summary = COALESCE(?, summary) WHERE run_id = ?").execute(

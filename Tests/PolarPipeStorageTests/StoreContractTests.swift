@@ -103,6 +103,10 @@ import Testing
                                            userID: userID, runID: "run-1", status: .loaded, reason: nil, layout: .flowExportOld, bytes: 120,
                                            stagedPath: "staging/a.bin"))
             #expect(files[1].status == .quarantined && files[1].reason == "invalid_json" && files[1].userID == nil)
+            #expect(try await store.fileCounts() == [.loaded: 1, .quarantined: 1])
+            try await store.createRun("run-2", startedAt: Self.t0 + 1, trigger: "manual")
+            try await store.finishRun("run-2", state: .failed, endedAt: Self.t0 + 2, summary: nil)
+            #expect(try await store.runCounts() == [.running: 1, .failed: 1])
 
             // Physical information: written when it differs, never replaced by an older snapshot.
             var physical = PhysicalInformation(sex: "FEMALE", birthday: "1990-04-01", heightCm: 170, weightKg: 61.5, maxHR: 190,

@@ -7,6 +7,9 @@ public protocol PipelineStore: RunRecorder {
     func runs(limit: Int) async throws -> [RunRecord]
     func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws
     func taskInstances(runID: String) async throws -> [TaskInstanceRecord]
+    /// How many runs are in each state and files in each status (one query each, for `/metrics`).
+    func runCounts() async throws -> [RunState: Int]
+    func fileCounts() async throws -> [FileStatus: Int]
     /// Takes the one-active-run lease for `runID` unless another live holder has it; returns the holder that
     /// blocks, or nil when the lease is now ours. `isStale` decides whether an unexpired holder is dead.
     func acquireLease(runID: String, owner: LeaseOwner, now: Int64, ttlMillis: Int64,

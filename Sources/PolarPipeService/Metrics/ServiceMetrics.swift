@@ -50,21 +50,18 @@ public struct ServiceMetrics: Sendable {
 
     /// Refreshes the database gauges and renders the Prometheus text format.
     public func render(store: any PipelineStore) async throws -> String {
-        let runs = try await store.runs(limit: 100_000)
+        let runs = try await store.runCounts()
         for state in [RunState.running, .success, .failed] {
-            gauge("polarpipe_runs", "state", state.rawValue).record(runs.filter { $0.state == state }.count)
+            gauge("polarpipe_runs", "state", state.rawValue).record(runs[state] ?? 0)
         }
-        var files: [FileStatus: Int] = [:]
-        for run in runs {
-            for file in try await store.files(runID: run.runID) { files[file.status, default: 0] += 1 }
-        }
+        let files = try await store.fileCounts()
         for status in [FileStatus.pending, .loaded, .duplicate, .quarantined] {
             gauge("polarpipe_files", "status", status.rawValue).record(files[status] ?? 0)
         }
         let global = try await store.computeGlobalStatistics()
         gauge("polarpipe_samples_loaded", "kind", "heart_rate").record(global.totalHRSamples)
         gauge("polarpipe_samples_loaded", "kind", "gps").record(global.totalGPSPoints)
-        if let latest = runs.first {
+        if let latest = try await store.runs(limit: 1).first {
             let tasks = Dictionary(grouping: try await store.taskInstances(runID: latest.runID), by: \.taskID)
             for (task, tries) in tasks {
                 guard let last = tries.max(by: { $0.tryNumber < $1.tryNumber }), let start = last.startedAt, let end = last.endedAt else { continue }
