@@ -50,6 +50,8 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         try await store.queue.read { (db: Database) throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises") == 9)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 3)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 16_384)  // a new database
+            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(try String.fetchAll(db, sql: "SELECT DISTINCT status FROM ingested_files") == ["loaded"])
             for g in sessions {
                 let e = Expected(g)
