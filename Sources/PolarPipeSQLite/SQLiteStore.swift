@@ -107,10 +107,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try checkpointNow()
     }
 
-    /// A passive checkpoint, synchronous like `writeNow`, after the background ones.
+    /// A passive checkpoint, synchronous like `writeNow`, after the background ones. When it copied the whole WAL
+    /// (no reader held a page back), the WAL is also cut to zero bytes: a command-line process ends without closing
+    /// its connections, and the next one to open the database would otherwise read up to 64 MB of already copied WAL
+    /// to rebuild its index (0.3 s after a run of 10 000 sessions).
     func checkpointNow() throws {
         checkpointer.drain()
-        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        try queue.writeWithoutTransaction { db in
+            let result = try db.checkpoint(.passive)
+            if result.walFrameCount == result.checkpointedFrameCount { _ = try? db.checkpoint(.truncate) }
+        }
     }
 
     public func recordTask(_ t: TaskInstanceRecord) async throws {

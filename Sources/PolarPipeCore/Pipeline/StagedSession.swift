@@ -95,9 +95,9 @@ public enum StagedSession {
 
     /// Headers this process wrote or decoded, by path, so that the tasks of one `polarpipe run` decode each header
     /// (with Foundation's `JSONDecoder`, about 0.1 ms for a small session) at most once. A staged file is named by
-    /// the SHA-256 of its source, so an entry never goes stale; the cache keeps about 32 MB of the newest headers,
-    /// and `cleanup_and_archive` empties it of its run's.
-    static let headers = HeaderCache(limitBytes: 32 << 20)
+    /// the SHA-256 of its source, so an entry never goes stale; the cache keeps about 8 MB of the newest headers
+    /// (a default batch of 1 000 sessions needs 2–3 MB), and `cleanup_and_archive` empties it of its run's.
+    static let headers = HeaderCache(limitBytes: 8 << 20)
 
     final class HeaderCache: @unchecked Sendable {
         private let lock = NSLock()
