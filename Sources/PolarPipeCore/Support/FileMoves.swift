@@ -51,9 +51,9 @@ public enum FileMoves {
     }
 
     /// The bytes of the file at `url`, read straight into an array (`Data(contentsOf:)` and a copy into `[UInt8]`
-    /// moved every byte twice).
+    /// moved every byte twice). A symbolic link is refused (`ELOOP`), not followed.
     public static func read(_ url: URL) throws -> [UInt8] {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw posixError(url) }
         defer { close(fd) }
         var st = stat()
