@@ -29,7 +29,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // After a checkpoint the WAL file is cut back to 64 MB.
             try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
-            checkpointer.watch(db.sqliteConnection)
+            checkpointer.watch(db.sqliteConnection, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096)
         }
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)

@@ -74,12 +74,18 @@ import PolarPipeTestSupport
         defer { tmp.remove() }
         try SyntheticData(users: 2, sessionsPerUser: 6, seed: 22, durationSeconds: 1800).write(to: tmp.workspace.inbox)
         let first = try Self.launch(tmp.workspace)
-        // Wait until the first run holds the lease.
+        // Wait until the first run holds the lease and has claimed a file: it has scanned the inbox, so the file
+        // dropped next is one only a second run could take.
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        func claimedAny() -> Bool {
+            let files = FileManager.default.enumerator(atPath: tmp.workspace.stagingRoot.path)?.allObjects as? [String] ?? []
+            return files.contains { $0.contains("/claimed/") && $0.hasSuffix(".json") }
+        }
         var holding = false
-        for _ in 0 ..< 200 where !holding {
-            try await Task.sleep(nanoseconds: 20_000_000)
+        for _ in 0 ..< 400 where !holding {
+            try await Task.sleep(nanoseconds: 10_000_000)
             holding = (try? await store.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_lease") ?? 0 }) == 1
+                && claimedAny()
         }
         #expect(holding)
         try tmp.drop("{}", at: "late/not-yet.json")
