@@ -6,8 +6,11 @@ import Testing
 @Suite struct FormatTests {
     @Test func fixedDecimalsMatchPrintf() {
         var values: [Double] = [0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 1.005, 2.675, 9.995, 99.95, 0.04, -0.04, 1e-9,
-                                123_456.789, -98_765.4321, 5_012.25, 141.25, 1e14, 3.999_999_9]
+                                123_456.789, -98_765.4321, 5_012.25, 141.25, 1e14, 3.999_999_9, 0.05, 0.005, 0.015, 0.0005,
+                                -0.05, 0.45, 0.35, 0.000_5, 1.000_5, 0.25, 0.125]
         var rng = SystemRandomNumberGenerator()
+        for _ in 0 ..< 2_000 { values.append(Double.random(in: -1 ... 1, using: &rng)) }  // small values: the product is below 1
+        for k in 0 ..< 2_000 { values.append(Double(k) / 1_000 + 0.000_5) }  // every decimal halfway case of 0.000–2.000
         for _ in 0 ..< 2_000 { values.append(Double.random(in: -50_000 ... 50_000, using: &rng)) }
         for _ in 0 ..< 500 { values.append(Double(Int.random(in: -20_000 ... 20_000, using: &rng)) / 8) }  // exact halves and quarters
         for v in values {

@@ -121,11 +121,13 @@ public enum Format {
         // value as `printf` does: 2.675 is 2.67499999999999982236431605997495353221893310546875, so "2.67".
         let product = v.magnitude * scale
         guard product < 1e15 else { return String(format: "%.\(digits)f", v) }
+        // `product - whole` is exact; only when it is exactly one half does the error decide (0.05 is
+        // 0.05000000000000000277…, so "%.1f" prints "0.1"), and a true tie goes to the even neighbour.
         let error = (-product).addingProduct(v.magnitude, scale)
         let whole = product.rounded(.down)
-        let rest = (product - whole) + error
+        let fraction = product - whole
         var n = Int(whole)
-        if rest > 0.5 || (rest == 0.5 && n % 2 == 1) { n += 1 }
+        if fraction > 0.5 || (fraction == 0.5 && (error > 0 || (error == 0 && n % 2 == 1))) { n += 1 }
         let unit = Int(scale)
         let sign = v.sign == .minus ? "-" : ""
         return digits == 0 ? sign + String(n) : sign + String(n / unit) + "." + padded(n % unit, digits)
