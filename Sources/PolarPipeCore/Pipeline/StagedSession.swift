@@ -31,29 +31,8 @@ public enum StagedSession {
             append(UInt64(s.route.count), to: &data)
             for column in [s.route.t, s.route.latitude, s.route.longitude, s.route.altitude] { append(column, to: &data) }
         }
-        // A unique temporary name: two byte-identical files of one window are staged at the same path at once.
-        // (A counter, not a UUID, which reads /dev/urandom each time.)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(temporaryNames.next()).tmp")
-        do {
-            try FileMoves.write(data, to: temporary, durable: false)
-        } catch let error as POSIXError where error.code == .ENOENT {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileMoves.write(data, to: temporary, durable: false)
-        }
-        try FileMoves.replace(url, with: temporary)
-    }
-
-    static let temporaryNames = Counter()
-
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func next() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
-        }
+        // Two byte-identical files of one window are staged at the same path at once.
+        try FileMoves.writeAtomically(data, to: url, durable: false, concurrentWriters: true)
     }
 
     /// Reads the session with its samples.

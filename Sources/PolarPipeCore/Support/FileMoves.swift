@@ -38,9 +38,14 @@ public enum FileMoves {
     /// `durable: false` is for files derived from others (report pages, staged sessions): they are written without
     /// the `fsync` that Foundation's `Data.write` does for every file. A process crash keeps them (the page cache
     /// survives it); a power loss may not, like SQLite's last commits under `synchronous = NORMAL`.
-    public static func writeAtomically(_ data: some ContiguousBytes, to url: URL, durable: Bool = true) throws {
+    ///
+    /// `concurrentWriters: true` gives each write its own temporary name (a counter, not a UUID, which reads
+    /// `/dev/urandom` each time), for targets that two writers may produce at once.
+    public static func writeAtomically(_ data: some ContiguousBytes, to url: URL, durable: Bool = true,
+                                       concurrentWriters: Bool = false) throws {
         let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent("." + url.lastPathComponent + ".tmp")
+        let unique = concurrentWriters ? ".\(temporaryNames.next())" : ""
+        let temporary = folder.appendingPathComponent("." + url.lastPathComponent + unique + ".tmp")
         do {
             try write(data, to: temporary, durable: durable)
         } catch let error as POSIXError where error.code == .ENOENT {
@@ -48,6 +53,19 @@ public enum FileMoves {
             try write(data, to: temporary, durable: durable)
         }
         try replace(url, with: temporary)
+    }
+
+    static let temporaryNames = Counter()
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
     }
 
     /// The bytes of the file at `url`, read straight into an array (`Data(contentsOf:)` and a copy into `[UInt8]`
