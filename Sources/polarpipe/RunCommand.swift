@@ -33,6 +33,7 @@ struct RunCommand: AsyncParsableCommand {
         if let retries, retries < 0 { throw ValidationError("--retries must be 0 or more") }
         if let retryDelay, retryDelay < 0 { throw ValidationError("--retry-delay must be 0 or more") }
         if let maxExercises, maxExercises < 1 { throw ValidationError("--max-exercises must be at least 1") }
+        if let resume, !RunID.isValid(resume) { throw ValidationError(String(describing: RunID.Invalid(runID: resume))) }
     }
 
     func run() async throws {
