@@ -46,6 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         if let retryDelay { config.retryPolicy.delaySeconds = retryDelay }
         if let maxExercises { config.maxExercisesPerRun = maxExercises }
         if let settleSeconds { config.settleSeconds = settleSeconds }
+        try ConfigurationBounds.validate(config)  // the flags are held to the same ranges as the configuration file
         let progress = ProgressPrinter(quiet: quiet)
         let runner = PipelineRunner(workspace: ws, store: store, configuration: config, logger: logger,
                                     onEvent: progress.handle)
