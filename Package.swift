@@ -116,6 +116,7 @@ let package = Package(
             dependencies: ["PolarPipeCore", "PolarPipeSQLite", "PolarPipeService", "PolarPipeTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
     ],

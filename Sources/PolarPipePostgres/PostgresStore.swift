@@ -387,11 +387,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                                      logger: logger)
                 changed = true
             }
-            guard let physical, !physical.isEmpty, physical != existing.physical else { return (existing.id, changed) }
-            // An older snapshot never replaces a newer one.
-            if let old = existing.physical.recordedAtLocalMillis, let new = physical.recordedAtLocalMillis, new < old {
-                return (existing.id, changed)
-            }
+            guard let physical, physical.replaces(existing.physical) else { return (existing.id, changed) }
             let p = physical
             try await conn.perform("""
                 UPDATE users SET sex = \(p.sex), birthday = \(p.birthday), height_cm = \(p.heightCm), weight_kg = \(p.weightKg),

@@ -329,11 +329,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                                    arguments: [polarUserID, Self.iso(now), existing.id])
                     changed = true
                 }
-                guard let physical, !physical.isEmpty, physical != existing.physical else { return (existing.id, changed) }
-                // An older snapshot never replaces a newer one.
-                if let old = existing.physical.recordedAtLocalMillis, let new = physical.recordedAtLocalMillis, new < old {
-                    return (existing.id, changed)
-                }
+                guard let physical, physical.replaces(existing.physical) else { return (existing.id, changed) }
                 try db.cachedStatement(sql: """
                     UPDATE users SET sex = ?, birthday = ?, height_cm = ?, weight_kg = ?, max_hr = ?, resting_hr = ?, vo2max = ?,
                         aerobic_threshold = ?, anaerobic_threshold = ?, physical_recorded_at = ?, updated_at = ? WHERE id = ?

@@ -8,7 +8,7 @@ struct TaskCommand: AsyncParsableCommand {
         abstract: "Run one task of one run (task mode, used by Airflow).",
         discussion: """
             The first task (validate_json_files) creates the run; cleanup_and_archive ends it. The run id may also be \
-            given in the RUN_ID environment variable; POLARPIPE_TRY_NUMBER and POLARPIPE_MAX_TRIES (set by the \
+            given in the RUN_ID environment variable; TRY_NUMBER and MAX_TRIES (set by the \
             Airflow DAG) tell a try with retries left, which keeps the run open when it fails. Exit status: 0 done, \
             99 nothing to do, 1 the task failed, 75 another run is active.
             """)
@@ -24,8 +24,8 @@ struct TaskCommand: AsyncParsableCommand {
         }
         guard RunID.isValid(runID) else { throw ValidationError(String(describing: RunID.Invalid(runID: runID))) }
         // Airflow says which try this is (`ti.try_number` of `ti.max_tries`); without it the try is the last.
-        let schedulerTry = Int(environment["POLARPIPE_TRY_NUMBER"] ?? "").flatMap { number in
-            Int(environment["POLARPIPE_MAX_TRIES"] ?? "").map { PipelineRunner.SchedulerTry(number: number, maxTries: $0) }
+        let schedulerTry = Int(environment["TRY_NUMBER"] ?? "").flatMap { number in
+            Int(environment["MAX_TRIES"] ?? "").map { PipelineRunner.SchedulerTry(number: number, maxTries: $0) }
         }
         let logger = options.makeLogger()
         let ws = options.resolvedWorkspace

@@ -52,6 +52,9 @@ import PolarPipeTestSupport
         for (s, name) in ["run #2.json", "50% \"tempo\".json", "løp – 🏃.json"].enumerated() {
             try tmp.drop(Data(extra.makeSession(user: 0, index: 9 + s).0), at: "zoe/" + name)
         }
+        // Generated new-layout (with multisport) and AccessLink files, some zipped, some oddly named.
+        try SyntheticData(users: 2, sessionsPerUser: 5, seed: 24, durationSeconds: 600, firstDay: (2025, 6, 2), layout: .mixed,
+                          multisportShare: 0.5, zip: true, oddNames: true).write(to: tmp.workspace.inbox.appendingPathComponent("mixed"))
     }
 
     @Test func killedRunsRecoverToTheSameResult() async throws {
@@ -131,7 +134,7 @@ import PolarPipeTestSupport
 }
 
 /// Task mode, as Airflow workers run it: each task is a `polarpipe task` process; one of them is killed half-way and
-/// run again as Airflow's retry would (`POLARPIPE_TRY_NUMBER` 2), then the rest of the DAG follows. One kill point per
+/// run again as Airflow's retry would (`TRY_NUMBER` 2), then the rest of the DAG follows. One kill point per
 /// task; the database and the files must equal an uninterrupted `polarpipe run`.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct TaskModeCrashTests {
     static let runID = "manual__2026-12-01T02:00:00+00:00"
@@ -141,7 +144,7 @@ import PolarPipeTestSupport
         process.executableURL = PolarPipeExecutable.url
         process.arguments = ["task", id, "--run-id", runID, "--workspace", ws.root.path]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("POLARPIPE_") }
-            .merging(["POLARPIPE_TRY_NUMBER": "\(number)", "POLARPIPE_MAX_TRIES": "3"]) { $1 }
+            .merging(["TRY_NUMBER": "\(number)", "MAX_TRIES": "3"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -180,6 +180,30 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         #expect(rebuilt == incremental, "\(Set(rebuilt).symmetricDifference(incremental).sorted().prefix(4))")
     }
 
+    /// The same over new-layout and AccessLink files, multisport sessions, export zips that spread over several
+    /// batches, and odd file names.
+    @Test func incrementalStatisticsOfMixedLayoutsZipsAndMultisportEqualARebuild() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        var expected = 0
+        try SyntheticData(users: 3, sessionsPerUser: 5, seed: 44, durationSeconds: 600, layout: .mixed, multisportShare: 0.4,
+                          zip: true, oddNames: true).write(to: tmp.workspace.inbox) { expected += $0.exercises.count }
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let runner = makeRunner(tmp, store) { $0.maxExercisesPerRun = 4 }
+        var runs = 0
+        while !tmp.files(under: tmp.workspace.inbox).isEmpty, runs < 12 {
+            runs += 1
+            #expect(try await runner.run(runID: "mixed-\(runs)").outcome.state == .success)
+        }
+        #expect(runs > 3 && expected > 15)
+        #expect(try await store.allExerciseIDs().count == expected)
+        #expect(tmp.files(under: tmp.workspace.quarantine).isEmpty && tmp.files(under: tmp.workspace.stagingRoot).isEmpty)
+        let incremental = try await statisticsSnapshot(store)
+        _ = try await StatisticsRebuild.run(store: store, now: Clock.nowMillis())
+        let rebuilt = try await statisticsSnapshot(store)
+        #expect(rebuilt == incremental, "\(Set(rebuilt).symmetricDifference(incremental).sorted().prefix(4))")
+    }
+
     @Test func emptyInboxRunSucceedsAndChangesNothing() async throws {
         let tmp = try TemporaryWorkspace()
         defer { tmp.remove() }

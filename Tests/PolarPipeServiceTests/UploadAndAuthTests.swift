@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -41,6 +42,47 @@ import Testing
             #expect(late.status == .ok && json(late.body)["id"] as? Int == id)
             #expect(f.inbox("alice").isEmpty)
         }
+    }
+
+    /// A crash after an upload's rename and before its row leaves the file in the inbox: the client's retry is
+    /// recorded as new (201) and the file is there once.
+    @Test func aRetryAfterACrashBetweenRenameAndRecordIsCreatedOnce() async throws {
+        let f = try await ServiceFixture()
+        defer { f.remove() }
+        let bytes = try RealSamples.bytes(prefix: "axs192__sample_data")
+        let sha = Hex.string(SHA256.hash(data: bytes))
+        let left = f.tmp.workspace.inbox.appendingPathComponent("alice/upload-\(sha.prefix(16)).json")
+        try FileManager.default.createDirectory(at: left.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: left)
+        try await f.app.test(.router) { client in
+            let retry = try await client.execute(uri: "/api/v1/exercises", method: .post, headers: bearer(f.alice), body: ByteBuffer(bytes: bytes))
+            #expect(retry.status == .created)
+            #expect(f.inbox("alice") == [left.lastPathComponent])
+        }
+    }
+
+    @Test func theUploadCheckLimiterRunsAtMostItsWidthAndRefusesPastItsQueue() async throws {
+        let limiter = AsyncLimiter(width: 2, queue: 1)
+        let counter = ConcurrencyCounter()
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0 ..< 6 {
+                group.addTask {
+                    do {
+                        try await limiter.run {
+                            await counter.enter()
+                            try? await Task.sleep(nanoseconds: 200_000_000)
+                            await counter.leave()
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 3 && results.filter { !$0 }.count == 3)  // 2 running + 1 waiting
+        #expect(await counter.peak == 2)
     }
 
     @Test func missingMalformedOrWrongTokensAre401() async throws {
@@ -141,4 +183,15 @@ import Testing
             #expect(unknown.status == .notFound)
         }
     }
+}
+
+/// The most bodies seen running at once.
+actor ConcurrencyCounter {
+    private var now = 0
+    private(set) var peak = 0
+    func enter() {
+        now += 1
+        peak = max(peak, now)
+    }
+    func leave() { now -= 1 }
 }

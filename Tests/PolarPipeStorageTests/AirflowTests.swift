@@ -39,9 +39,12 @@ struct AirflowTests {
         _ = try #require(Self.airflow, "CI must install Airflow and set AIRFLOW_BIN (.ci/run does)")
         try await withStore(backend, "airflow") { viaAirflow in
             try await withStore(backend, "airflow-reference") { viaRun in
-                let data = SyntheticData(users: 2, sessionsPerUser: 2, seed: 61, durationSeconds: 300)
+                // Every layout, a multisport session, an export zip and odd file names.
+                let data = SyntheticData(users: 2, sessionsPerUser: 4, seed: 61, durationSeconds: 300, layout: .mixed,
+                                         multisportShare: 0.5, zip: true, oddNames: true)
                 try data.write(to: viaAirflow.tmp.workspace.inbox)
                 try data.write(to: viaRun.tmp.workspace.inbox)
+                let files = viaAirflow.tmp.files(under: viaAirflow.tmp.workspace.inbox).count
                 #expect(try await viaRun.runner().run(runID: "reference").outcome.state == .success)
 
                 let home = try Self.home(for: viaAirflow, retries: 1)
@@ -60,7 +63,8 @@ struct AirflowTests {
                 let instances = try await store.taskInstances(runID: try #require(runs.first?.runID))
                 #expect(Set(instances.map(\.taskID)).count == 10)
                 #expect(instances.allSatisfy { $0.state == .success })
-                #expect(viaAirflow.tmp.files(under: viaAirflow.tmp.workspace.processed).count == 4)
+                #expect(viaAirflow.tmp.files(under: viaAirflow.tmp.workspace.processed).count == files)
+                #expect(viaAirflow.tmp.files(under: viaAirflow.tmp.workspace.stagingRoot).isEmpty)
             }
         }
     }
@@ -94,7 +98,8 @@ struct AirflowTests {
             #expect(empty.status == 0, "\(empty.output.suffix(2000))")
             var runs = try await opened.store.runs(limit: 5)
             #expect(runs.count == 1 && runs.first?.state == .success)
-            let instances = try await opened.store.taskInstances(runID: try #require(runs.first?.runID))
+            let firstRun = try #require(runs.first?.runID)
+            let instances = try await opened.store.taskInstances(runID: firstRun)
             #expect(Set(instances.map(\.taskID)).count == 10 && instances.allSatisfy { $0.state == .skipped })
 
             // Load two sessions with the embedded runner, then drop the same bytes again for Airflow.
@@ -106,7 +111,7 @@ struct AirflowTests {
             #expect(duplicates.status == 0, "\(duplicates.output.suffix(2000))")
             runs = try await opened.store.runs(limit: 5)
             #expect(runs.count == 3 && runs.allSatisfy { $0.state == .success }, "\(runs)")
-            let airflowRun = try #require(runs.first { $0.runID.contains("2026-11-02") })
+            let airflowRun = try #require(runs.first { $0.runID != "embedded" && $0.runID != firstRun })
             #expect(try await opened.store.files(runID: airflowRun.runID).map(\.state) == [.duplicate, .duplicate])
             #expect(opened.tmp.files(under: opened.tmp.workspace.stagingRoot).isEmpty)
             #expect(opened.tmp.files(under: opened.tmp.workspace.inbox).isEmpty)
@@ -152,14 +157,17 @@ struct AirflowTests {
                 try process.run()
                 var killed: [String] = []
                 let workspace = viaAirflow.tmp.workspace.root.path
+                let store = viaAirflow.store
                 for victim in ["validate_json_files", "load_gps_route_points", "cleanup_and_archive"] {
+                    // Wait until the task's first try is running (its row says so), then kill its process.
                     var pid: Int32?
                     for _ in 0 ..< 12_000 where pid == nil && process.isRunning {
-                        pid = Self.taskProcesses(victim, workspace: workspace).first
+                        let running = try await store.runs(limit: 1).first.map { try await store.taskInstances(runID: $0.runID) }?
+                            .contains { $0.taskID == victim && $0.tryNumber == 1 && $0.state == .running } ?? false
+                        pid = running ? Self.taskProcesses(victim, workspace: workspace).first : nil
                         if pid == nil { try await Task.sleep(nanoseconds: 5_000_000) }
                     }
                     guard let pid else { continue }
-                    try await Task.sleep(nanoseconds: 20_000_000)  // inside the task, past its start
                     if kill(pid, SIGKILL) == 0 { killed.append(victim) }
                 }
                 process.waitUntilExit()

@@ -185,3 +185,14 @@ public struct ExerciseSamples: Sendable, Codable, Equatable {
     public var route = RouteSeries()
     public init() {}
 }
+
+extension PhysicalInformation {
+    /// Whether this snapshot is to replace `stored`, the user's: it says something, says something else, and is not
+    /// older (an older snapshot never replaces a newer one, whatever order the files arrive in). The one rule both
+    /// stores apply in `upsertUser`.
+    public func replaces(_ stored: PhysicalInformation) -> Bool {
+        guard !isEmpty, self != stored else { return false }
+        if let old = stored.recordedAtLocalMillis, let new = recordedAtLocalMillis, new < old { return false }
+        return true
+    }
+}

@@ -74,8 +74,8 @@ public struct AirflowDAG: Sendable {
                     bash_command=" ".join(shlex.quote(part) for part in [POLARPIPE, "task", task_id] + COMMON),
                     env={
                         "RUN_ID": "{{ run_id }}",
-                        "POLARPIPE_TRY_NUMBER": "{{ ti.try_number }}",
-                        "POLARPIPE_MAX_TRIES": "{{ ti.max_tries }}",
+                        "TRY_NUMBER": "{{ ti.try_number }}",
+                        "MAX_TRIES": "{{ ti.max_tries }}",
                     },
                     append_env=True,
                     skip_on_exit_code=99,
