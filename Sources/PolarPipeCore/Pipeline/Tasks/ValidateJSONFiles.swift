@@ -39,6 +39,7 @@ enum ValidateJSONFiles {
         // decoded and staged on all cores. A window holds up to 8 files per core, and no more than `windowBytes` of
         // them once it has one per core: many small files keep the cores busy, a few large ones bound the memory.
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var bytesDone: Int64 = 0
         while true {
             var window: [(url: URL, relativePath: String, userKey: String?)] = []
             var bytes = 0
@@ -73,6 +74,7 @@ enum ValidateJSONFiles {
                     continue
                 }
                 counts["files", default: 0] += 1
+                bytesDone += Int64(prepared[index]?.size ?? FileMoves.size(next.url))
                 let outcome = try await process(next.url, relativePath: next.relativePath, userKey: next.userKey,
                                                 prepared: prepared[index], seenHashes: &seenHashes, ctx: ctx)
                 switch outcome {
@@ -90,6 +92,7 @@ enum ValidateJSONFiles {
                 counts["duplicates", default: 0] += d
                 counts["zip_entries_skipped", default: 0] += skipped
                 }
+                ctx.onEvent(.taskProgress(taskID: "validate_json_files", files: counts["files"] ?? 0, bytes: bytesDone))
             }
         }
         known = try await ctx.store.files(runID: ctx.runID)
