@@ -17,7 +17,9 @@ struct GenerateCommand: ParsableCommand {
 
     func validate() throws {
         guard layout == "old" else { throw ValidationError("--layout \(layout) is not supported yet; use old") }
-        guard users > 0, sessions > 0, durationMinutes > 0 else { throw ValidationError("--users, --sessions and --duration-minutes must be positive") }
+        guard (1 ... 10_000).contains(users) else { throw ValidationError("--users must be between 1 and 10000") }
+        guard (1 ... 100_000).contains(sessions) else { throw ValidationError("--sessions must be between 1 and 100000") }
+        guard (1 ... 1440).contains(durationMinutes) else { throw ValidationError("--duration-minutes must be between 1 and 1440") }
     }
 
     func run() throws {

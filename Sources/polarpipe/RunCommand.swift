@@ -30,22 +30,28 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let retries, retries < 0 { throw ValidationError("--retries must be 0 or more") }
-        if let retryDelay, retryDelay < 0 { throw ValidationError("--retry-delay must be 0 or more") }
-        if let maxExercises, maxExercises < 1 { throw ValidationError("--max-exercises must be at least 1") }
+        if let retries, !(0 ... 100).contains(retries) { throw ValidationError("--retries must be between 0 and 100") }
+        if let retryDelay, !(0 ... 86_400).contains(retryDelay) {
+            throw ValidationError("--retry-delay must be between 0 and 86400 seconds")
+        }
+        if let maxExercises, maxExercises < 1 { throw ValidationError("--max-exercises must be ≥ 1") }
+        if let settleSeconds, !(0 ... 86_400).contains(settleSeconds) {
+            throw ValidationError("--settle-seconds must be between 0 and 86400")
+        }
+        if quiet, options.verbose { throw ValidationError("--quiet and --verbose exclude each other") }
     }
 
     func run() async throws {
-        let logger = options.makeLogger()
-        let ws = options.resolvedWorkspace
-        try ws.create()
+        let logger = options.makeLogger(quiet: quiet)
+        let isNew = !FileManager.default.fileExists(atPath: options.resolvedWorkspace.root.path)
+        let ws = try options.createWorkspace()
         let store = try await options.openStore()
         var config = try options.loadConfiguration()
         if let retries { config.retryPolicy.retries = retries }
         if let retryDelay { config.retryPolicy.delaySeconds = retryDelay }
         if let maxExercises { config.maxExercisesPerRun = maxExercises }
         if let settleSeconds { config.settleSeconds = settleSeconds }
-        let progress = ProgressPrinter(quiet: quiet)
+        let progress = ProgressPrinter(quiet: quiet, inbox: ws.inbox, settleSeconds: config.settleSeconds)
         let runner = PipelineRunner(workspace: ws, store: store, configuration: config, logger: logger,
                                     onEvent: progress.handle)
         let runID = resume ?? PipelineRunner.newRunID()
@@ -69,8 +75,10 @@ struct RunCommand: AsyncParsableCommand {
         let files = try await store.files(runID: runID)
         let count = { (s: FileStatus) in files.filter { $0.status == s }.count }
         let exercises = try await store.exercises(runID: runID).count
-        print("run \(runID) \(outcome.state.rawValue): \(files.count) files — \(count(.loaded)) loaded, "
+        let megabytes = ProgressPrinter.megabytes(files.reduce(0) { $0 + $1.bytes })
+        print("run \(runID) \(outcome.state.rawValue): \(files.count) files (\(megabytes)) — \(count(.loaded)) loaded, "
               + "\(count(.duplicate)) duplicate, \(count(.quarantined)) quarantined; \(exercises) exercises")
+        if files.isEmpty, outcome.state == .success { print(Self.emptyInboxHint(ws, isNew: isNew, settleSeconds: config.settleSeconds)) }
         if outcome.state == .success, exercises > 0 {
             print("dashboard: \(ws.reports.appendingPathComponent("index.html").path)")
         }
@@ -78,5 +86,16 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("polarpipe: task \(outcome.failedTask ?? "?") failed: \(outcome.error ?? "")\n".utf8))
             throw ExitCodes.runFailed
         }
+    }
+
+    /// What to do when a run found no file to claim: where files go, or why the ones there waited.
+    static func emptyInboxHint(_ ws: Workspace, isNew: Bool, settleSeconds: Double) -> String {
+        let waiting = InboxScanner.scan(ws.inbox, settleSeconds: 0).count
+        guard waiting == 0 else {
+            return (waiting == 1 ? "1 file" : "\(waiting) files") + " in \(ws.inbox.path) changed within the last "
+                + "\(Format.number(settleSeconds, digits: 0)) s (--settle-seconds); run again when \(waiting == 1 ? "it is" : "they are") complete"
+        }
+        return (isNew ? "new workspace" : "the inbox is empty")
+            + ": put training files in \(ws.inbox.path)/<user-key>/ and run again"
     }
 }
