@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // Domain model, decoders, validation, statistics, reports, the DAG engine and its tasks.
@@ -96,7 +97,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PolarPipeCoreTests",
-            dependencies: ["PolarPipeCore", "PolarPipeTestSupport"]
+            dependencies: ["PolarPipeCore", "PolarPipeTestSupport",
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "PolarPipeSQLiteTests",

@@ -17,6 +17,43 @@ enum PostgresMigrations {
         Migration(id: "v1_initial_schema", statements: v1),
         Migration(id: "v2_accounts", statements: v2),
         Migration(id: "v3_series_uncompressed", statements: v3),
+        Migration(id: "v4_ingestion_ledger", statements: v4),
+    ]
+
+    /// The ingestion ledger: an explicit state per row (`FileState`), a zip entry's name in its own column with its
+    /// zip's row as parent (before, `original_path` was `<zip>#<entry>`), the deaths a file was in flight for, and
+    /// `skipped` among the statuses; the run lease gains its fencing token and its owner's mode.
+    static let v4: [String] = [
+        """
+        ALTER TABLE ingested_files ADD COLUMN entry_name TEXT, ADD COLUMN parent_id BIGINT REFERENCES ingested_files(id),
+            ADD COLUMN state TEXT, ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0
+        """,
+        """
+        UPDATE ingested_files SET
+            entry_name = CASE WHEN position('#' IN original_path) > 0 THEN substr(original_path, position('#' IN original_path) + 1) END,
+            original_path = split_part(original_path, '#', 1),
+            path = split_part(path, '#', 1),
+            state = CASE status
+                WHEN 'pending' THEN (CASE WHEN staged_path IS NULL THEN 'claimed' ELSE 'validated' END)
+                WHEN 'loaded' THEN (CASE WHEN path LIKE 'processed/%' THEN 'archived' ELSE 'loaded' END)
+                ELSE status END
+        """,
+        """
+        UPDATE ingested_files f SET parent_id = z.id FROM ingested_files z
+        WHERE f.entry_name IS NOT NULL AND z.entry_name IS NULL AND z.run_id = f.run_id AND z.original_path = f.original_path
+        """,
+        "ALTER TABLE ingested_files ALTER COLUMN state SET NOT NULL",
+        "ALTER TABLE ingested_files DROP CONSTRAINT IF EXISTS ingested_files_status_check",
+        """
+        ALTER TABLE ingested_files ADD CONSTRAINT ingested_files_status_check
+            CHECK (status IN ('pending','loaded','duplicate','quarantined','skipped'))
+        """,
+        """
+        ALTER TABLE ingested_files ADD CONSTRAINT ingested_files_state_check
+            CHECK (state IN ('claimed','validated','loaded','archived','duplicate','quarantined','skipped','partial'))
+        """,
+        "CREATE INDEX ingested_files_parent ON ingested_files(parent_id, entry_name)",
+        "ALTER TABLE run_lease ADD COLUMN token BIGINT NOT NULL DEFAULT 1, ADD COLUMN owner_mode TEXT NOT NULL DEFAULT 'process'",
     ]
 
     /// The stored channels are raw `Float64` arrays of 20–60 KB, which PostgreSQL's default TOAST compression (pglz)

@@ -189,37 +189,38 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     /// Key of the advisory lock that serialises lease changes across machines.
     static let leaseLockKey: Int64 = 0x706F_6C61_7202
 
-    public func acquireLease(runID: String, owner: LeaseOwner, now: Int64, ttlMillis: Int64,
-                             isStale: @Sendable (LeaseHolder) -> Bool) async throws -> LeaseHolder? {
-        try await transaction { conn in
+    static func leaseHolder(_ r: PostgresRandomAccessRow) throws -> LeaseHolder {
+        LeaseHolder(runID: try r.value("run_id"),
+                    owner: LeaseOwner(pid: Int32(clamping: try r.value("owner_pid") as Int), host: try r.value("owner_host"),
+                                      mode: LeaseOwner.Mode(rawValue: try r.value("owner_mode")) ?? .process),
+                    acquiredAt: try r.value("acquired_at"), expiresAt: try r.value("expires_at"), token: try r.value("token"))
+    }
+
+    public func currentLease() async throws -> LeaseHolder? {
+        try await rows("SELECT * FROM run_lease WHERE id = 1").first.map(Self.leaseHolder)
+    }
+
+    public func updateLease(_ decide: @Sendable (LeaseHolder?) -> RunLease.Decision) async throws -> RunLease.Decision {
+        let logger = self.logger
+        return try await transaction { conn in
             try await conn.perform("SELECT pg_advisory_xact_lock(\(Self.leaseLockKey))", logger: logger)
-            let current = try await conn.query("SELECT run_id, owner_pid, owner_host, acquired_at, expires_at FROM run_lease WHERE id = 1",
-                                               logger: logger).collect().first?.makeRandomAccess()
-            if let r = current {
-                let holder = LeaseHolder(runID: try r.value("run_id"),
-                                         owner: LeaseOwner(pid: Int32(try r.value("owner_pid") as Int), host: try r.value("owner_host")),
-                                         acquiredAt: try r.value("acquired_at"), expiresAt: try r.value("expires_at"))
-                if holder.runID != runID, holder.expiresAt > now, !isStale(holder) {
-                    return holder
-                }
+            let current = try await conn.query("SELECT * FROM run_lease WHERE id = 1", logger: logger).collect().first?.makeRandomAccess()
+            let decision = decide(try current.map(Self.leaseHolder))
+            switch decision {
+            case .grant(let h):
+                try await conn.perform("""
+                    INSERT INTO run_lease(id, run_id, owner_pid, owner_host, owner_mode, acquired_at, expires_at, token)
+                    VALUES (1, \(h.runID), \(Int(h.owner.pid)), \(h.owner.host), \(h.owner.mode.rawValue), \(h.acquiredAt), \(h.expiresAt), \(h.token))
+                    ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid,
+                        owner_host = excluded.owner_host, owner_mode = excluded.owner_mode, acquired_at = excluded.acquired_at,
+                        expires_at = excluded.expires_at, token = excluded.token
+                    """, logger: logger)
+            case .release:
+                try await conn.perform("DELETE FROM run_lease WHERE id = 1", logger: logger)
+            case .blocked:
+                break
             }
-            try await conn.perform("""
-                INSERT INTO run_lease(id, run_id, owner_pid, owner_host, acquired_at, expires_at)
-                VALUES (1, \(runID), \(Int(owner.pid)), \(owner.host), \(now), \(now + ttlMillis))
-                ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid,
-                    owner_host = excluded.owner_host, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-                """, logger: logger)
-            return nil
-        }
-    }
-
-    public func renewLease(runID: String, now: Int64, ttlMillis: Int64) async throws {
-        try await execute("UPDATE run_lease SET expires_at = \(now + ttlMillis) WHERE id = 1 AND run_id = \(runID)")
-    }
-
-    public func releaseLease(runID: String) async throws {
-        try await uncancellable { [self] in
-            try await execute("DELETE FROM run_lease WHERE id = 1 AND run_id = \(runID)")
+            return decision
         }
     }
 
@@ -230,35 +231,106 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             .first.map { try $0.value("id") }
     }
 
-    public func insertFile(_ f: NewFile) async throws -> Int64 {
-        let inserted = try await rows("""
-            INSERT INTO ingested_files(sha256, path, original_path, user_key, run_id, status, reason, layout, bytes, staged_path, ingested_at)
-            VALUES (\(f.sha256), \(f.path), \(f.originalPath), \(f.userKey), \(f.runID), \(f.status.rawValue), \(f.reason),
-                    \(f.layout?.rawValue), \(f.bytes), \(f.stagedPath), now())
-            RETURNING id
-            """)
-        guard let id: Int64 = try inserted.first?.value("id") else { throw PostgresStoreError.unexpected("INSERT returned no id") }
-        return id
+    public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
+        guard !files.isEmpty else { return [] }
+        let logger = self.logger
+        return try await transaction { conn in
+            var ids: [Int64] = []
+            for f in files {
+                let inserted = try await conn.query("""
+                    INSERT INTO ingested_files(sha256, path, original_path, entry_name, parent_id, user_key, run_id, state, status, bytes,
+                                               attempts, ingested_at)
+                    VALUES (\(f.sha256), \(f.path), \(f.originalPath), \(f.entryName), \(f.parentID), \(f.userKey), \(f.runID), 'claimed',
+                            'pending', \(f.bytes), \(f.attempts), now())
+                    RETURNING id
+                    """, logger: logger).collect()
+                guard let id: Int64 = try inserted.first?.makeRandomAccess().value("id") else {
+                    throw PostgresStoreError.unexpected("INSERT returned no id")
+                }
+                ids.append(id)
+            }
+            return ids
+        }
+    }
+
+    static func fileRecord(_ r: PostgresRandomAccessRow) throws -> FileRecord {
+        FileRecord(id: try r.value("id"), sha256: try r.value("sha256"), path: try r.value("path"),
+                   originalPath: try r.value("original_path"), entryName: try r.value("entry_name"), parentID: try r.value("parent_id"),
+                   userKey: try r.value("user_key"), userID: try r.value("user_id"), runID: try r.value("run_id"),
+                   state: FileState(rawValue: try r.value("state")) ?? .claimed, reason: try r.value("reason"),
+                   layout: (try r.value("layout") as String?).flatMap(PolarLayout.init(rawValue:)),
+                   bytes: try r.value("bytes"), stagedPath: try r.value("staged_path"), attempts: Int(try r.value("attempts") as Int32))
     }
 
     public func files(runID: String) async throws -> [FileRecord] {
-        try await rows("SELECT * FROM ingested_files WHERE run_id = \(runID) ORDER BY id").map { r in
-            FileRecord(id: try r.value("id"), sha256: try r.value("sha256"), path: try r.value("path"),
-                       originalPath: try r.value("original_path"), userKey: try r.value("user_key"), userID: try r.value("user_id"),
-                       runID: try r.value("run_id"), status: FileStatus(rawValue: try r.value("status")) ?? .pending,
-                       reason: try r.value("reason"), layout: (try r.value("layout") as String?).flatMap(PolarLayout.init(rawValue:)),
-                       bytes: try r.value("bytes"), stagedPath: try r.value("staged_path"))
-        }
+        try await rows("SELECT * FROM ingested_files WHERE run_id = \(runID) ORDER BY id").map(Self.fileRecord)
+    }
+
+    public func file(id: Int64) async throws -> FileRecord? {
+        try await rows("SELECT * FROM ingested_files WHERE id = \(id)").first.map(Self.fileRecord)
+    }
+
+    public func entries(ofArchive id: Int64) async throws -> [FileRecord] {
+        try await rows("SELECT * FROM ingested_files WHERE parent_id = \(id) ORDER BY id").map(Self.fileRecord)
+    }
+
+    public func partialArchive(sha256: String, userKey: String) async throws -> FileRecord? {
+        try await rows("""
+            SELECT * FROM ingested_files WHERE sha256 = \(sha256) AND user_key = \(userKey) AND state = 'partial' ORDER BY id LIMIT 1
+            """).first.map(Self.fileRecord)
     }
 
     public func updateFiles(_ updates: [FileUpdate]) async throws {
         guard !updates.isEmpty else { return }
+        let logger = self.logger
         try await transaction { conn in
             for u in updates {
+                let row = try await conn.query("SELECT state FROM ingested_files WHERE id = \(u.id) FOR UPDATE", logger: logger)
+                    .collect().first?.makeRandomAccess()
+                guard let from = try row.flatMap({ FileState(rawValue: try $0.value("state")) }) else {
+                    throw LedgerError(fileID: u.id, from: .claimed, to: u.state)
+                }
+                guard from.canMove(to: u.state) else { throw LedgerError(fileID: u.id, from: from, to: u.state) }
+                let setReason = u.reason != nil
+                let reason: String? = u.reason ?? nil
                 try await conn.perform("""
-                    UPDATE ingested_files SET status = \(u.status.rawValue), path = \(u.path), reason = \(u.reason) WHERE id = \(u.id)
+                    UPDATE ingested_files SET state = \(u.state.rawValue), status = \(u.state.status.rawValue), path = COALESCE(\(u.path), path),
+                        reason = CASE WHEN \(setReason) THEN \(reason) ELSE reason END, sha256 = COALESCE(\(u.sha256), sha256),
+                        layout = COALESCE(\(u.layout?.rawValue), layout), staged_path = COALESCE(\(u.stagedPath), staged_path),
+                        run_id = COALESCE(\(u.runID), run_id)
+                    WHERE id = \(u.id)
                     """, logger: logger)
             }
+        }
+    }
+
+    public func forgetClaims(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await execute("""
+            DELETE FROM ingested_files f WHERE id = ANY(\(ids)) AND state = 'claimed'
+                AND NOT EXISTS (SELECT 1 FROM ingested_files c WHERE c.parent_id = f.id)
+            """)
+    }
+
+    public func addAttempts(_ ids: [Int64], _ delta: Int) async throws {
+        guard !ids.isEmpty else { return }
+        try await execute("UPDATE ingested_files SET attempts = GREATEST(0, attempts + \(delta)) WHERE id = ANY(\(ids))")
+    }
+
+    public func adoptClaim(_ claimID: Int64, into partialID: Int64, path: String) async throws {
+        let logger = self.logger
+        try await transaction { conn in
+            let claim = try await conn.query("SELECT run_id FROM ingested_files WHERE id = \(claimID) AND state = 'claimed' FOR UPDATE",
+                                             logger: logger).collect().first?.makeRandomAccess()
+            let partial = try await conn.query("SELECT 1 FROM ingested_files WHERE id = \(partialID) AND state = 'partial' FOR UPDATE",
+                                               logger: logger).collect()
+            guard let claim, !partial.isEmpty else { throw LedgerError(fileID: partialID, from: .partial, to: .claimed) }
+            let runID: String = try claim.value("run_id")
+            try await conn.perform("DELETE FROM ingested_files WHERE id = \(claimID)", logger: logger)
+            try await conn.perform("""
+                UPDATE ingested_files SET state = 'claimed', status = 'pending', run_id = \(runID), path = \(path), attempts = 0
+                WHERE id = \(partialID)
+                """, logger: logger)
         }
     }
 
@@ -351,9 +423,6 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                     if found.isEmpty { fresh.append(item) }
                 }
                 let ids = try await Self.replaceExercises(of: file, fresh, runID: runID, conn, logger)
-                let (status, reason): (FileStatus, String?) = fresh.isEmpty ? (.duplicate, "duplicate-exercise") : (.loaded, nil)
-                try await conn.perform("UPDATE ingested_files SET status = \(status.rawValue), reason = \(reason) WHERE id = \(file.fileID)",
-                                       logger: logger)
                 results.append(RecordedExercises(ids: ids, duplicates: file.exercises.count - fresh.count))
             }
             return results

@@ -281,6 +281,56 @@ enum SQLiteMigrations {
                 CREATE INDEX exercises_start ON exercises(start_utc_ms, user_id, sport, tz_offset_min, duration_s, calories);
                 """)
         }
+        // The ingestion ledger: an explicit state per row (`FileState`), a zip entry's name in its own column with
+        // its zip's row as parent (before, `original_path` was `<zip>#<entry>`, parsed back on every use), a count of
+        // the deaths a file was in flight for, and `skipped` among the statuses. SQLite cannot change a CHECK, so the
+        // table is copied. The run lease gains its fencing token and its owner's mode.
+        migrator.registerMigration("v6-ingestion-ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE ingested_files_v6(
+                    id INTEGER PRIMARY KEY,
+                    sha256 TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    original_path TEXT NOT NULL,
+                    entry_name TEXT,
+                    parent_id INTEGER REFERENCES ingested_files(id),
+                    user_key TEXT NOT NULL,
+                    user_id INTEGER REFERENCES users(id),
+                    run_id TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('claimed','validated','loaded','archived','duplicate','quarantined','skipped','partial')),
+                    status TEXT NOT NULL CHECK (status IN ('pending','loaded','duplicate','quarantined','skipped')),
+                    reason TEXT,
+                    layout TEXT,
+                    bytes INTEGER NOT NULL,
+                    staged_path TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    ingested_at TEXT NOT NULL);
+                INSERT INTO ingested_files_v6(id, sha256, path, original_path, entry_name, user_key, user_id, run_id, state, status,
+                                              reason, layout, bytes, staged_path, ingested_at)
+                SELECT id, sha256,
+                    CASE WHEN instr(path, '#') > 0 THEN substr(path, 1, instr(path, '#') - 1) ELSE path END,
+                    CASE WHEN instr(original_path, '#') > 0 THEN substr(original_path, 1, instr(original_path, '#') - 1) ELSE original_path END,
+                    CASE WHEN instr(original_path, '#') > 0 THEN substr(original_path, instr(original_path, '#') + 1) END,
+                    user_key, user_id, run_id,
+                    CASE status
+                        WHEN 'pending' THEN (CASE WHEN staged_path IS NULL THEN 'claimed' ELSE 'validated' END)
+                        WHEN 'loaded' THEN (CASE WHEN path LIKE 'processed/%' THEN 'archived' ELSE 'loaded' END)
+                        ELSE status END,
+                    status, reason, layout, bytes, staged_path, ingested_at
+                FROM ingested_files;
+                UPDATE ingested_files_v6 SET parent_id = (
+                    SELECT z.id FROM ingested_files_v6 z
+                    WHERE z.run_id = ingested_files_v6.run_id AND z.original_path = ingested_files_v6.original_path AND z.entry_name IS NULL)
+                WHERE entry_name IS NOT NULL;
+                DROP TABLE ingested_files;
+                ALTER TABLE ingested_files_v6 RENAME TO ingested_files;
+                CREATE INDEX ingested_files_sha256 ON ingested_files(sha256);
+                CREATE INDEX ingested_files_run ON ingested_files(run_id);
+                CREATE INDEX ingested_files_parent ON ingested_files(parent_id, entry_name);
+                ALTER TABLE run_lease ADD COLUMN token INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE run_lease ADD COLUMN owner_mode TEXT NOT NULL DEFAULT 'process';
+                """)
+        }
         return migrator
     }
 }

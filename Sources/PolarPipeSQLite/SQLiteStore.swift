@@ -88,6 +88,10 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try queue.write(updates)
     }
 
+    func writeNowReturning<T>(_ updates: (Database) throws -> T) throws -> T {
+        try queue.write(updates)
+    }
+
     public func runCounts() async throws -> [RunState: Int] {
         try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT state, COUNT(*) AS n FROM pipeline_runs GROUP BY state"))
@@ -147,34 +151,35 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
-    public func acquireLease(runID: String, owner: LeaseOwner, now: Int64, ttlMillis: Int64,
-                             isStale: @Sendable (LeaseHolder) -> Bool) async throws -> LeaseHolder? {
-        try await queue.write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM run_lease WHERE id = 1") {
-                let holder = LeaseHolder(runID: row["run_id"], owner: LeaseOwner(pid: row["owner_pid"], host: row["owner_host"]),
-                                         acquiredAt: row["acquired_at"], expiresAt: row["expires_at"])
-                if holder.runID != runID, holder.expiresAt > now, !isStale(holder) {
-                    return holder
-                }
+    static func leaseHolder(_ row: Row) -> LeaseHolder {
+        LeaseHolder(runID: row["run_id"],
+                    owner: LeaseOwner(pid: row["owner_pid"], host: row["owner_host"],
+                                      mode: LeaseOwner.Mode(rawValue: row["owner_mode"]) ?? .process),
+                    acquiredAt: row["acquired_at"], expiresAt: row["expires_at"], token: row["token"])
+    }
+
+    public func currentLease() async throws -> LeaseHolder? {
+        try await queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM run_lease WHERE id = 1").map(Self.leaseHolder) }
+    }
+
+    public func updateLease(_ decide: @Sendable (LeaseHolder?) -> RunLease.Decision) async throws -> RunLease.Decision {
+        try writeNowReturning { db in
+            let decision = decide(try Row.fetchOne(db, sql: "SELECT * FROM run_lease WHERE id = 1").map(Self.leaseHolder))
+            switch decision {
+            case .grant(let h):
+                try db.cachedStatement(sql: """
+                    INSERT INTO run_lease(id, run_id, owner_pid, owner_host, owner_mode, acquired_at, expires_at, token)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid,
+                        owner_host = excluded.owner_host, owner_mode = excluded.owner_mode, acquired_at = excluded.acquired_at,
+                        expires_at = excluded.expires_at, token = excluded.token
+                    """).execute(arguments: [h.runID, h.owner.pid, h.owner.host, h.owner.mode.rawValue, h.acquiredAt, h.expiresAt, h.token])
+            case .release:
+                try db.execute(sql: "DELETE FROM run_lease WHERE id = 1")
+            case .blocked:
+                break
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO run_lease(id, run_id, owner_pid, owner_host, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid,
-                    owner_host = excluded.owner_host, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-                """).execute(arguments: [runID, owner.pid, owner.host, now, now + ttlMillis])
-            return nil
-        }
-    }
-
-    public func renewLease(runID: String, now: Int64, ttlMillis: Int64) async throws {
-        try await queue.write { db in
-            try db.cachedStatement(sql: "UPDATE run_lease SET expires_at = ? WHERE id = 1 AND run_id = ?").execute(arguments: [now + ttlMillis, runID])
-        }
-    }
-
-    public func releaseLease(runID: String) async throws {
-        try writeNow { db in
-            try db.cachedStatement(sql: "DELETE FROM run_lease WHERE id = 1 AND run_id = ?").execute(arguments: [runID])
+            return decision
         }
     }
 
@@ -186,34 +191,106 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
-    public func insertFile(_ f: NewFile) async throws -> Int64 {
-        try await queue.write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO ingested_files(sha256, path, original_path, user_key, run_id, status, reason, layout, bytes, staged_path, ingested_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [f.sha256, f.path, f.originalPath, f.userKey, f.runID, f.status.rawValue, f.reason,
-                                 f.layout?.rawValue, f.bytes, f.stagedPath, Self.iso(Clock.nowMillis())])
-            return db.lastInsertedRowID
+    public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
+        guard !files.isEmpty else { return [] }
+        return try await queue.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO ingested_files(sha256, path, original_path, entry_name, parent_id, user_key, run_id, state, status, bytes,
+                                           attempts, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'claimed', 'pending', ?, ?, ?)
+                """)
+            let now = Self.iso(Clock.nowMillis())
+            return try files.map { f in
+                try insert.execute(arguments: [f.sha256, f.path, f.originalPath, f.entryName, f.parentID, f.userKey, f.runID, f.bytes,
+                                               f.attempts, now])
+                return db.lastInsertedRowID
+            }
         }
+    }
+
+    static func fileRecord(_ row: Row) -> FileRecord {
+        FileRecord(id: row["id"], sha256: row["sha256"], path: row["path"], originalPath: row["original_path"],
+                   entryName: row["entry_name"], parentID: row["parent_id"], userKey: row["user_key"], userID: row["user_id"],
+                   runID: row["run_id"], state: FileState(rawValue: row["state"]) ?? .claimed, reason: row["reason"],
+                   layout: (row["layout"] as String?).flatMap(PolarLayout.init(rawValue:)), bytes: row["bytes"],
+                   stagedPath: row["staged_path"], attempts: row["attempts"])
     }
 
     public func files(runID: String) async throws -> [FileRecord] {
         try await queue.unsafeRead { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? ORDER BY id"), arguments: [runID]).map { row in
-                FileRecord(id: row["id"], sha256: row["sha256"], path: row["path"], originalPath: row["original_path"],
-                           userKey: row["user_key"], userID: row["user_id"], runID: row["run_id"],
-                           status: FileStatus(rawValue: row["status"]) ?? .pending, reason: row["reason"],
-                           layout: (row["layout"] as String?).flatMap(PolarLayout.init(rawValue:)), bytes: row["bytes"],
-                           stagedPath: row["staged_path"])
-            }
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? ORDER BY id"), arguments: [runID])
+                .map(Self.fileRecord)
+        }
+    }
+
+    public func file(id: Int64) async throws -> FileRecord? {
+        try await queue.unsafeRead { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE id = ?"), arguments: [id]).map(Self.fileRecord)
+        }
+    }
+
+    public func entries(ofArchive id: Int64) async throws -> [FileRecord] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE parent_id = ? ORDER BY id"), arguments: [id])
+                .map(Self.fileRecord)
+        }
+    }
+
+    public func partialArchive(sha256: String, userKey: String) async throws -> FileRecord? {
+        try await queue.unsafeRead { db in
+            try Row.fetchOne(try db.cachedStatement(sql: """
+                SELECT * FROM ingested_files WHERE sha256 = ? AND user_key = ? AND state = 'partial' ORDER BY id LIMIT 1
+                """), arguments: [sha256, userKey]).map(Self.fileRecord)
         }
     }
 
     public func updateFiles(_ updates: [FileUpdate]) async throws {
         guard !updates.isEmpty else { return }
         try await queue.write { db in
-            let update = try db.cachedStatement(sql: "UPDATE ingested_files SET status = ?, path = ?, reason = ? WHERE id = ?")
-            for u in updates { try update.execute(arguments: [u.status.rawValue, u.path, u.reason, u.id]) }
+            let current = try db.cachedStatement(sql: "SELECT state FROM ingested_files WHERE id = ?")
+            let update = try db.cachedStatement(sql: """
+                UPDATE ingested_files SET state = ?, status = ?, path = COALESCE(?, path),
+                    reason = CASE WHEN ? THEN ? ELSE reason END, sha256 = COALESCE(?, sha256), layout = COALESCE(?, layout),
+                    staged_path = COALESCE(?, staged_path), run_id = COALESCE(?, run_id)
+                WHERE id = ?
+                """)
+            for u in updates {
+                let from = try String.fetchOne(current, arguments: [u.id]).flatMap(FileState.init(rawValue:))
+                guard let from else { throw LedgerError(fileID: u.id, from: .claimed, to: u.state) }
+                guard from.canMove(to: u.state) else { throw LedgerError(fileID: u.id, from: from, to: u.state) }
+                try update.execute(arguments: [u.state.rawValue, u.state.status.rawValue, u.path, u.reason != nil, u.reason ?? nil,
+                                               u.sha256, u.layout?.rawValue, u.stagedPath, u.runID, u.id])
+            }
+        }
+    }
+
+    public func forgetClaims(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await queue.write { db in
+            let delete = try db.cachedStatement(sql: """
+                DELETE FROM ingested_files WHERE id = ? AND state = 'claimed'
+                    AND NOT EXISTS (SELECT 1 FROM ingested_files c WHERE c.parent_id = ingested_files.id)
+                """)
+            for id in ids { try delete.execute(arguments: [id]) }
+        }
+    }
+
+    public func addAttempts(_ ids: [Int64], _ delta: Int) async throws {
+        guard !ids.isEmpty else { return }
+        try await queue.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE ingested_files SET attempts = max(0, attempts + ?) WHERE id = ?")
+            for id in ids { try update.execute(arguments: [delta, id]) }
+        }
+    }
+
+    public func adoptClaim(_ claimID: Int64, into partialID: Int64, path: String) async throws {
+        try await queue.write { db in
+            guard let claim = try Row.fetchOne(db, sql: "SELECT run_id FROM ingested_files WHERE id = ? AND state = 'claimed'", arguments: [claimID]),
+                  try String.fetchOne(db, sql: "SELECT state FROM ingested_files WHERE id = ?", arguments: [partialID]) == FileState.partial.rawValue
+            else { throw LedgerError(fileID: partialID, from: .partial, to: .claimed) }
+            try db.execute(sql: "DELETE FROM ingested_files WHERE id = ?", arguments: [claimID])
+            try db.execute(sql: "UPDATE ingested_files SET state = 'claimed', status = 'pending', run_id = ?, path = ?, attempts = 0 WHERE id = ?",
+                           arguments: [claim["run_id"] as String, path, partialID])
         }
     }
 
@@ -221,7 +298,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         guard !users.isEmpty else { return }
         try await queue.write { db in
             let update = try db.cachedStatement(sql: "UPDATE ingested_files SET user_id = ? WHERE id = ?")
-            for u in users { try update.execute(arguments: [u.userID, u.fileID]) }
+            for (fileID, userID) in users { try update.execute(arguments: [userID, fileID]) }
         }
     }
 
@@ -291,7 +368,6 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let duplicate = try db.cachedStatement(sql: """
                 SELECT 1 FROM exercises WHERE user_id = ? AND sport = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ? LIMIT 1
                 """)
-            let status = try db.cachedStatement(sql: "UPDATE ingested_files SET status = ?, reason = ? WHERE id = ?")
             return try files.map { file in
                 let fresh = try file.exercises.filter { item in
                     let e = item.exercise
@@ -299,8 +375,6 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                                                                     e.startUTCMillis + toleranceMillis, file.fileID]) == nil
                 }
                 let ids = try Self.replaceExercises(of: file, fresh, runID: runID, db)
-                try status.execute(arguments: fresh.isEmpty ? [FileStatus.duplicate.rawValue, "duplicate-exercise", file.fileID]
-                                                             : [FileStatus.loaded.rawValue, nil, file.fileID])
                 return RecordedExercises(ids: ids, duplicates: file.exercises.count - fresh.count)
             }
         }

@@ -39,3 +39,11 @@ public enum PolarPipeExecutable {
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 }
+
+/// Whether a test that needs an outside program or server runs: when it is there, and always under CI (`CI` set),
+/// where a missing one must fail the test instead of skipping it. Use as `@Test(.enabled(if: TestEnvironment.runs(…)))`
+/// and `#require` the program inside.
+public enum TestEnvironment {
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+    public static func runs(_ present: Bool) -> Bool { present || isCI }
+}

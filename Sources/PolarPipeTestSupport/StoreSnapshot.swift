@@ -68,7 +68,7 @@ public enum StoreSnapshot {
         var lines: [String] = []
         for run in try await store.runs(limit: 1000) {
             for f in try await store.files(runID: run.runID) {
-                lines.append("file \(f.originalPath) \(f.status.rawValue) \(f.reason ?? "-") \(f.layout?.rawValue ?? "-") \(f.bytes)")
+                lines.append("file \(f.displayName) \(f.status.rawValue) \(f.reason ?? "-") \(f.layout?.rawValue ?? "-") \(f.bytes)")
             }
         }
         return lines.sorted()

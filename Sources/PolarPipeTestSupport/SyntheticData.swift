@@ -18,29 +18,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     public mutating func gaussian(_ sd: Double) -> Double {
         (unit() + unit() + unit() + unit() - 2) * sd * 1.732
     }
+    /// Uniform in `0 ..< count` (`count` > 0).
+    mutating func below(_ count: Int) -> Int { Int(unit() * Double(count)) }
 }
 
-/// One generated session, with the exact samples written to its file (including missing and out-of-range
-/// values), so tests can compute the expected database content independently of polarpipe's decoder.
-public struct GeneratedSession: Sendable {
-    public var relativePath: String
-    public var userKey: String
-    public var sport: String
-    public var startLocalMillis: Int64
-    public var tzOffsetMinutes: Int
-    public var durationS: Double
-    public var reportedDistanceM: Double
-    /// HR as written; nil = the element has no `value` key (a dropout).
-    public var heartRate: [Double?]
-    /// Route points as written, from the first fix; `t` in seconds from the exercise start.
-    public var route: RouteSeries
-    public var altitude: [Double?]
-    public var bytes: Int
-}
-
-/// Writes realistic synthetic Polar Flow export files (old layout): 1 Hz heart rate with drift, noise, dropouts and
-/// rare sensor spikes; a route with GPS noise, a late first fix and an occasional jump; barometric altitude with
-/// leading zeros; speed; cumulative distance. Deterministic for a seed.
+/// Writes realistic synthetic Polar training files: 1 Hz heart rate with drift, noise, dropouts and rare sensor
+/// spikes; a route with GPS noise, a late first fix and an occasional jump; barometric altitude with leading zeros;
+/// speed; cumulative distance; the athlete's physical information. The same session can be written in the Polar
+/// Flow export's old or new layout or as AccessLink JSON, each with its real quirks. Deterministic for a seed.
 public struct SyntheticData: Sendable {
     public var users: Int
     public var sessionsPerUser: Int
@@ -49,20 +34,34 @@ public struct SyntheticData: Sendable {
     public var durationSeconds: Int
     /// Local start of the first session.
     public var firstDay: (year: Int, month: Int, day: Int)
+    /// The layout of every file, or `mixed` for a per-session choice.
+    public var layout: SyntheticLayout
+    /// Share of new-layout sessions (of at least ten minutes) written as multisport: two exercises with a transition.
+    public var multisportShare: Double
+    /// Pack each user's export sessions into `polar-user-data-export_<uuid>.zip` (one archive per export layout)
+    /// with a few non-session entries, instead of loose files. AccessLink files stay loose, as a sync writes them.
+    public var zip: Bool
+    /// Give about a third of the files names with `#`, `%`, quotes, spaces and non-ASCII letters.
+    public var oddNames: Bool
 
     public init(users: Int, sessionsPerUser: Int, seed: UInt64 = 1, durationSeconds: Int = 3600,
-                firstDay: (year: Int, month: Int, day: Int) = (2026, 1, 5)) {
+                firstDay: (year: Int, month: Int, day: Int) = (2026, 1, 5), layout: SyntheticLayout = .old,
+                multisportShare: Double = 0.2, zip: Bool = false, oddNames: Bool = false) {
         self.users = users
         self.sessionsPerUser = sessionsPerUser
         self.seed = seed
         self.durationSeconds = durationSeconds
         self.firstDay = firstDay
+        self.layout = layout
+        self.multisportShare = multisportShare
+        self.zip = zip
+        self.oddNames = oddNames
     }
 
     public static func userKey(_ index: Int) -> String { String(format: "athlete-%02d", index + 1) }
 
-    /// Writes `<out>/<user-key>/training-session-….json` for every session; calls `onSession` after each file.
-    /// Returns the number of bytes written.
+    /// Writes every session under `<out>/<user-key>/` (loose files, or export archives with `zip`); calls
+    /// `onSession` after each session. Returns the number of bytes written.
     @discardableResult
     public func write(to out: URL, onSession: (GeneratedSession) -> Void = { _ in }) throws -> Int {
         var total = 0
@@ -70,26 +69,71 @@ public struct SyntheticData: Sendable {
             let key = SyntheticData.userKey(u)
             let folder = out.appendingPathComponent(key, isDirectory: true)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var archives = ExportArchives(folder: folder, user: u, seed: seed)
             for s in 0 ..< sessionsPerUser {
                 var (bytes, session) = makeSession(user: u, index: s)
-                let url = folder.appendingPathComponent(session.relativePath)
-                try Data(bytes).write(to: url)
+                if zip, session.layout != .accesslink {
+                    let archive = try archives.add(session.relativePath, bytes, layout: session.layout,
+                                                   localMillis: session.startLocalMillis)
+                    session.archivePath = key + "/" + archive
+                } else {
+                    try Data(bytes).write(to: folder.appendingPathComponent(session.relativePath))
+                    total += bytes.count
+                }
                 session.relativePath = key + "/" + session.relativePath
                 session.bytes = bytes.count
-                total += bytes.count
                 onSession(session)
                 bytes.removeAll()
             }
+            total += try archives.finish()
         }
         return total
+    }
+
+    /// The layout session `s` of user `u` is written in: `layout`, or for `mixed` a seeded choice
+    /// (40 % old, 40 % new, 20 % AccessLink).
+    public func layout(user u: Int, index s: Int) -> SyntheticLayout {
+        layout == .mixed ? SyntheticData.mixedPick(seed: seed, user: u, index: s) : layout
+    }
+
+    static func mixedPick(seed: UInt64, user u: Int, index s: Int) -> SyntheticLayout {
+        var rng = SeededRandom(seed: seed &* 3_000_017 &+ UInt64(u) &* 30_011 &+ UInt64(s) &+ 0x4C41_594F_5554)
+        let pick = rng.unit()
+        return pick < 0.4 ? .old : pick < 0.8 ? .new : .accesslink
+    }
+
+    /// The bytes of one session file, in this data set's layout, and what it contains.
+    public func makeSession(user u: Int, index s: Int) -> ([UInt8], GeneratedSession) {
+        makeSession(user: u, index: s, layout: layout(user: u, index: s))
+    }
+
+    /// The bytes of one session file in `layout` (`mixed` picks as `layout(user:index:)` would), and what it
+    /// contains. The same user and index give the same session in every layout.
+    public func makeSession(user u: Int, index s: Int, layout: SyntheticLayout) -> ([UInt8], GeneratedSession) {
+        let concrete = layout == .mixed ? SyntheticData.mixedPick(seed: seed, user: u, index: s) : layout
+        let base = baseSession(user: u, index: s)
+        var quirks = SeededRandom(seed: seed &* 2_000_003 &+ UInt64(u) &* 20_011 &+ UInt64(s) &+ 0x5EED)
+        let written: ([UInt8], GeneratedSession)
+        switch concrete {
+        case .old, .mixed: written = OldLayoutWriter.write(base)
+        case .new: written = NewLayoutWriter.write(base, multisportShare: multisportShare, rng: &quirks)
+        case .accesslink: written = AccessLinkWriter.write(base, rng: &quirks)
+        }
+        let bytes = written.0
+        var session = written.1
+        if oddNames { session.relativePath = OddNames.decorate(session.relativePath, rng: &quirks) }
+        session.bytes = bytes.count
+        return (bytes, session)
     }
 
     static let sports: [(name: String, speedKmh: Double, weight: Double)] = [
         ("RUNNING", 10.5, 0.6), ("CYCLING", 24, 0.25), ("WALKING", 5.2, 0.15),
     ]
 
-    /// The bytes of one session file and what it contains.
-    public func makeSession(user u: Int, index s: Int) -> ([UInt8], GeneratedSession) {
+    /// The session's content, independent of any layout (as the old layout writes it: one exercise, millisecond
+    /// start). Its random numbers are drawn in the order the generator has always drawn them, so a seed keeps
+    /// giving the same old-layout files.
+    func baseSession(user u: Int, index s: Int) -> GeneratedSession {
         var rng = SeededRandom(seed: seed &* 1_000_003 &+ UInt64(u) &* 10_007 &+ UInt64(s))
         var userRng = SeededRandom(seed: seed &+ UInt64(u) &* 7919)
         let male = u % 2 == 0
@@ -167,147 +211,25 @@ public struct SyntheticData: Sendable {
                 route.append(Double(i), pLat, pLon, ((terrain + altitudeError) * 10).rounded() / 10)
             }
         }
-        let reportedDistance = Double(Float(travelled))
-
-        var w = JSONWriter()
-        w.reserve(n * 380 + 4096)
-        let validHR = hr.compactMap { $0 }.filter { $0 >= 30 && $0 <= 250 }
-        let calories = Int(Double(n) / 60 * (male ? 11 : 9))
-        w.raw("{\"exportVersion\":\"2.6\",\"name\":\"\",\"deviceId\":\"")
-        w.raw(String(format: "%08X", UInt32(truncatingIfNeeded: rng.next())))
-        w.raw("\",\"latitude\":"); w.fixed(homeLat, 8)
-        w.raw(",\"longitude\":"); w.fixed(homeLon, 8)
-        w.raw(",\"startTime\":"); w.time(startMillis)
-        w.raw(",\"stopTime\":"); w.time(startMillis + Int64(duration * 1000) + 4200)
-        w.raw(",\"timeZoneOffset\":"); w.int(offset)
-        w.raw(",\"distance\":"); w.double(reportedDistance)
-        w.raw(",\"duration\":\"PT"); w.fixed(duration, 3); w.raw("S\"")
-        if !validHR.isEmpty {
-            w.raw(",\"maximumHeartRate\":"); w.int(Int(validHR.max() ?? 0))
-            w.raw(",\"averageHeartRate\":"); w.int(Int(validHR.reduce(0, +) / Double(validHR.count)))
-        }
-        w.raw(",\"kiloCalories\":"); w.int(calories)
-        w.raw(",\"physicalInformationSnapshot\":{\"dateTime\":"); w.time(startMillis + 86_400_000)
-        w.raw(",\"sex\":\"\(male ? "MALE" : "FEMALE")\",\"birthday\":\"\(1970 + u % 30)-0\(1 + u % 9)-1\(u % 10)\"")
-        w.raw(",\"height, cm\":"); w.fixed(male ? 178 + Double(u % 7) : 166 + Double(u % 7), 1)
-        w.raw(",\"weight, kg\":"); w.fixed(male ? 74 + Double(u % 9) : 60 + Double(u % 9), 1)
-        w.raw(",\"vo2Max\":"); w.int(42 + u % 12)
-        w.raw(",\"maximumHeartRate\":"); w.int(Int(maxHR))
-        w.raw(",\"restingHeartRate\":"); w.int(Int(restHR))
-        w.raw(",\"aerobicThreshold\":"); w.int(Int(maxHR * 0.7))
-        w.raw(",\"anaerobicThreshold\":"); w.int(Int(maxHR * 0.85))
-        w.raw(",\"sleepGoal\":\"PT28800S\"}")
-        w.raw(",\"exercises\":[{\"startTime\":"); w.time(startMillis)
-        w.raw(",\"stopTime\":"); w.time(startMillis + Int64(duration * 1000))
-        w.raw(",\"timezoneOffset\":"); w.int(offset)
-        w.raw(",\"duration\":\"PT"); w.fixed(duration, 3); w.raw("S\"")
-        w.raw(",\"distance\":"); w.double(reportedDistance)
-        w.raw(",\"sport\":\"\(sport.name)\",\"kiloCalories\":"); w.int(calories)
-        if !validHR.isEmpty {
-            w.raw(",\"heartRate\":{\"min\":"); w.int(Int(validHR.min() ?? 0))
-            w.raw(",\"avg\":"); w.int(Int(validHR.reduce(0, +) / Double(validHR.count)))
-            w.raw(",\"max\":"); w.int(Int(validHR.max() ?? 0)); w.raw("}")
-        }
-        w.raw(",\"zones\":{},\"samples\":{")
-        func channel(_ name: String, _ values: [Double?], decimals: Int) {
-            w.raw("\"\(name)\":[")
-            for i in 0 ..< values.count {
-                if i > 0 { w.byte(UInt8(ascii: ",")) }
-                w.raw("{\"dateTime\":"); w.time(startMillis + Int64(i) * 1000)
-                if let v = values[i] {
-                    w.raw(",\"value\":")
-                    if decimals == 0 { w.int(Int(v)) } else { w.fixed(v, decimals) }
-                }
-                w.byte(UInt8(ascii: "}"))
-            }
-            w.raw("]")
-        }
-        channel("heartRate", hr, decimals: 0); w.raw(",")
-        channel("speed", speed, decimals: 2); w.raw(",")
-        channel("altitude", altitude, decimals: 1); w.raw(",")
-        channel("distance", distance, decimals: 1); w.raw(",\"recordedRoute\":[")
-        for i in 0 ..< route.count {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.raw("{\"dateTime\":"); w.time(startMillis + Int64(route.t[i] * 1000))
-            w.raw(",\"longitude\":"); w.fixed(route.longitude[i], 8)
-            w.raw(",\"latitude\":"); w.fixed(route.latitude[i], 8)
-            w.raw(",\"altitude\":"); w.fixed(route.altitude[i], 1)
-            w.byte(UInt8(ascii: "}"))
-        }
-        w.raw("]}}],\"periodData\":{\"type\":\"TRAINING_SESSION\"}}")
-
-        let id = 7_000_000_000 + Int64(u) * 100_000 + Int64(s)
-        let date = PolarTime.format(millis: startMillis).prefix(10)
+        let deviceHex = String(format: "%08X", UInt32(truncatingIfNeeded: rng.next()))
         let uuid = String(format: "%08x-%04x-4%03x-8%03x-%012llx", UInt32(truncatingIfNeeded: rng.next()),
                           UInt16(truncatingIfNeeded: rng.next()), UInt16(truncatingIfNeeded: rng.next()) & 0xFFF,
                           UInt16(truncatingIfNeeded: rng.next()) & 0xFFF, rng.next() & 0xFFFF_FFFF_FFFF)
-        let session = GeneratedSession(
-            relativePath: "training-session-\(date)-\(id)-\(uuid).json", userKey: SyntheticData.userKey(u),
+        let physical = PhysicalInformation(
+            sex: male ? "MALE" : "FEMALE", birthday: "\(1970 + u % 30)-0\(1 + u % 9)-1\(u % 10)",
+            heightCm: male ? 178 + Double(u % 7) : 166 + Double(u % 7), weightKg: male ? 74 + Double(u % 9) : 60 + Double(u % 9),
+            maxHR: maxHR, restingHR: restHR, vo2max: Double(42 + u % 12),
+            aerobicThreshold: Double(Int(maxHR * 0.7)), anaerobicThreshold: Double(Int(maxHR * 0.85)),
+            recordedAtLocalMillis: startMillis + 86_400_000)
+        let exercise = GeneratedExercise(
             sport: sport.name, startLocalMillis: startMillis, tzOffsetMinutes: offset, durationS: duration,
-            reportedDistanceM: reportedDistance, heartRate: hr, route: route, altitude: altitude, bytes: w.bytes.count)
-        return (w.bytes, session)
-    }
-}
-
-/// Appends JSON text to a byte buffer without going through `String` for numbers and timestamps.
-public struct JSONWriter {
-    public var bytes: [UInt8] = []
-    public init() {}
-    mutating func reserve(_ n: Int) { bytes.reserveCapacity(n) }
-    @inline(__always) mutating func byte(_ b: UInt8) { bytes.append(b) }
-    mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
-
-    mutating func int(_ v: Int) {
-        if v < 0 { byte(UInt8(ascii: "-")) }
-        var m = v.magnitude
-        var digits: [UInt8] = []
-        repeat {
-            digits.append(UInt8(m % 10) + 48)
-            m /= 10
-        } while m > 0
-        bytes.append(contentsOf: digits.reversed())
-    }
-
-    /// `v` with exactly `decimals` digits after the point.
-    mutating func fixed(_ v: Double, _ decimals: Int) {
-        var scale = 1.0
-        for _ in 0 ..< decimals { scale *= 10 }
-        let scaled = Int64((abs(v) * scale).rounded())
-        if v < 0 && scaled != 0 { byte(UInt8(ascii: "-")) }
-        let p = Int64(scale)
-        int(Int(scaled / p))
-        if decimals > 0 {
-            byte(UInt8(ascii: "."))
-            var frac = scaled % p
-            var digits = [UInt8](repeating: 48, count: decimals)
-            for k in stride(from: decimals - 1, through: 0, by: -1) {
-                digits[k] = UInt8(frac % 10) + 48
-                frac /= 10
-            }
-            bytes.append(contentsOf: digits)
-        }
-    }
-
-    /// A float32 value printed as a double, as Polar does (`157.89999389648438`).
-    mutating func double(_ v: Double) { raw("\(v)") }
-
-    /// A quoted local timestamp `"YYYY-MM-DDTHH:MM:SS.sss"`.
-    mutating func time(_ millis: Int64) {
-        let days = Int(millis / 86_400_000)
-        let (y, m, d) = PolarTime.civilFromDays(days)
-        let ms = Int(millis % 86_400_000)
-        let sec = ms / 1000
-        byte(UInt8(ascii: "\""))
-        two(y / 100); two(y % 100); byte(UInt8(ascii: "-")); two(m); byte(UInt8(ascii: "-")); two(d)
-        byte(UInt8(ascii: "T")); two(sec / 3600); byte(UInt8(ascii: ":")); two(sec / 60 % 60); byte(UInt8(ascii: ":"))
-        two(sec % 60); byte(UInt8(ascii: "."))
-        let f = ms % 1000
-        byte(UInt8(f / 100) + 48); byte(UInt8(f / 10 % 10) + 48); byte(UInt8(f % 10) + 48)
-        byte(UInt8(ascii: "\""))
-    }
-
-    @inline(__always) mutating func two(_ v: Int) {
-        byte(UInt8(v / 10) + 48)
-        byte(UInt8(v % 10) + 48)
+            reportedDistanceM: Double(Float(travelled)), calories: Int(Double(n) / 60 * (male ? 11 : 9)),
+            heartRate: hr, speed: speed, altitude: altitude, distance: distance, route: route)
+        let details = SessionDetails(
+            user: u, index: s, male: male, deviceHex: deviceHex, homeLatitude: homeLat, homeLongitude: homeLon,
+            numericID: 7_000_000_000 + Int64(u) * 100_000 + Int64(s), uuid: uuid,
+            snapshotLocalMillis: startMillis + 86_400_000, spanS: duration, transition: nil)
+        return GeneratedSession(relativePath: "", userKey: SyntheticData.userKey(u), layout: .old, physical: physical,
+                                exercises: [exercise], bytes: 0, details: details)
     }
 }

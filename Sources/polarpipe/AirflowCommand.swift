@@ -15,8 +15,12 @@ struct AirflowDagCommand: ParsableCommand {
 
     func validate() throws {
         do { _ = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
-        guard (0 ... 100).contains(retries) else { throw ValidationError("--retries must be between 0 and 100") }
-        guard (0 ... 86_400).contains(retryDelay) else { throw ValidationError("--retry-delay must be between 0 and 86400 seconds") }
+        guard ConfigurationBounds.retries.contains(retries) else {
+            throw ValidationError("--retries must be \(RunCommand.text(ConfigurationBounds.retries))")
+        }
+        guard ConfigurationBounds.delaySeconds.contains(retryDelay) else {
+            throw ValidationError("--retry-delay must be \(RunCommand.text(ConfigurationBounds.delaySeconds)) seconds")
+        }
     }
 
     func run() throws {

@@ -22,8 +22,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Compare JSON decoders on one generated one-hour session instead.") var decoders = false
 
     func validate() throws {
-        guard (1 ... 1_000_000).contains(sessions) else { throw ValidationError("--sessions must be between 1 and 1000000") }
-        guard (1 ... 10_000).contains(perUser) else { throw ValidationError("--per-user must be between 1 and 10000") }
+        guard (1 ... 1_000_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 1000000") }
+        guard (1 ... 10_000).contains(perUser) else { throw ValidationError("--per-user must be from 1 to 10000") }
     }
 
     /// Peak resident set of this process (`VmHWM`; `ru_maxrss` would include a parent's peak across exec).

@@ -30,15 +30,19 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let retries, !(0 ... 100).contains(retries) { throw ValidationError("--retries must be between 0 and 100") }
-        if let retryDelay, !(0 ... 86_400).contains(retryDelay) {
-            throw ValidationError("--retry-delay must be between 0 and 86400 seconds")
+        typealias Bounds = ConfigurationBounds
+        if let retries, !Bounds.retries.contains(retries) { throw ValidationError("--retries must be \(Self.text(Bounds.retries))") }
+        if let retryDelay, !Bounds.delaySeconds.contains(retryDelay) {
+            throw ValidationError("--retry-delay must be \(Self.text(Bounds.delaySeconds)) seconds")
         }
-        if let maxExercises, maxExercises < 1 { throw ValidationError("--max-exercises must be ≥ 1") }
-        if let settleSeconds, !(0 ... 86_400).contains(settleSeconds) {
-            throw ValidationError("--settle-seconds must be between 0 and 86400")
+        if let maxExercises, !Bounds.maxExercises.contains(maxExercises) {
+            throw ValidationError("--max-exercises must be \(Self.text(Bounds.maxExercises))")
+        }
+        if let settleSeconds, !Bounds.settleSeconds.contains(settleSeconds) {
+            throw ValidationError("--settle-seconds must be \(Self.text(Bounds.settleSeconds)) seconds")
         }
         if quiet, options.verbose { throw ValidationError("--quiet and --verbose exclude each other") }
+        if let resume, !RunID.isValid(resume) { throw ValidationError(String(describing: RunID.Invalid(runID: resume))) }
     }
 
     func run() async throws {
@@ -51,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         if let retryDelay { config.retryPolicy.delaySeconds = retryDelay }
         if let maxExercises { config.maxExercisesPerRun = maxExercises }
         if let settleSeconds { config.settleSeconds = settleSeconds }
+        try ConfigurationBounds.validate(config)  // the flags are held to the same ranges as the configuration file
         let progress = ProgressPrinter(quiet: quiet, inbox: ws.inbox, settleSeconds: config.settleSeconds)
         let runner = PipelineRunner(workspace: ws, store: store, configuration: config, logger: logger,
                                     onEvent: progress.handle)
@@ -86,6 +91,12 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("polarpipe: task \(outcome.failedTask ?? "?") failed: \(outcome.error ?? "")\n".utf8))
             throw ExitCodes.runFailed
         }
+    }
+
+    /// "from 1 to 10000000", the way the configuration's messages give a range.
+    static func text<T: Comparable & CustomStringConvertible>(_ range: ClosedRange<T>) -> String {
+        func plain(_ v: T) -> String { (v as? Double).map { Format.number($0, digits: 0) } ?? v.description }
+        return "from \(plain(range.lowerBound)) to \(plain(range.upperBound))"
     }
 
     /// What to do when a run found no file to claim: where files go, or why the ones there waited.

@@ -14,7 +14,7 @@ struct RunsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            guard (1 ... 10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+            guard (1 ... 10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
         }
 
         func run() async throws {

@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
 
     func validate() throws {
-        guard (0 ... 65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (0 ... 65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
     }
 
     func run() async throws {

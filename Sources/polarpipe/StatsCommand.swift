@@ -78,8 +78,16 @@ struct StatsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openStore(mustExist: true)
-            let result = try await StatisticsRebuild.run(store: store, now: Clock.nowMillis())
-            print("rebuilt statistics of \(result.exercises) exercises and \(result.users) users")
+            let runner = PipelineRunner(workspace: options.resolvedWorkspace, store: store, configuration: try options.loadConfiguration(),
+                                        logger: options.makeLogger())
+            do {
+                let result = try await runner.rebuildStatistics()
+                print("rebuilt statistics of \(result.exercises) exercises and \(result.users) users")
+            } catch let error as PipelineError {
+                FileHandle.standardError.write(Data("polarpipe: \(error)\n".utf8))
+                if case .anotherRunActive = error { throw ExitCodes.busy }
+                throw ExitCodes.runFailed
+            }
         }
     }
 }

@@ -8,8 +8,9 @@ struct TaskCommand: AsyncParsableCommand {
         abstract: "Run one task of one run (task mode, used by Airflow).",
         discussion: """
             The first task (validate_json_files) creates the run; cleanup_and_archive ends it. The run id may also be \
-            given in the RUN_ID environment variable. Exit status: 0 done, 99 nothing to do, 1 the task failed, \
-            75 another run is active.
+            given in the RUN_ID environment variable; POLARPIPE_TRY_NUMBER and POLARPIPE_MAX_TRIES (set by the \
+            Airflow DAG) tell a try with retries left, which keeps the run open when it fails. Exit status: 0 done, \
+            99 nothing to do, 1 the task failed, 75 another run is active.
             """)
 
     @OptionGroup var options: WorkspaceOptions
@@ -17,8 +18,14 @@ struct TaskCommand: AsyncParsableCommand {
     @Option(name: .customLong("run-id"), help: "The run id (default: $RUN_ID).") var runID: String?
 
     func run() async throws {
-        guard let runID = runID ?? ProcessInfo.processInfo.environment["RUN_ID"], !runID.isEmpty else {
+        let environment = ProcessInfo.processInfo.environment
+        guard let runID = runID ?? environment["RUN_ID"], !runID.isEmpty else {
             throw ValidationError("give --run-id or set RUN_ID")
+        }
+        guard RunID.isValid(runID) else { throw ValidationError(String(describing: RunID.Invalid(runID: runID))) }
+        // Airflow says which try this is (`ti.try_number` of `ti.max_tries`); without it the try is the last.
+        let schedulerTry = Int(environment["POLARPIPE_TRY_NUMBER"] ?? "").flatMap { number in
+            Int(environment["POLARPIPE_MAX_TRIES"] ?? "").map { PipelineRunner.SchedulerTry(number: number, maxTries: $0) }
         }
         let logger = options.makeLogger()
         let ws = options.resolvedWorkspace
@@ -27,11 +34,12 @@ struct TaskCommand: AsyncParsableCommand {
         let runner = PipelineRunner(workspace: ws, store: store, configuration: try options.loadConfiguration(), logger: logger,
                                     onEvent: ProgressPrinter(quiet: false).handle)
         do {
-            switch try await runner.runTask(taskID, runID: runID) {
+            switch try await runner.runTask(taskID, runID: runID, schedulerTry: schedulerTry) {
             case .done: return
             case .nothingToDo: throw ExitCode(99)
-            case .failed(let error):
-                FileHandle.standardError.write(Data("polarpipe: task \(taskID) failed: \(error)\n".utf8))
+            case .failed(let error, let willRetry):
+                let retry = willRetry ? " (the scheduler retries it; the run stays open)" : ""
+                FileHandle.standardError.write(Data("polarpipe: task \(taskID) failed\(retry): \(error)\n".utf8))
                 throw ExitCodes.runFailed
             }
         } catch let error as PipelineError {

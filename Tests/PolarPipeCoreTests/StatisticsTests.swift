@@ -66,11 +66,11 @@ import Testing
         #expect(Elevation.gainLoss([]) == nil)
     }
 
-    @Test func routeAltitudeWinsOverAltitudeSamples() {
+    @Test func altitudeSamplesWinOverRouteAltitude() {
         let withRoute = samples(route: [(60, 24, 100), (60.0001, 24, 110)], altitude: [0, 50, 90])
-        #expect(ExerciseStatistics.compute(durationS: 10, reportedDistanceM: nil, samples: withRoute).elevationGainM == 10)
-        let withoutRouteAltitude = samples(route: [(60, 24, .nan), (60.0001, 24, .nan)], altitude: [0, 50, 90])
-        #expect(ExerciseStatistics.compute(durationS: 10, reportedDistanceM: nil, samples: withoutRouteAltitude).elevationGainM == 40)
+        #expect(ExerciseStatistics.compute(durationS: 10, reportedDistanceM: nil, samples: withRoute).elevationGainM == 40)
+        let withoutAltitudeSamples = samples(route: [(60, 24, 100), (60.0001, 24, 110)])
+        #expect(ExerciseStatistics.compute(durationS: 10, reportedDistanceM: nil, samples: withoutAltitudeSamples).elevationGainM == 10)
     }
 
     @Test func userTotalsAveragesAndMostCommonSport() {

@@ -33,12 +33,31 @@ import PolarPipeTestSupport
         return rows + files
     }
 
-    @Test func killedRunsRecoverToTheSameResult() async throws {
+    /// The inbox of the kill test: generated old-layout sessions, the real new-layout and AccessLink samples, an export
+    /// zip (sessions and other files), odd file names and a broken file.
+    static func fill(_ tmp: TemporaryWorkspace) throws {
         let data = SyntheticData(users: 3, sessionsPerUser: 4, seed: 21, durationSeconds: 600)
+        try data.write(to: tmp.workspace.inbox)
+        try tmp.drop("{\"broken\": ", at: "athlete-01/broken.json")
+        for url in try RealSamples.files() {
+            try tmp.drop(try Data(contentsOf: url), at: "real/" + (url.lastPathComponent.split(separator: "_").last.map(String.init) ?? "x.json"))
+        }
+        let extra = SyntheticData(users: 1, sessionsPerUser: 12, seed: 23, durationSeconds: 300)
+        var entries: [(String, Data)] = [("activity-2026-01-01.json", Data("{}".utf8))]
+        for s in 0 ..< 9 {
+            entries.append((String(format: "training-session-2026-02-%02d-%d.json", s + 1, s), Data(extra.makeSession(user: 0, index: s).0)))
+        }
+        try FileManager.default.createDirectory(at: tmp.workspace.inbox.appendingPathComponent("zoe"), withIntermediateDirectories: true)
+        try makeZip(tmp.workspace.inbox.appendingPathComponent("zoe/polar-user-data-export_1.zip"), entries)
+        for (s, name) in ["run #2.json", "50% \"tempo\".json", "løp – 🏃.json"].enumerated() {
+            try tmp.drop(Data(extra.makeSession(user: 0, index: 9 + s).0), at: "zoe/" + name)
+        }
+    }
+
+    @Test func killedRunsRecoverToTheSameResult() async throws {
         let reference = try TemporaryWorkspace("crash-reference")
         defer { reference.remove() }
-        try data.write(to: reference.workspace.inbox)
-        try reference.drop("{\"broken\": ", at: "athlete-01/broken.json")
+        try Self.fill(reference)
         let started = Date()
         let clean = try Self.launch(reference.workspace)
         clean.waitUntilExit()
@@ -47,16 +66,17 @@ import PolarPipeTestSupport
         let expected = try await Self.state(reference)
         #expect(expected.contains("runs not finished 0"))
         #expect(expected.contains("quarantined athlete-01/broken.json"))
+        #expect(expected.contains("loaded zoe/run #2.json") && expected.contains("loaded zoe/polar-user-data-export_1.zip: training-session-2026-02-09-8.json"))
 
         var killedMidRun = 0
-        for k in 0 ..< 20 {
+        let points = 24
+        for k in 0 ..< points {
             let tmp = try TemporaryWorkspace("crash-\(k)")
             defer { tmp.remove() }
-            try data.write(to: tmp.workspace.inbox)
-            try tmp.drop("{\"broken\": ", at: "athlete-01/broken.json")
+            try Self.fill(tmp)
             let child = try Self.launch(tmp.workspace)
             // Kill points spread over the whole span of a run, from claiming to archiving.
-            try await Task.sleep(nanoseconds: UInt64(span * Double(k) / 20 * 1e9))
+            try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: span * Double(k) / Double(points)))
             if child.isRunning { killedMidRun += 1 }
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
@@ -66,7 +86,7 @@ import PolarPipeTestSupport
             let state = try await Self.state(tmp)
             #expect(state == expected, "kill point \(k): \(Set(state).symmetricDifference(expected).sorted().prefix(6))")
         }
-        #expect(killedMidRun >= 10)  // most kill points land inside the run (timing varies on a busy machine)
+        #expect(killedMidRun >= 12)  // most kill points land inside the run (timing varies on a busy machine)
     }
 
     @Test func aSecondRunWhileOneIsRunningExitsAtOnceAndTouchesNothing() async throws {
@@ -107,5 +127,72 @@ import PolarPipeTestSupport
         #expect(first.terminationStatus == 0)
         let runs = try await store.runs(limit: 10)
         #expect(runs.count == 1 && runs.first?.state == .success)
+    }
+}
+
+/// Task mode, as Airflow workers run it: each task is a `polarpipe task` process; one of them is killed half-way and
+/// run again as Airflow's retry would (`POLARPIPE_TRY_NUMBER` 2), then the rest of the DAG follows. One kill point per
+/// task; the database and the files must equal an uninterrupted `polarpipe run`.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct TaskModeCrashTests {
+    static let runID = "manual__2026-12-01T02:00:00+00:00"
+
+    static func task(_ id: String, _ ws: Workspace, try number: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = PolarPipeExecutable.url
+        process.arguments = ["task", id, "--run-id", runID, "--workspace", ws.root.path]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("POLARPIPE_") }
+            .merging(["POLARPIPE_TRY_NUMBER": "\(number)", "POLARPIPE_MAX_TRIES": "3"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func aTaskKilledHalfWayIsRetriedAndTheRunEndsAsAnUninterruptedOne() async throws {
+        let reference = try TemporaryWorkspace("task-crash-reference")
+        defer { reference.remove() }
+        try CrashRecoveryTests.fill(reference)
+        let clean = try CrashRecoveryTests.launch(reference.workspace)
+        clean.waitUntilExit()
+        let expected = try await CrashRecoveryTests.state(reference)
+        let order = try TrainingPipeline.graph().tasks.map(\.id)
+
+        // How long each task takes here, in task mode.
+        let timing = try TemporaryWorkspace("task-crash-timing")
+        defer { timing.remove() }
+        try CrashRecoveryTests.fill(timing)
+        var seconds: [String: Double] = [:]
+        for id in order {
+            let started = Date()
+            let p = try Self.task(id, timing.workspace, try: 1)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0 || p.terminationStatus == 99, "\(id)")
+            seconds[id] = Date().timeIntervalSince(started)
+        }
+        #expect(try await CrashRecoveryTests.state(timing) == expected)
+
+        for victim in order {
+            let tmp = try TemporaryWorkspace("task-crash")
+            defer { tmp.remove() }
+            try CrashRecoveryTests.fill(tmp)
+            for id in order {
+                let first = try Self.task(id, tmp.workspace, try: 1)
+                if id == victim {
+                    try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: (seconds[id] ?? 0.1) / 2))
+                    kill(first.processIdentifier, SIGKILL)
+                    first.waitUntilExit()
+                    if first.terminationReason == .uncaughtSignal {
+                        let retry = try Self.task(id, tmp.workspace, try: 2)
+                        retry.waitUntilExit()
+                        #expect(retry.terminationStatus == 0 || retry.terminationStatus == 99, "retry of \(id)")
+                    }
+                } else {
+                    first.waitUntilExit()
+                    #expect(first.terminationStatus == 0 || first.terminationStatus == 99, "\(id) after killing \(victim)")
+                }
+            }
+            let state = try await CrashRecoveryTests.state(tmp)
+            #expect(state == expected, "killed \(victim): \(Set(state).symmetricDifference(expected).sorted().prefix(6))")
+        }
     }
 }

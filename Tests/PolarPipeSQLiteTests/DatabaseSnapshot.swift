@@ -37,7 +37,7 @@ enum DatabaseSnapshot {
             + String.fetchAll(db, sql: "SELECT printf('%s|%d|%d|%.6f', iso_week, exercises, active_users, distance_m) FROM global_weekly_statistics ORDER BY iso_week")
             + String.fetchAll(db, sql: "SELECT printf('hr %d %d %d', COUNT(*), SUM(bpm), SUM(t)) FROM heart_rate_samples")
             + String.fetchAll(db, sql: "SELECT printf('gps %d %.6f', COUNT(*), SUM(longitude)) FROM gps_route_points")
-            + (files ? String.fetchAll(db, sql: "SELECT status || ' ' || original_path FROM ingested_files ORDER BY original_path, status") : [])
+            + (files ? String.fetchAll(db, sql: "SELECT status || ' ' || original_path || COALESCE(': ' || entry_name, '') AS f FROM ingested_files ORDER BY f") : [])
         }
     }
 }

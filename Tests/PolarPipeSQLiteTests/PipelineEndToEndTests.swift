@@ -264,7 +264,9 @@ func makeRunner(_ tmp: TemporaryWorkspace, _ store: SQLiteStore, retries: Int = 
         #expect(instances.filter { $0.taskID == "generate_reports" }.map(\.state) == [.upForRetry, .upForRetry, .failed])
         #expect(instances.first { $0.taskID == "cleanup_and_archive" }?.state == .upstreamFailed)
         #expect(try await store.run("faulty")?.state == .failed)
-        // Nothing is lost: the claimed file is still in the run's staging folder, recorded as loaded.
-        #expect(tmp.files(under: tmp.workspace.stagingRoot).contains { $0.contains("/claimed/athlete-01/") })
+        // Nothing is lost: the claimed file is still in the run's staging folder, under its ledger row's id.
+        let row = try #require(try await store.files(runID: "faulty").first)
+        #expect(row.state == .loaded && row.originalPath.hasPrefix("athlete-01/"))
+        #expect(FileManager.default.fileExists(atPath: tmp.workspace.claimedFile("faulty", id: row.id, originalPath: row.originalPath).path))
     }
 }

@@ -67,10 +67,13 @@ import PolarPipeTestSupport
         try SyntheticData(users: 2, sessionsPerUser: 2, seed: 13, durationSeconds: 120).write(to: tmp.workspace.inbox)
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
         let runner = makeRunner(tmp, store)
-        // A run that claimed and validated the files, then its process died holding the lease.
+        // A run that claimed and validated the files in task mode, then its scheduler went away: the task-mode lease
+        // holds between tasks (even with its last process gone) until it lapses.
         guard case .done = try await runner.runTask("validate_json_files", runID: "crashed") else { Issue.record("validate"); return }
         _ = try await runner.runTask("extract_user_data", runID: "crashed")
         try await store.queue.write { db in try db.execute(sql: "UPDATE run_lease SET owner_pid = 999999") }
+        await #expect(throws: PipelineError.self) { try await runner.run(runID: "too-early") }
+        try await store.queue.write { db in try db.execute(sql: "UPDATE run_lease SET expires_at = 0") }
         #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
 
         try SyntheticData(users: 1, sessionsPerUser: 1, seed: 14, durationSeconds: 120).write(to: tmp.workspace.inbox.appendingPathComponent("late"))

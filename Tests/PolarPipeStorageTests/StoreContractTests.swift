@@ -48,7 +48,7 @@ import Testing
             #expect(blocked == LeaseHolder(runID: "r1", owner: me, acquiredAt: Self.t0, expiresAt: Self.t0 + 60_000))
             // The holder may take its own lease again; a renewal moves the expiry.
             #expect(try await store.acquireLease(runID: "r1", owner: me, now: Self.t0 + 2, ttlMillis: 60_000, isStale: { _ in false }) == nil)
-            try await store.renewLease(runID: "r1", now: Self.t0 + 30_000, ttlMillis: 60_000)
+            try await store.renewLease(runID: "r1", token: 1, now: Self.t0 + 30_000, ttlMillis: 60_000)
             #expect(try await store.acquireLease(runID: "r2", owner: other, now: Self.t0 + 70_000, ttlMillis: 60_000,
                                                  isStale: { _ in false })?.expiresAt == Self.t0 + 90_000)
             // A stale holder (its process is gone) or an expired lease no longer blocks.
@@ -57,8 +57,34 @@ import Testing
             try await store.releaseLease(runID: "r1")  // not the holder any more: changes nothing
             #expect(try await store.acquireLease(runID: "r3", owner: me, now: Self.t0 + 80_000, ttlMillis: 60_000,
                                                  isStale: { _ in false })?.runID == "r2")
+            // The stale holder's heartbeat finds its fencing token outdated.
+            #expect(try await store.currentLease()?.token == 2)
+            await #expect(throws: RunLease.Lost.self) { try await store.renewLease(runID: "r1", token: 1, now: Self.t0 + 75_000, ttlMillis: 60_000) }
             try await store.releaseLease(runID: "r2")
             #expect(try await store.acquireLease(runID: "r3", owner: me, now: Self.t0 + 80_000, ttlMillis: 60_000, isStale: { _ in false }) == nil)
+        }
+    }
+
+    /// The same run id is not enough: another live process is refused; the tasks of one run in task mode share it.
+    @Test(arguments: Backend.available) func theLeaseChecksItsOwner(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = s.store
+            let one = LeaseOwner(pid: 100, host: "h"), two = LeaseOwner(pid: 200, host: "h")
+            #expect(try await store.acquireLease(runID: "r", owner: one, now: Self.t0, ttlMillis: 60_000, isStale: { _ in false }) == nil)
+            #expect(try await store.acquireLease(runID: "r", owner: two, now: Self.t0 + 1, ttlMillis: 60_000, isStale: { _ in false })?.owner == one)
+            let task = LeaseOwner(pid: 300, host: "h", mode: .task)
+            #expect(try await store.acquireLease(runID: "r", owner: task, now: Self.t0 + 2, ttlMillis: 60_000, isStale: { _ in false }) != nil)
+            try await store.releaseLease(runID: "r")
+            let taskA = LeaseOwner(pid: 301, host: "w1", mode: .task), taskB = LeaseOwner(pid: 302, host: "w2", mode: .task)
+            #expect(try await store.acquireLease(runID: "a", owner: taskA, now: Self.t0, ttlMillis: 600_000, isStale: { _ in true }) == nil)
+            let token = try #require(try await store.leaseToken(runID: "a"))
+            #expect(try await store.acquireLease(runID: "a", owner: taskB, now: Self.t0 + 1, ttlMillis: 60_000, isStale: { _ in true }) == nil)
+            #expect(try await store.leaseToken(runID: "a") == token)  // one token for the run
+            // Between a run's tasks its lease holds until it expires, even with the last task process gone.
+            #expect(try await store.acquireLease(runID: "b", owner: one, now: Self.t0 + 2, ttlMillis: 60_000, isStale: { _ in true })?.runID == "a")
+            #expect(try await store.currentLease()?.expiresAt == Self.t0 + 600_000)
+            #expect(try await store.acquireLease(runID: "b", owner: one, now: Self.t0 + 600_000, ttlMillis: 60_000, isStale: { _ in false }) == nil)
+            #expect(try await store.leaseToken(runID: "b") == token + 1)
         }
     }
 
@@ -86,27 +112,51 @@ import Testing
         try await withStore(backend) { s in
             let store = s.store
             try await store.createRun("run-1", startedAt: Self.t0, trigger: "manual")
-            let a = try await store.insertFile(NewFile(sha256: "aa", path: "staging/a.json", originalPath: "u1/a.json", userKey: "u1",
-                                                       runID: "run-1", status: .pending, layout: .flowExportOld, bytes: 120, stagedPath: "staging/a.bin"))
-            let b = try await store.insertFile(NewFile(sha256: "bb", path: "quarantine/b.json", originalPath: "u1/b.json", userKey: "u1",
-                                                       runID: "run-1", status: .quarantined, reason: "invalid_json", bytes: 3))
-            #expect(a != b)
-            #expect(try await store.fileID(loadedSHA256: "aa") == nil)  // pending is not loaded
-            try await store.updateFile(id: a, status: .loaded, path: "processed/2026/03/u1/a.json", reason: nil)
+            let a = try await store.claimFile(ClaimedFile(originalPath: "u1/a.json", userKey: "u1", runID: "run-1",
+                                                          path: "staging/run-1/claimed/1.json", bytes: 120))
+            let b = try await store.claimFile(ClaimedFile(originalPath: "u1/b.json", userKey: "u1", runID: "run-1", path: "", bytes: 3))
+            let z = try await store.claimFile(ClaimedFile(originalPath: "u1/export.zip", userKey: "u1", runID: "run-1", path: "z", bytes: 9))
+            let e = try await store.claimFile(ClaimedFile(originalPath: "u1/export.zip", entryName: "sessions/x#1.json", parentID: z,
+                                                          userKey: "u1", runID: "run-1", path: "z", bytes: 4, attempts: 1))
+            #expect(Set([a, b, z, e]).count == 4)
+            try await store.updateFile(FileUpdate(id: a, state: .validated, reason: .some("missing-offset"), sha256: "aa",
+                                                  layout: .flowExportOld, stagedPath: "staging/a.bin"))
+            try await store.updateFile(FileUpdate(id: b, state: .quarantined, path: "quarantine/b.json", reason: .some("invalid_json"), sha256: "bb"))
+            #expect(try await store.fileID(loadedSHA256: "aa") == nil)  // validated is not loaded
+            try await store.updateFiles([FileUpdate(id: a, state: .loaded, reason: .some(nil)),
+                                         FileUpdate(id: a, state: .archived, path: "processed/2026/03/u1/a.json")])
             #expect(try await store.fileID(loadedSHA256: "aa") == a)
+            await #expect(throws: LedgerError(fileID: a, from: .archived, to: .loaded)) { try await store.updateFile(FileUpdate(id: a, state: .loaded)) }
+            try await store.addAttempts([e, z], 1)
+            try await store.addAttempts([z], -5)
+            #expect(try await store.entries(ofArchive: z).map { [$0.entryName, "\($0.attempts)", $0.parentID.map(String.init)] }
+                    == [["sessions/x#1.json", "2", String(z)]])
+            try await store.updateFile(FileUpdate(id: z, state: .partial, sha256: "zz"))
+            #expect(try await store.partialArchive(sha256: "zz", userKey: "u1")?.id == z)
+            #expect(try await store.partialArchive(sha256: "zz", userKey: "u2") == nil)
+            try await store.createRun("run-3", startedAt: Self.t0, trigger: "manual")
+            let claim = try await store.claimFile(ClaimedFile(originalPath: "u1/export (2).zip", userKey: "u1", runID: "run-3", path: "c", bytes: 9))
+            try await store.adoptClaim(claim, into: z, path: "staging/run-3/claimed/\(z).zip")
+            #expect(try await store.file(id: claim) == nil)
+            let adopted = try #require(try await store.file(id: z))
+            #expect(adopted.state == .claimed && adopted.runID == "run-3" && adopted.path == "staging/run-3/claimed/\(z).zip" && adopted.attempts == 0)
+            let given = try await store.claimFile(ClaimedFile(originalPath: "u1/c.json", userKey: "u1", runID: "run-3", path: "c", bytes: 1))
+            try await store.forgetClaims([given, a])  // only claimed rows go
+            #expect(try await store.file(id: given) == nil)
+            #expect(try await store.file(id: a) != nil)
             let (userID, created) = try await store.upsertUser(key: "u1", physical: nil, polarUserID: nil, now: Self.t0)
             #expect(created)
             try await store.setFileUser(id: a, userID: userID)
             let files = try await store.files(runID: "run-1")
-            #expect(files.map(\.id) == [a, b])
+            #expect(files.map(\.id) == [a, b, e])
             #expect(files[0] == FileRecord(id: a, sha256: "aa", path: "processed/2026/03/u1/a.json", originalPath: "u1/a.json", userKey: "u1",
-                                           userID: userID, runID: "run-1", status: .loaded, reason: nil, layout: .flowExportOld, bytes: 120,
+                                           userID: userID, runID: "run-1", state: .archived, reason: nil, layout: .flowExportOld, bytes: 120,
                                            stagedPath: "staging/a.bin"))
             #expect(files[1].status == .quarantined && files[1].reason == "invalid_json" && files[1].userID == nil)
-            #expect(try await store.fileCounts() == [.loaded: 1, .quarantined: 1])
+            #expect(try await store.fileCounts() == [.loaded: 1, .quarantined: 1, .pending: 2])
             try await store.createRun("run-2", startedAt: Self.t0 + 1, trigger: "manual")
             try await store.finishRun("run-2", state: .failed, endedAt: Self.t0 + 2, summary: nil)
-            #expect(try await store.runCounts() == [.running: 1, .failed: 1])
+            #expect(try await store.runCounts() == [.running: 2, .failed: 1])
 
             // Physical information: written when it differs, never replaced by an older snapshot.
             var physical = PhysicalInformation(sex: "FEMALE", birthday: "1990-04-01", heightCm: 170, weightKg: 61.5, maxHR: 190,
@@ -139,8 +189,7 @@ import Testing
         try await withStore(backend) { s in
             let store = s.store
             try await store.createRun("run-1", startedAt: Self.t0, trigger: "manual")
-            let file = try await store.insertFile(NewFile(sha256: "f", path: "p", originalPath: "u/f.json", userKey: "u", runID: "run-1",
-                                                          status: .pending, bytes: 1))
+            let file = try await store.claimFile(ClaimedFile(originalPath: "u/f.json", userKey: "u", runID: "run-1", path: "p", bytes: 1))
             let (user, _) = try await store.upsertUser(key: "u", physical: nil, polarUserID: nil, now: Self.t0)
             var samples = ExerciseSamples()
             samples.speed = SampleSeries(t: [0, 1, 2], value: [10.5, 11.25, 0.1])
@@ -163,18 +212,17 @@ import Testing
             for id in Set(oldIDs).subtracting(ids) { #expect(try await store.exercise(id: id) == nil) }
             #expect(try await store.exercises(runID: "run-1").map(\.id) == ids)
             #expect(try await store.allExerciseIDs() == ids)
-            #expect(try await store.files(runID: "run-1").map(\.status) == [.loaded])
             let record = try #require(try await store.exercise(id: ids[0]))
             #expect(record == ExerciseRecord(id: ids[0], userID: user, fileID: file, exerciseIndex: 0, sport: "RUNNING", startUTCMillis: Self.t0,
                                              tzOffsetMinutes: 120, durationS: 1_800.5, distanceM: 5_012.25, calories: 410, physical: physical))
             #expect(try await store.exercise(id: ids[1])?.physical == nil)
 
             // Duplicates: the same user and sport starting within the tolerance in another file, also earlier in the
-            // same chunk. A file of duplicates only becomes `duplicate`; the others are loaded without them.
+            // same chunk (the task makes a file of duplicates only `duplicate`).
             var otherFiles: [Int64] = []
             for name in ["g", "h", "i"] {
-                otherFiles.append(try await store.insertFile(NewFile(sha256: name, path: name, originalPath: "u/\(name).json", userKey: "u",
-                                                                     runID: "run-2", status: .pending, bytes: 1)))
+                otherFiles.append(try await store.claimFile(ClaimedFile(originalPath: "u/\(name).json", userKey: "u", runID: "run-2",
+                                                                        path: name, bytes: 1)))
             }
             let near = NewExercise(index: 0, exercise: Self.exercise(startUTC: Self.t0 + 30_000), deviceID: nil)
             let far = NewExercise(index: 1, exercise: Self.exercise(startUTC: Self.t0 + 90_000), deviceID: nil)
@@ -186,8 +234,6 @@ import Testing
             ])
             #expect(results.map(\.duplicates) == [1, 1, 1])
             #expect(results[0].ids.isEmpty && results[1].ids.count == 1 && results[2].ids.count == 1)
-            let statuses = try await store.files(runID: "run-2").map { [$0.status.rawValue, $0.reason ?? "-"] }
-            #expect(statuses == [["duplicate", "duplicate-exercise"], ["loaded", "-"], ["loaded", "-"]])
             try await store.recordExercises(runID: "run-2", toleranceMillis: 60_000, otherFiles.map {
                 FileExercises(fileID: $0, userID: user, layout: .flowExportOld, exercises: [])
             }).forEach { #expect($0.ids.isEmpty) }

@@ -184,7 +184,7 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                 tryNumber += 1
                 let delay = policy.delay(beforeTry: tryNumber)
                 do {
-                    try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1_000_000_000))
+                    try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: delay))
                 } catch {
                     return (tryNumber - 1, .failure(error))
                 }
@@ -196,6 +196,16 @@ public struct DAGRunner<Context: Sendable>: Sendable {
 /// Wall-clock helpers (UTC epoch milliseconds).
 public enum Clock {
     public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// `seconds` as nanoseconds for `Task.sleep`, total on any value (from a config key or a file): NaN and negative
+    /// values are 0, huge ones a century.
+    public static func nanoseconds(seconds: Double) -> UInt64 {
+        guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? maxSleep : 0 }
+        return seconds >= Double(maxSleep) / 1e9 ? maxSleep : UInt64(seconds * 1e9)
+    }
+
+    /// A century of nanoseconds: longer than any sleep polarpipe means.
+    static let maxSleep: UInt64 = 100 * 365 * 86_400 * 1_000_000_000
 }
 
 /// One try of a task ran longer than its execution timeout.
@@ -211,7 +221,7 @@ func withTimeout<T: Sendable>(_ seconds: Double?, _ body: @escaping @Sendable ()
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+            try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: seconds))
             return nil
         }
         guard let first = try await group.next() else { throw CancellationError() }

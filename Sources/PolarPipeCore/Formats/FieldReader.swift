@@ -43,11 +43,11 @@ struct FieldReader {
 
     mutating func int(_ object: JSONValue, _ key: StaticString, _ path: String) -> Int? {
         guard let d = number(object, key, path) else { return nil }
-        guard d == d.rounded(), abs(d) < 1e9 else {
+        guard d == d.rounded(), abs(d) < 1e9, let i = CheckedConversion.int(floor: d, in: -999_999_999 ... 999_999_999) else {
             warning("wrong-type", path + "." + key.description, "expected an integer; ignored")
             return nil
         }
-        return Int(d)
+        return i
     }
 
     mutating func object(_ object: JSONValue, _ key: StaticString, _ path: String, required: Bool = false) -> JSONValue? {
@@ -92,6 +92,16 @@ struct FieldReader {
             return nil
         }
         return seconds
+    }
+
+    /// `info` with implausible values dropped (`PhysicalPlausibility`), each with an `implausible-value` warning
+    /// at `path.<key>`. A birthday after both the session's start and the snapshot's date is in the future.
+    mutating func plausible(_ info: PhysicalInformation, path: String, keys: PhysicalPlausibility.Keys,
+                            sessionStart: Int64?) -> PhysicalInformation {
+        let dates = [sessionStart, info.recordedAtLocalMillis].compactMap { $0 }
+        let (checked, findings) = PhysicalPlausibility.checked(info, asOfLocalMillis: dates.max(), keys: keys)
+        for finding in findings { warning("implausible-value", path + "." + finding.key, finding.message) }
+        return checked
     }
 
     /// A time-zone offset in minutes east of UTC: `value`, else `fallback`. A missing offset is warned about once

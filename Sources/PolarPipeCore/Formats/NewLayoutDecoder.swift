@@ -12,8 +12,10 @@ enum NewLayoutDecoder {
         let sessionSport = sportID(root["sport"], reader: &reader, path: "$.sport")
         let sessionID = idString(root["identifier"])
         let deviceID = reader.string(root, "deviceId", "$")
-        let physical = reader.object(root, "physicalInformation", "$").map { physicalInformation($0, &reader) }
-        _ = reader.localTime(root, "startTime", "$", required: true)
+        let sessionStart = reader.localTime(root, "startTime", "$", required: true)
+        let physical = reader.object(root, "physicalInformation", "$").map {
+            physicalInformation($0, sessionStart: sessionStart, &reader)
+        }
         guard let exercisesValue = reader.array(root, "exercises", "$", required: true) else { return nil }
 
         var exercises: [Exercise] = []
@@ -96,9 +98,10 @@ enum NewLayoutDecoder {
         return hr == ReportedHeartRate() ? nil : hr
     }
 
-    static func physicalInformation(_ value: JSONValue, _ reader: inout FieldReader) -> PhysicalInformation {
+    /// The physical information, its implausible values dropped with a warning (`PhysicalPlausibility`).
+    static func physicalInformation(_ value: JSONValue, sessionStart: Int64?, _ reader: inout FieldReader) -> PhysicalInformation {
         let p = "$.physicalInformation"
-        return PhysicalInformation(
+        let info = PhysicalInformation(
             sex: reader.string(value, "sex", p).map(SportNames.normaliseSex),
             birthday: reader.string(value, "birthday", p),
             heightCm: reader.number(value, "heightCm", p),
@@ -109,6 +112,7 @@ enum NewLayoutDecoder {
             aerobicThreshold: reader.number(value, "aerobicThreshold", p),
             anaerobicThreshold: reader.number(value, "anaerobicThreshold", p),
             recordedAtLocalMillis: reader.localTime(value, "modified", p) ?? reader.localTime(value, "created", p))
+        return reader.plausible(info, path: p, keys: .newLayout, sessionStart: sessionStart)
     }
 
     /// The channels polarpipe uses, from `samples.samples[]`.

@@ -10,10 +10,11 @@ enum OldLayoutDecoder {
         _ = reader.string(root, "exportVersion", "$", required: true)
         let sessionOffset = reader.int(root, "timeZoneOffset", "$")
         let sessionStart = reader.localTime(root, "startTime", "$", required: true)
-        _ = sessionStart
         _ = reader.isoDuration(root, "duration", "$", required: true)
         let deviceID = reader.string(root, "deviceId", "$")
-        let physical = reader.object(root, "physicalInformationSnapshot", "$").map { physicalInformation($0, &reader) }
+        let physical = reader.object(root, "physicalInformationSnapshot", "$").map {
+            physicalInformation($0, sessionStart: sessionStart, &reader)
+        }
         guard let exercisesValue = reader.array(root, "exercises", "$", required: true) else { return nil }
 
         var exercises: [Exercise] = []
@@ -63,9 +64,10 @@ enum OldLayoutDecoder {
         return TrainingSession(layout: .flowExportOld, deviceID: deviceID, physical: physical, exercises: exercises)
     }
 
-    static func physicalInformation(_ value: JSONValue, _ reader: inout FieldReader) -> PhysicalInformation {
+    /// The snapshot, its implausible values dropped with a warning (`PhysicalPlausibility`).
+    static func physicalInformation(_ value: JSONValue, sessionStart: Int64?, _ reader: inout FieldReader) -> PhysicalInformation {
         let p = "$.physicalInformationSnapshot"
-        return PhysicalInformation(
+        let info = PhysicalInformation(
             sex: reader.string(value, "sex", p).map(SportNames.normaliseSex),
             birthday: reader.string(value, "birthday", p),
             heightCm: reader.number(value, "height, cm", p),
@@ -76,6 +78,7 @@ enum OldLayoutDecoder {
             aerobicThreshold: reader.number(value, "aerobicThreshold", p),
             anaerobicThreshold: reader.number(value, "anaerobicThreshold", p),
             recordedAtLocalMillis: reader.localTime(value, "dateTime", p))
+        return reader.plausible(info, path: p, keys: .oldLayout, sessionStart: sessionStart)
     }
 
     /// Reads the channels polarpipe uses. Elements without a `value` are missing values (skipped); elements

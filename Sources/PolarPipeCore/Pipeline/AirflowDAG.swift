@@ -2,6 +2,11 @@
 /// `BashOperator` running `polarpipe task <id>` with the run id in the environment (`RUN_ID: "{{ run_id }}"`, never
 /// in the command line), exit code 99 → skipped, retries 3 × 5 min, `schedule="0 2 * * *"`, `catchup=False`,
 /// `max_active_runs=1`, and a failure callback that sends polarpipe's alert.
+///
+/// Every task has `trigger_rule="none_failed"`: a task with nothing to do (99, skipped) does not skip the tasks after
+/// it, as in the embedded runner, so `cleanup_and_archive` always runs and ends the run (an empty inbox, only
+/// duplicates, only quarantined files). Each try is told its number and Airflow's `max_tries`, so a failure with
+/// retries left keeps the run open and its lease held through the retry delay.
 public struct AirflowDAG: Sendable {
     public var binary: String
     public var workspace: String
@@ -67,9 +72,14 @@ public struct AirflowDAG: Sendable {
                 return BashOperator(
                     task_id=task_id,
                     bash_command=" ".join(shlex.quote(part) for part in [POLARPIPE, "task", task_id] + COMMON),
-                    env={"RUN_ID": "{{ run_id }}"},
+                    env={
+                        "RUN_ID": "{{ run_id }}",
+                        "POLARPIPE_TRY_NUMBER": "{{ ti.try_number }}",
+                        "POLARPIPE_MAX_TRIES": "{{ ti.max_tries }}",
+                    },
                     append_env=True,
                     skip_on_exit_code=99,
+                    trigger_rule="none_failed",
                 )
 
 

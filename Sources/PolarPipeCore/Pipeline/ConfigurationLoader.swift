@@ -17,43 +17,74 @@ public enum ConfigurationLoader {
         public let type: String
         public let defaultValue: String
         public let help: String
+        /// The accepted values of a numeric setting ("from 1 to 100"), nil for others.
+        public let range: String?
         let apply: @Sendable (inout PipelineConfiguration, String) -> Bool
+
+        init(name: String, type: String, defaultValue: String, help: String, range: String? = nil,
+             apply: @escaping @Sendable (inout PipelineConfiguration, String) -> Bool) {
+            self.name = name
+            self.type = type
+            self.defaultValue = defaultValue
+            self.help = help
+            self.range = range
+            self.apply = apply
+        }
+
+        /// A setting whose value is an integer in `bounds`.
+        static func integer(_ name: String, _ defaultValue: String, _ help: String, _ bounds: ClosedRange<Int>,
+                            _ set: @escaping @Sendable (inout PipelineConfiguration, Int) -> Void) -> Key {
+            Key(name: name, type: "integer", defaultValue: defaultValue, help: help, range: ConfigurationBounds.text(bounds)) { c, v in
+                guard let n = ConfigurationLoader.int(v, in: bounds) else { return false }
+                set(&c, n)
+                return true
+            }
+        }
+
+        /// A setting whose value is a number (of seconds, unless `type` says otherwise) in `bounds`.
+        static func number(_ name: String, _ defaultValue: String, _ help: String, _ bounds: ClosedRange<Double>,
+                           type: String = "seconds", _ set: @escaping @Sendable (inout PipelineConfiguration, Double) -> Void) -> Key {
+            Key(name: name, type: type, defaultValue: defaultValue, help: help, range: ConfigurationBounds.text(bounds)) { c, v in
+                guard let d = ConfigurationLoader.double(v, in: bounds) else { return false }
+                set(&c, d)
+                return true
+            }
+        }
     }
 
-    static func int(_ s: String) -> Int? { Int(s) }
-    static func double(_ s: String) -> Double? { Double(s).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+    static func int(_ s: String, in bounds: ClosedRange<Int>) -> Int? { Int(s).flatMap { bounds.contains($0) ? $0 : nil } }
+    static func double(_ s: String, in bounds: ClosedRange<Double>) -> Double? {
+        Double(s).flatMap { bounds.contains($0) ? $0 : nil }
+    }
     static func bool(_ s: String) -> Bool? { ["true": true, "false": false, "1": true, "0": false][s.lowercased()] }
 
     /// All settings, with their types and defaults (the README's configuration table).
     public static let keys: [Key] = [
-        Key(name: "run.retries", type: "integer", defaultValue: "3", help: "retries of a failed task") { c, v in
-            guard let n = int(v), n >= 0 else { return false }; c.retryPolicy.retries = n; return true },
-        Key(name: "run.retry_delay", type: "seconds", defaultValue: "300", help: "delay before a retry") { c, v in
-            guard let d = double(v) else { return false }; c.retryPolicy.delaySeconds = d; return true },
+        .integer("run.retries", "3", "retries of a failed task", ConfigurationBounds.retries) { $0.retryPolicy.retries = $1 },
+        .number("run.retry_delay", "300", "delay before a retry", ConfigurationBounds.delaySeconds) { $0.retryPolicy.delaySeconds = $1 },
         Key(name: "run.retry_exponential_backoff", type: "boolean", defaultValue: "false", help: "double the delay on each further retry") { c, v in
             guard let b = bool(v) else { return false }; c.retryPolicy.exponentialBackoff = b; return true },
-        Key(name: "run.retry_max_delay", type: "seconds", defaultValue: "3600", help: "cap of a backed-off delay") { c, v in
-            guard let d = double(v) else { return false }; c.retryPolicy.maxDelaySeconds = d; return true },
-        Key(name: "run.timeout", type: "seconds", defaultValue: "14400", help: "a run still going after this fails (4 h, the seed's window)") { c, v in
-            guard let d = double(v), d > 0 else { return false }; c.runTimeoutSeconds = d; return true },
-        Key(name: "run.task_timeout", type: "seconds", defaultValue: "3600", help: "execution timeout of one try of a task") { c, v in
-            guard let d = double(v), d > 0 else { return false }; c.taskTimeoutSeconds = d; return true },
-        Key(name: "run.lease_seconds", type: "seconds", defaultValue: "60", help: "the run lease lapses after this long without a heartbeat") { c, v in
-            guard let d = double(v), d >= 1 else { return false }; c.leaseTTLMillis = Int64(d * 1000); return true },
-        Key(name: "inbox.settle_seconds", type: "seconds", defaultValue: "0", help: "files changed more recently are not claimed") { c, v in
-            guard let d = double(v) else { return false }; c.settleSeconds = d; return true },
-        Key(name: "batch.max_exercises", type: "integer", defaultValue: "1000", help: "at most this many exercises per run") { c, v in
-            guard let n = int(v), n > 0 else { return false }; c.maxExercisesPerRun = n; return true },
-        Key(name: "batch.chunk_size", type: "integer", defaultValue: "32", help: "exercises per database transaction in the load tasks") { c, v in
-            guard let n = int(v), n > 0 else { return false }; c.chunkSize = n; return true },
-        Key(name: "limits.max_file_bytes", type: "integer", defaultValue: "268435456", help: "larger files are quarantined (256 MiB)") { c, v in
-            guard let n = int(v), n > 0 else { return false }; c.limits.maxFileBytes = n; return true },
-        Key(name: "limits.max_zip_bytes", type: "integer", defaultValue: "4294967296", help: "largest total uncompressed size of a zip (4 GiB)") { c, v in
-            guard let n = int(v), n > 0 else { return false }; c.limits.maxZipBytes = n; return true },
-        Key(name: "limits.max_zip_ratio", type: "number", defaultValue: "200", help: "highest compression ratio of a zip") { c, v in
-            guard let d = double(v), d >= 1 else { return false }; c.limits.maxZipRatio = d; return true },
-        Key(name: "limits.max_json_depth", type: "integer", defaultValue: "64", help: "deepest JSON nesting") { c, v in
-            guard let n = int(v), n > 0, n <= 10_000 else { return false }; c.limits.maxJSONDepth = n; return true },
+        .number("run.retry_max_delay", "3600", "cap of a backed-off delay", ConfigurationBounds.delaySeconds) {
+            $0.retryPolicy.maxDelaySeconds = $1 },
+        .number("run.timeout", "14400", "a run still going after this fails (4 h, the seed's window)", ConfigurationBounds.timeoutSeconds) {
+            $0.runTimeoutSeconds = $1 },
+        .number("run.task_timeout", "3600", "execution timeout of one try of a task", ConfigurationBounds.timeoutSeconds) {
+            $0.taskTimeoutSeconds = $1 },
+        .number("run.lease_seconds", "60", "the run lease lapses after this long without a heartbeat", ConfigurationBounds.leaseSeconds) {
+            $0.leaseTTLMillis = CheckedConversion.millis(seconds: $1, in: ConfigurationBounds.leaseSeconds) ?? 60_000 },
+        .number("inbox.settle_seconds", "0", "files changed more recently are not claimed", ConfigurationBounds.settleSeconds) {
+            $0.settleSeconds = $1 },
+        .integer("batch.max_exercises", "1000", "at most this many exercises per run", ConfigurationBounds.maxExercises) {
+            $0.maxExercisesPerRun = $1 },
+        .integer("batch.chunk_size", "32", "exercises per database transaction in the load tasks", ConfigurationBounds.chunkSize) {
+            $0.chunkSize = $1 },
+        .integer("limits.max_file_bytes", "268435456", "larger files are quarantined (256 MiB)", ConfigurationBounds.bytes) {
+            $0.limits.maxFileBytes = $1 },
+        .integer("limits.max_zip_bytes", "4294967296", "largest total uncompressed size of a zip (4 GiB)", ConfigurationBounds.bytes) {
+            $0.limits.maxZipBytes = $1 },
+        .number("limits.max_zip_ratio", "200", "highest compression ratio of a zip", ConfigurationBounds.zipRatio, type: "number") {
+            $0.limits.maxZipRatio = $1 },
+        .integer("limits.max_json_depth", "64", "deepest JSON nesting", ConfigurationBounds.jsonDepth) { $0.limits.maxJSONDepth = $1 },
         Key(name: "alerts.webhook", type: "URL", defaultValue: "", help: "HTTP POST of a JSON run summary when a run fails") { c, v in
             guard v.isEmpty || URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
             c.alertWebhook = v.isEmpty ? nil : v; return true },
@@ -68,8 +99,8 @@ public enum ConfigurationLoader {
             c.readDatabaseURL = v.isEmpty ? nil : v; return true },
         Key(name: "schedule.cron", type: "cron", defaultValue: "0 2 * * *", help: "when the service runs the DAG (UTC)") { c, v in
             guard (try? CronSchedule(v)) != nil else { return false }; c.scheduleCron = v; return true },
-        Key(name: "service.max_upload_bytes", type: "integer", defaultValue: "268435456", help: "largest upload body (256 MiB); larger answers 413") { c, v in
-            guard let n = int(v), n > 0 else { return false }; c.maxUploadBytes = n; return true },
+        .integer("service.max_upload_bytes", "268435456", "largest upload body (256 MiB); larger answers 413", ConfigurationBounds.bytes) {
+            $0.maxUploadBytes = $1 },
         Key(name: "accesslink.base_url", type: "URL", defaultValue: "https://www.polaraccesslink.com", help: "the Polar AccessLink API") { c, v in
             guard URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
             c.accessLinkBaseURL = v.hasSuffix("/") ? String(v.dropLast()) : v; return true },
@@ -119,12 +150,14 @@ public enum ConfigurationLoader {
                 guard taskIDs.contains(parts[1]) else {
                     throw ConfigurationError(message: "unknown task \(parts[1]) in \(key) (from \(source)); see `polarpipe dag`")
                 }
-                if parts[0] == "retries", let n = int(value), n >= 0 {
+                if parts[0] == "retries", let n = int(value, in: ConfigurationBounds.retries) {
                     configuration.taskRetries[parts[1]] = n
-                } else if parts[0] == "retry_delay", let d = double(value) {
+                } else if parts[0] == "retry_delay", let d = double(value, in: ConfigurationBounds.delaySeconds) {
                     configuration.taskRetryDelays[parts[1]] = d
                 } else {
-                    throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source))")
+                    let expected = parts[0] == "retries" ? "an integer " + ConfigurationBounds.text(ConfigurationBounds.retries)
+                        : "seconds " + ConfigurationBounds.text(ConfigurationBounds.delaySeconds)
+                    throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source)): expected \(expected)")
                 }
                 continue
             }
@@ -132,7 +165,8 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(message: "unknown setting \(key) (from \(source)); see README, Configuration")
             }
             guard spec.apply(&configuration, value) else {
-                throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source)): expected \(spec.type)")
+                throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source)): expected \(spec.type)"
+                                         + (spec.range.map { " " + $0 } ?? ""))
             }
         }
         return configuration

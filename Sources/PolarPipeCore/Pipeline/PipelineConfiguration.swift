@@ -51,3 +51,52 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var accessLinkSyncCron: String = "15 * * * *"
     public init() {}
 }
+
+/// The accepted range of every numeric setting. Durations end up as nanosecond or millisecond integers and counts
+/// as loop bounds, so a value outside its range is refused when the configuration is read, with a message that
+/// names the setting and the range — never converted into something that overflows later.
+public enum ConfigurationBounds {
+    public static let retries: ClosedRange<Int> = 0 ... 100
+    /// `run.retry_delay`, `run.retry_max_delay`, `retry_delay.<task>`: up to 7 days.
+    public static let delaySeconds: ClosedRange<Double> = 0 ... 604_800
+    /// `run.timeout`, `run.task_timeout`: 1 ms to 30 days.
+    public static let timeoutSeconds: ClosedRange<Double> = 0.001 ... 2_592_000
+    /// `run.lease_seconds`: 1 s to 1 day.
+    public static let leaseSeconds: ClosedRange<Double> = 1 ... 86_400
+    /// `inbox.settle_seconds`: up to 1 day.
+    public static let settleSeconds: ClosedRange<Double> = 0 ... 86_400
+    public static let maxExercises: ClosedRange<Int> = 1 ... 10_000_000
+    public static let chunkSize: ClosedRange<Int> = 1 ... 100_000
+    /// `limits.max_file_bytes`, `limits.max_zip_bytes`, `service.max_upload_bytes`: 1 byte to 1 PiB.
+    public static let bytes: ClosedRange<Int> = 1 ... 1 << 50
+    public static let zipRatio: ClosedRange<Double> = 1 ... 1_000_000
+    public static let jsonDepth: ClosedRange<Int> = 1 ... 10_000
+
+    /// "from 1 to 100" for a message.
+    static func text<T: Comparable>(_ range: ClosedRange<T>) -> String { "from \(range.lowerBound) to \(range.upperBound)" }
+
+    /// Checks a configuration built in code or changed by command-line flags against the same bounds as the loader.
+    public static func validate(_ c: PipelineConfiguration) throws {
+        func check<T: Comparable>(_ name: String, _ value: T, _ range: ClosedRange<T>) throws {
+            guard range.contains(value) else {
+                throw ConfigurationError(message: "\(name) must be \(text(range)) (got \(value))")
+            }
+        }
+        try check("run.retries", c.retryPolicy.retries, retries)
+        try check("run.retry_delay", c.retryPolicy.delaySeconds, delaySeconds)
+        try check("run.retry_max_delay", c.retryPolicy.maxDelaySeconds, delaySeconds)
+        try check("run.timeout", c.runTimeoutSeconds, timeoutSeconds)
+        try check("run.task_timeout", c.taskTimeoutSeconds, timeoutSeconds)
+        try check("run.lease_seconds", Double(c.leaseTTLMillis) / 1000, leaseSeconds)
+        try check("inbox.settle_seconds", c.settleSeconds, settleSeconds)
+        try check("batch.max_exercises", c.maxExercisesPerRun, maxExercises)
+        try check("batch.chunk_size", c.chunkSize, chunkSize)
+        try check("limits.max_file_bytes", c.limits.maxFileBytes, bytes)
+        try check("limits.max_zip_bytes", c.limits.maxZipBytes, bytes)
+        try check("limits.max_zip_ratio", c.limits.maxZipRatio, zipRatio)
+        try check("limits.max_json_depth", c.limits.maxJSONDepth, jsonDepth)
+        try check("service.max_upload_bytes", c.maxUploadBytes, bytes)
+        for (task, n) in c.taskRetries.sorted(by: { $0.key < $1.key }) { try check("retries.\(task)", n, retries) }
+        for (task, d) in c.taskRetryDelays.sorted(by: { $0.key < $1.key }) { try check("retry_delay.\(task)", d, delaySeconds) }
+    }
+}

@@ -28,8 +28,8 @@ public struct PipelineRunner: Sendable {
     }
 
     /// This process as a lease owner.
-    public static func currentOwner() -> LeaseOwner {
-        LeaseOwner(pid: getpid(), host: ProcessInfo.processInfo.hostName)
+    public static func currentOwner(_ mode: LeaseOwner.Mode = .process) -> LeaseOwner {
+        LeaseOwner(pid: getpid(), host: ProcessInfo.processInfo.hostName, mode: mode)
     }
 
     /// A lease holder is stale when its process is gone (same host) — its lease is then free even before it expires.
@@ -54,14 +54,19 @@ public struct PipelineRunner: Sendable {
     /// files it claimed are not lost. Throws `PipelineError.anotherRunActive` without touching anything when another
     /// live run holds the lease.
     public func run(runID: String = PipelineRunner.newRunID(), trigger: String = "manual") async throws -> Result {
+        _ = try RunID.validated(runID)
         var recovered: [(String, RunOutcome)] = []
         try await acquire(runID)
         do {
             for interrupted in try await store.runs(limit: 1000).reversed() where interrupted.state == .running && interrupted.runID != runID {
-                logger.notice("finishing an interrupted run", metadata: ["pipeline.run_id": "\(interrupted.runID)"])
                 try await store.releaseLease(runID: runID)
                 try await acquire(interrupted.runID)
-                recovered.append((interrupted.runID, try await execute(interrupted.runID, resuming: true)))
+                if let outcome = try await giveUpIfPoisoned(interrupted.runID) {
+                    recovered.append((interrupted.runID, outcome))
+                } else {
+                    logger.notice("finishing an interrupted run", metadata: ["pipeline.run_id": "\(interrupted.runID)"])
+                    recovered.append((interrupted.runID, try await execute(interrupted.runID, resuming: true)))
+                }
                 try await store.releaseLease(runID: interrupted.runID)
                 try await acquire(runID)
             }
@@ -75,12 +80,46 @@ public struct PipelineRunner: Sendable {
         }
     }
 
+    /// Records the tries of `runID` left `running` by a dead process (the caller holds the run's lease) as failed with
+    /// the error `PoisonPill.died`; returns the run's task instances after that.
+    func markDeadTries(_ runID: String) async throws -> [TaskInstanceRecord] {
+        var instances = try await store.taskInstances(runID: runID)
+        for i in instances.indices where instances[i].state == .running {
+            instances[i].state = .failed
+            instances[i].endedAt = Clock.nowMillis()
+            instances[i].error = PoisonPill.died
+            try await store.recordTask(instances[i])
+        }
+        return instances
+    }
+
+    /// Marks the dead tries of an interrupted run (`markDeadTries`); when a
+    /// task has died `PoisonPill.taskDeaths` times, ends the run as failed with an alert instead of resuming it, and
+    /// returns that outcome.
+    func giveUpIfPoisoned(_ runID: String) async throws -> RunOutcome? {
+        let now = Clock.nowMillis()
+        let instances = try await markDeadTries(runID)
+        guard let (taskID, deaths) = PoisonPill.deadTask(instances) else { return nil }
+        let latest = Dictionary(grouping: instances, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+        let outcome = RunOutcome(
+            state: .failed, taskStates: latest.mapValues(\.state), tries: latest.mapValues(\.tryNumber), outputs: [:],
+            failedTask: taskID,
+            error: "the process died \(deaths) times in \(taskID); the run is not resumed again (polarpipe run --resume \(runID) tries once more)")
+        logger.error("giving up an interrupted run", metadata: ["pipeline.run_id": "\(runID)", "pipeline.task_id": "\(taskID)"])
+        try await store.finishRun(runID, state: .failed, endedAt: now, summary: summary(outcome))
+        await Alerts.send(await Alerts.summary(runID: runID, outcome: outcome, store: store), configuration: configuration, logger: logger)
+        return outcome
+    }
+
     /// Reruns the failed part of a run: tasks that succeeded keep their single try; the failed task and its
     /// downstream run again, with try numbers following the earlier ones.
     public func resume(runID: String) async throws -> RunOutcome {
+        _ = try RunID.validated(runID)
         guard try await store.run(runID) != nil else { throw PipelineError.unknownRun(runID) }
         try await acquire(runID)
         do {
+            // Tries left `running` by a dead process are failures; a resume asked for by hand is always tried.
+            _ = try await markDeadTries(runID)
             let outcome = try await execute(runID, resuming: true)
             try await store.releaseLease(runID: runID)
             return outcome
@@ -90,10 +129,31 @@ public struct PipelineRunner: Sendable {
         }
     }
 
-    func acquire(_ runID: String) async throws {
-        if let holder = try await store.acquireLease(runID: runID, owner: PipelineRunner.currentOwner(), now: Clock.nowMillis(),
-                                                     ttlMillis: configuration.leaseTTLMillis, isStale: PipelineRunner.isStale) {
+    @discardableResult
+    func acquire(_ runID: String, mode: LeaseOwner.Mode = .process, ttlMillis: Int64? = nil) async throws -> Int64 {
+        if let holder = try await store.acquireLease(runID: runID, owner: PipelineRunner.currentOwner(mode), now: Clock.nowMillis(),
+                                                     ttlMillis: ttlMillis ?? configuration.leaseTTLMillis, isStale: PipelineRunner.isStale) {
             throw PipelineError.anotherRunActive(runID: holder.runID, since: holder.acquiredAt)
+        }
+        guard let token = try await store.leaseToken(runID: runID) else {
+            throw PipelineError.anotherRunActive(runID: runID, since: Clock.nowMillis())
+        }
+        return token
+    }
+
+    /// Renews the lease of `runID` (fencing `token`) a few times per TTL until cancelled; returns when the lease was
+    /// lost to another owner, so the caller can stop the run.
+    static func heartbeat(store: any PipelineStore, runID: String, token: Int64, ttlMillis: Int64) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: Double(ttlMillis) / 4000))
+            if Task.isCancelled { return }
+            do {
+                try await store.renewLease(runID: runID, token: token, now: Clock.nowMillis(), ttlMillis: ttlMillis)
+            } catch is RunLease.Lost {
+                return
+            } catch {
+                continue  // the database is briefly unavailable: try again at the next beat
+            }
         }
     }
 
@@ -123,41 +183,44 @@ public struct PipelineRunner: Sendable {
         let store = self.store
         let (done, tries) = (completed, firstTry)
         let runTimeout = configuration.runTimeoutSeconds
-        enum Child: Sendable { case heartbeatEnded, timedOut, finished(RunOutcome) }
+        guard let token = try await store.leaseToken(runID: runID) else { throw RunLease.Lost(runID: runID) }
+        enum Child: Sendable { case leaseLost, timedOut, finished(RunOutcome), stopped }
         var outcome = try await withThrowingTaskGroup(of: Child.self) { group in
             group.addTask {
-                // Heartbeat: renew the lease a few times per TTL until the run ends.
-                while !Task.isCancelled {
-                    try? await Task.sleep(nanoseconds: UInt64(ttl / 4) * 1_000_000)
-                    if Task.isCancelled { break }
-                    try? await store.renewLease(runID: runID, now: Clock.nowMillis(), ttlMillis: ttl)
-                }
-                return .heartbeatEnded
+                // Heartbeat: renew the lease a few times per TTL until the run ends; it returns when the lease is lost.
+                await PipelineRunner.heartbeat(store: store, runID: runID, token: token, ttlMillis: ttl)
+                return Task.isCancelled ? .stopped : .leaseLost
             }
             group.addTask {
                 // The run timeout: cancel the run; running tasks stop at their next file or chunk.
-                do { try await Task.sleep(nanoseconds: UInt64(runTimeout * 1e9)) } catch { return .heartbeatEnded }
+                do { try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: runTimeout)) } catch { return .stopped }
                 return .timedOut
             }
             group.addTask { .finished(try await runner.run(runID: runID, context: context, completed: done, firstTry: tries)) }
             var result: RunOutcome?
-            var timedOut = false
+            var stop: String?
+            var lost = false
             while let next = try await group.next() {
                 switch next {
                 case .finished(let o):
                     result = o
                     group.cancelAll()
                 case .timedOut:
-                    timedOut = true
+                    stop = "run timeout: the run was still going after \(Int(min(runTimeout, 1e12))) s"
                     group.cancelAll()
-                case .heartbeatEnded:
+                case .leaseLost:
+                    lost = true
+                    group.cancelAll()
+                case .stopped:
                     break
                 }
             }
+            // Another owner has the run now (this process was presumed dead): it writes nothing more.
+            if lost { throw RunLease.Lost(runID: runID) }
             guard var result else { throw CancellationError() }
-            if timedOut {
+            if let stop {
                 result.state = .failed
-                result.error = String(format: "run timeout: the run was still going after %.0f s", runTimeout)
+                result.error = stop
             }
             return result
         }
@@ -183,21 +246,71 @@ public struct PipelineRunner: Sendable {
         return TaskOutput(counts).json
     }
 
+    /// `polarpipe stats rebuild` under the run lease (a run writing statistics meanwhile would interleave with it):
+    /// refuses with `anotherRunActive` while a run holds it, renews it while it works.
+    public func rebuildStatistics() async throws -> (exercises: Int, users: Int) {
+        let leaseID = "stats-rebuild-" + String(Clock.nowMillis())
+        let token = try await acquire(leaseID)
+        let store = self.store
+        let ttl = configuration.leaseTTLMillis
+        do {
+            let result = try await withThrowingTaskGroup(of: (exercises: Int, users: Int)?.self) { group in
+                group.addTask {
+                    await PipelineRunner.heartbeat(store: store, runID: leaseID, token: token, ttlMillis: ttl)
+                    return nil
+                }
+                group.addTask { try await StatisticsRebuild.run(store: store, now: Clock.nowMillis()) }
+                while let next = try await group.next() {
+                    if let next {
+                        group.cancelAll()
+                        return next
+                    }
+                    if !Task.isCancelled { group.cancelAll() }
+                }
+                throw RunLease.Lost(runID: leaseID)
+            }
+            try await store.releaseLease(runID: leaseID, token: token)
+            return result
+        } catch {
+            try? await store.releaseLease(runID: leaseID, token: token)
+            throw error
+        }
+    }
+
     // MARK: Task mode
 
     /// The outcome of one task in task mode.
     public enum TaskModeOutcome: Sendable, Equatable {
         case done(TaskOutput)
         case nothingToDo(TaskOutput)
-        case failed(String)
+        /// The task failed; `willRetry` when the scheduler will run it again (the run stays open).
+        case failed(String, willRetry: Bool)
+    }
+
+    /// Which try of the task this is, as the scheduler (Airflow) counts: `number` of `maxTries` (Airflow's
+    /// `ti.try_number` and `ti.max_tries`, which counts the retries). Nil: a single try, as `polarpipe task` by hand.
+    public struct SchedulerTry: Sendable, Equatable {
+        public var number: Int
+        public var maxTries: Int
+        public init(number: Int, maxTries: Int) {
+            self.number = number
+            self.maxTries = maxTries
+        }
+        public var isLast: Bool { number > maxTries }
     }
 
     /// Runs one task of one run, once (the scheduler, e.g. Airflow, owns retries). The first task creates the run;
     /// the last one ends it. Refuses when the task's upstream tasks have not succeeded, or another run is active.
-    public func runTask(_ taskID: String, runID: String) async throws -> TaskModeOutcome {
+    ///
+    /// The run's tasks share its lease (`LeaseOwner.Mode.task`) and nobody else can take it between them: after a
+    /// task the lease is kept for the scheduler's retry delay plus the lease TTL; a heartbeat renews it while the task
+    /// runs. A failure with tries left keeps the run open (`up_for_retry`); the last failure ends it.
+    public func runTask(_ taskID: String, runID: String, schedulerTry: SchedulerTry? = nil) async throws -> TaskModeOutcome {
+        _ = try RunID.validated(runID)
         let graph = try TrainingPipeline.graph()
         guard let task = graph.task(taskID) else { throw TaskGraphError.unknownTask(taskID) }
-        try await acquire(runID)
+        let betweenTasks = configuration.leaseTTLMillis &+ Int64(min(max(0, configuration.retryPolicy(for: taskID).delaySeconds), 86_400) * 1000)
+        let token = try await acquire(runID, mode: .task, ttlMillis: betweenTasks)
         if try await store.run(runID) == nil {
             guard task.dependsOn.isEmpty else { throw PipelineError.unknownRun(runID) }
             try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: "task")
@@ -207,12 +320,36 @@ public struct PipelineRunner: Sendable {
         for dep in task.dependsOn where !(latest[dep]?.state == .success || latest[dep]?.state == .skipped) {
             throw PipelineError.missingInput("task \(dep) of run \(runID) has not succeeded")
         }
+        if var dead = latest[taskID], dead.state == .running {
+            // A new try of a task while its last one is still `running`: that one's process died (the scheduler saw it).
+            dead.state = .failed
+            dead.endedAt = Clock.nowMillis()
+            dead.error = PoisonPill.died
+            try await store.recordTask(dead)
+        }
         let tryNumber = (latest[taskID].map { $0.state == .queued ? $0.tryNumber : $0.tryNumber + 1 }) ?? 1
         let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger,
                                       onEvent: onEvent)
         let single = try TaskGraph<PipelineContext>(graph.id, [PipelineTask(taskID) { try await task.body($0) }])
-        let runner = DAGRunner(graph: single, policy: RetryPolicy(retries: 0, delaySeconds: 0), recorder: store, onEvent: onEvent)
-        let outcome = try await runner.run(runID: runID, context: context, firstTry: [taskID: tryNumber])
+        let runner = DAGRunner(graph: single, policy: RetryPolicy(retries: 0, delaySeconds: 0), recorder: store,
+                               taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)
+        let store = self.store
+        let ttl = configuration.leaseTTLMillis
+        let outcome = try await withThrowingTaskGroup(of: RunOutcome?.self) { group in
+            group.addTask {
+                await PipelineRunner.heartbeat(store: store, runID: runID, token: token, ttlMillis: ttl)
+                return nil
+            }
+            group.addTask { try await runner.run(runID: runID, context: context, firstTry: [taskID: tryNumber]) }
+            while let next = try await group.next() {
+                if let next {
+                    group.cancelAll()
+                    return next
+                }
+                if !Task.isCancelled { group.cancelAll() }  // the lease was lost
+            }
+            throw RunLease.Lost(runID: runID)
+        }
         let isLast = graph.downstream(of: taskID).isEmpty
         switch outcome.taskStates[taskID] {
         case .success?, .skipped?:
@@ -221,16 +358,26 @@ public struct PipelineRunner: Sendable {
                 let failed = Dictionary(grouping: all, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
                     .values.contains { $0.state != .success && $0.state != .skipped }
                 try await store.finishRun(runID, state: failed ? .failed : .success, endedAt: Clock.nowMillis(), summary: nil)
-                try await store.releaseLease(runID: runID)
+                try await store.releaseLease(runID: runID, token: token)
             } else {
-                try await store.renewLease(runID: runID, now: Clock.nowMillis(), ttlMillis: configuration.leaseTTLMillis)
+                try await store.renewLease(runID: runID, token: token, now: Clock.nowMillis(), ttlMillis: betweenTasks)
             }
             let output = outcome.outputs[taskID] ?? TaskOutput()
             return output.nothingToDo ? .nothingToDo(output) : .done(output)
         default:
+            let error = outcome.error ?? "task failed"
+            if let schedulerTry, !schedulerTry.isLast {
+                // The scheduler runs it again after its retry delay: the run stays open and keeps its lease.
+                var instance = try await store.taskInstances(runID: runID).first { $0.taskID == taskID && $0.tryNumber == tryNumber }
+                    ?? TaskInstanceRecord(runID: runID, taskID: taskID, tryNumber: tryNumber, state: .failed, error: error)
+                instance.state = .upForRetry
+                try await store.recordTask(instance)
+                try await store.renewLease(runID: runID, token: token, now: Clock.nowMillis(), ttlMillis: betweenTasks)
+                return .failed(error, willRetry: true)
+            }
             try await store.finishRun(runID, state: .failed, endedAt: Clock.nowMillis(), summary: nil)
-            try await store.releaseLease(runID: runID)
-            return .failed(outcome.error ?? "task failed")
+            try await store.releaseLease(runID: runID, token: token)
+            return .failed(error, willRetry: false)
         }
     }
 }

@@ -9,7 +9,7 @@ public struct Scheduler: Sendable {
     public let sleep: @Sendable (TimeInterval) async throws -> Void
 
     public init(schedule: CronSchedule, now: @escaping @Sendable () -> Date = { Date() },
-                sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(nanoseconds: UInt64(max(0, $0) * 1e9)) }) {
+                sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: $0)) }) {
         self.schedule = schedule
         self.now = now
         self.sleep = sleep

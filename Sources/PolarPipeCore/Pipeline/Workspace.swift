@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The folders of a polarpipe workspace:
@@ -25,15 +26,36 @@ public struct Workspace: Sendable, Equatable {
     public var databaseFile: URL { root.appendingPathComponent("polarpipe.sqlite") }
     public var configurationFile: URL { root.appendingPathComponent("polarpipe.toml") }
 
+    /// `staging/<run-id>/`: the run's folder, always a direct child of `staging/` (run ids are checked by `RunID`;
+    /// an id with characters a file name cannot carry gets a suffix from its hash, so two ids never share a folder).
     public func staging(_ runID: String) -> URL {
-        stagingRoot.appendingPathComponent(Workspace.safeName(runID), isDirectory: true)
+        let name = Workspace.safeName(runID)
+        let folder = name == runID ? name : name + "-" + String(Hex.string(SHA256.hash(data: Data(runID.utf8))).prefix(8))
+        return stagingRoot.appendingPathComponent(folder, isDirectory: true)
     }
 
-    /// Where a run keeps the files it claimed, under their inbox-relative path.
+    /// Where a run keeps the files it claimed, each under the id of its ledger row.
     public func claimed(_ runID: String) -> URL { staging(runID).appendingPathComponent("claimed", isDirectory: true) }
+
+    /// The claimed file of ledger row `id`: `staging/<run-id>/claimed/<id>` (plus the original's extension when it
+    /// is a plain one, so a `.zip` stays recognisable). Never derived from the file's name beyond that.
+    public func claimedFile(_ runID: String, id: Int64, originalPath: String) -> URL {
+        let ext = (originalPath as NSString).pathExtension.lowercased()
+        let plain = !ext.isEmpty && ext.count <= 8 && ext.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        return claimed(runID).appendingPathComponent(plain ? "\(id).\(ext)" : "\(id)")
+    }
 
     /// Where a run keeps decoded sessions.
     public func sessions(_ runID: String) -> URL { staging(runID).appendingPathComponent("sessions", isDirectory: true) }
+
+    /// Whether `url` lies strictly inside `parent` (after `.` and `..` are resolved): checked before anything built
+    /// from outside input is moved or deleted.
+    public static func contains(_ parent: URL, _ url: URL) -> Bool {
+        let base = parent.standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix) && path.count > prefix.count
+    }
 
     /// Creates the workspace and its inbox. Output folders (staging, quarantine, processed, reports) are created
     /// by the tasks that write them.

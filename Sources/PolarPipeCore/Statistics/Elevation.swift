@@ -1,7 +1,28 @@
 /// Elevation gain and loss with hysteresis (SPEC §4.1): noise below `threshold` metres is ignored, which keeps
 /// noisy watch altitude from inflating the climb.
+///
+/// The altitude comes from the barometric ALTITUDE channel when it has a usable value, else from the route's GPS
+/// altitudes, which are much noisier.
 public enum Elevation {
     public static let defaultThreshold = 3.0
+
+    /// The altitude series statistics use: the barometric samples when any is plausible, else the route's
+    /// altitudes; missing (NaN) and implausible values and leading zeros (the altimeter warming up) dropped.
+    /// `route` should hold only valid points.
+    public static func altitudeSeries(barometric: SampleSeries, route: RouteSeries) -> SampleSeries {
+        let range = SamplePlausibility.altitudeM
+        var series = SampleSeries()
+        for i in 0 ..< barometric.count where range.contains(barometric.value[i]) {
+            if series.isEmpty, barometric.value[i] == 0 { continue }
+            series.append(barometric.t[i], barometric.value[i])
+        }
+        if !series.isEmpty { return series }
+        for i in 0 ..< route.count where range.contains(route.altitude[i]) {
+            if series.isEmpty, route.altitude[i] == 0 { continue }
+            series.append(route.t[i], route.altitude[i])
+        }
+        return series
+    }
 
     /// Gain and loss of `altitudes` after dropping missing values (NaN) and leading zeros (the altimeter warming
     /// up). nil when no altitude remains.

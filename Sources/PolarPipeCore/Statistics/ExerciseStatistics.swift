@@ -46,8 +46,9 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         self.elevationLossM = elevationLossM
     }
 
-    /// Computes the statistics. Samples may be unfiltered: only valid HR and valid GPS points count.
-    /// `reportedDistanceM` is the file's distance; it wins when present and > 0.
+    /// Computes the statistics. Samples may be unfiltered: only valid HR, valid GPS points and plausible values
+    /// (`SamplePlausibility`) count. `reportedDistanceM` is the file's distance; it wins when present, > 0 and
+    /// plausible for the duration.
     public static func compute(durationS: Double, reportedDistanceM: Double?, samples: ExerciseSamples,
                                profile: HeartRateProfile = HeartRateProfile(maxHR: nil, restingHR: nil, sex: nil)) -> ExerciseStatistics {
         var stats = ExerciseStatistics(durationS: durationS)
@@ -67,14 +68,16 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         if count > 0 {
             stats.hrMin = low
             stats.hrMax = high
-            stats.hrAvg = sum / Double(count)
+            // The rounding of a long sum can put the mean an ulp outside [min, max].
+            stats.hrAvg = min(high, max(low, sum / Double(count)))
         }
 
         let route = SampleFilters.validRoute(samples.route)
         stats.gpsPoints = route.count
         stats.gpsDistanceM = Geo.pathLength(latitude: route.latitude, longitude: route.longitude)
+            .flatMap { SamplePlausibility.isPlausibleDistance($0, durationS: durationS) ? $0 : nil }
 
-        if let reported = reportedDistanceM, reported > 0 {
+        if let reported = reportedDistanceM, reported > 0, SamplePlausibility.isPlausibleDistance(reported, durationS: durationS) {
             stats.distanceM = reported
         } else {
             stats.distanceM = stats.gpsDistanceM
@@ -86,18 +89,17 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
             }
         }
 
-        let routeAltitudes = route.altitude.filter { !$0.isNaN }
-        let elevation = Elevation.gainLoss(routeAltitudes.isEmpty ? samples.altitude.value : routeAltitudes)
+        let elevation = Elevation.gainLoss(Elevation.altitudeSeries(barometric: samples.altitude, route: route).value)
         stats.elevationGainM = elevation?.gain
         stats.elevationLossM = elevation?.loss
-        stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route)
-        stats.hrZonesS = TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR)
-        stats.trimp = TrainingLoad.trimp(samples.heartRate, profile: profile)
-        let curve = Splits.distanceCurve(samples)
+        stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route, durationS: durationS)
+        stats.hrZonesS = TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR, durationS: durationS)
+        stats.trimp = TrainingLoad.trimp(samples.heartRate, profile: profile, durationS: durationS)
+        let curve = Splits.distanceCurve(samples, durationS: durationS)
         stats.best1kmS = Splits.bestEffort(1000, curve: curve)
         stats.best5kmS = Splits.bestEffort(5000, curve: curve)
         stats.best10kmS = Splits.bestEffort(10_000, curve: curve)
-        stats.splits = Splits.compute(samples)
+        stats.splits = Splits.compute(samples, curve: curve)
         return stats
     }
 }

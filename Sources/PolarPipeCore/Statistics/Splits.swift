@@ -17,17 +17,24 @@ public struct Split: Sendable, Equatable, Codable {
 
 /// Per-km splits and best efforts from cumulative distance: the distance samples when there are any, else the
 /// cumulative haversine length of the valid route.
+///
+/// Distances are bounded (`SamplePlausibility`): DISTANCE values beyond what the exercise can cover are ignored, a
+/// route longer than that gives no curve, and there are never more splits than curve samples, so the work follows
+/// the number of samples, never a distance written in a file.
 public enum Splits {
-    /// The cumulative distance curve (t, metres), non-decreasing.
-    public static func distanceCurve(_ samples: ExerciseSamples) -> SampleSeries {
+    /// The cumulative distance curve (t, metres), non-decreasing. Without `durationS` the longest exercise bounds it.
+    public static func distanceCurve(_ samples: ExerciseSamples, durationS: Double? = nil) -> SampleSeries {
+        let limit = SamplePlausibility.maxDistanceM(durationS: durationS ?? SamplePlausibility.longestDurationS)
         if samples.distance.count >= 2 {
             var curve = SampleSeries()
             var best = 0.0
             for i in 0 ..< samples.distance.count {
-                best = max(best, samples.distance.value[i])
+                let d = samples.distance.value[i]
+                guard d >= 0, d <= limit else { continue }
+                best = max(best, d)
                 curve.append(samples.distance.t[i], best)
             }
-            return curve
+            if curve.count >= 2 { return curve }
         }
         let route = SampleFilters.validRoute(samples.route)
         guard route.count >= 2 else { return SampleSeries() }
@@ -36,7 +43,7 @@ public enum Splits {
             curve.append(route.t[i], curve.value[i - 1]
                 + Geo.haversine(route.latitude[i - 1], route.longitude[i - 1], route.latitude[i], route.longitude[i]))
         }
-        return curve
+        return (curve.value.last ?? 0) <= limit ? curve : SampleSeries()
     }
 
     /// The time at which the curve reaches `metres` (linear between samples); nil if it never does.
@@ -54,28 +61,37 @@ public enum Splits {
     }
 
     /// Complete kilometres only; a partial last kilometre is not a split.
-    public static func compute(_ samples: ExerciseSamples) -> [Split] {
-        let curve = distanceCurve(samples)
+    public static func compute(_ samples: ExerciseSamples, durationS: Double? = nil) -> [Split] {
+        compute(samples, curve: distanceCurve(samples, durationS: durationS))
+    }
+
+    /// The splits of `curve` (from `distanceCurve`), with HR and altitude from `samples`: at most one per
+    /// kilometre of the curve and never more than it has samples.
+    static func compute(_ samples: ExerciseSamples, curve: SampleSeries) -> [Split] {
         guard curve.count >= 2, let last = curve.value.last, last >= 1000 else { return [] }
         let hr = SampleFilters.validHeartRate(samples.heartRate)
-        let routeAltitudes = SampleFilters.validRoute(samples.route)
-        let altitude: SampleSeries = routeAltitudes.altitude.contains(where: { !$0.isNaN })
-            ? SampleSeries(t: routeAltitudes.t.indices.filter { !routeAltitudes.altitude[$0].isNaN }.map { routeAltitudes.t[$0] },
-                           value: routeAltitudes.altitude.filter { !$0.isNaN })
-            : samples.altitude
+        let altitude = Elevation.altitudeSeries(barometric: samples.altitude, route: SampleFilters.validRoute(samples.route))
+        let kilometres = CheckedConversion.clampedInt(floor: last / 1000, to: 0 ... curve.count)
         var splits: [Split] = []
+        splits.reserveCapacity(kilometres)
         var previousTime = curve.t[0]
         var index = 1
-        var km = 1
-        while let (t, i) = time(reaching: Double(km) * 1000, in: curve, from: index) {
+        var h = 0
+        for km in stride(from: 1, through: kilometres, by: 1) {
+            guard let (t, i) = time(reaching: Double(km) * 1000, in: curve, from: index) else { break }
             let seconds = t - previousTime
-            let inSplit = hr.t.indices.filter { hr.t[$0] >= previousTime && hr.t[$0] < t }
-            let hrAvg = inSplit.isEmpty ? nil : inSplit.map { hr.value[$0] }.reduce(0, +) / Double(inSplit.count)
+            while h < hr.count, hr.t[h] < previousTime { h += 1 }
+            var sum = 0.0, n = 0
+            while h < hr.count, hr.t[h] < t {
+                sum += hr.value[h]
+                n += 1
+                h += 1
+            }
+            let hrAvg = n == 0 ? nil : sum / Double(n)
             let elevation = value(at: t, altitude).flatMap { end in value(at: previousTime, altitude).map { end - $0 } }
             splits.append(Split(km: km, timeS: seconds, paceMinPerKm: seconds / 60, hrAvg: hrAvg, elevationM: elevation))
             previousTime = t
             index = i
-            km += 1
         }
         return splits
     }

@@ -12,86 +12,88 @@ public struct HeartRateProfile: Sendable, Equatable {
         self.sex = sex
     }
 
-    /// Max HR from the session's physical information, else the user's, else 220 − age (SPEC §4.1).
+    /// Max HR from the session's physical information, else the user's, else 220 − age (SPEC §4.1). Implausible
+    /// values (`PhysicalPlausibility`) are not used, whichever source holds them.
     public static func resolve(session: PhysicalInformation?, user: PhysicalInformation?, startLocalMillis: Int64) -> HeartRateProfile {
+        let session = PhysicalPlausibility.sanitized(session), user = PhysicalPlausibility.sanitized(user)
         var maxHR = session?.maxHR ?? user?.maxHR
         if maxHR == nil, let birthday = session?.birthday ?? user?.birthday, let age = age(birthday: birthday, atLocalMillis: startLocalMillis) {
             maxHR = Double(220 - age)
         }
-        return HeartRateProfile(maxHR: maxHR, restingHR: session?.restingHR ?? user?.restingHR, sex: session?.sex ?? user?.sex)
+        var restingHR = session?.restingHR ?? user?.restingHR
+        if let rest = restingHR, let max = maxHR, rest >= max { restingHR = nil }
+        return HeartRateProfile(maxHR: maxHR, restingHR: restingHR, sex: session?.sex ?? user?.sex)
     }
 
-    /// Whole years between `YYYY-MM-DD` and the date of `millis`.
+    /// Whole years between `YYYY-MM-DD` and the date of `millis`; nil for a birthday that is not a date or an age
+    /// outside 0–120.
     static func age(birthday: String, atLocalMillis millis: Int64) -> Int? {
-        let parts = birthday.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        let (y, m, d) = PolarTime.civilFromDays(Int(millis / 86_400_000))
-        var age = y - parts[0]
-        if (m, d) < (parts[1], parts[2]) { age -= 1 }
+        guard let born = PhysicalPlausibility.birthdayDay(birthday) else { return nil }
+        let (by, bm, bd) = PolarTime.civilFromDays(born)
+        let (y, m, d) = PolarTime.civilFromDays(ExerciseSummary.day(ofLocalMillis: millis))
+        var age = y - by
+        if (m, d) < (bm, bd) { age -= 1 }
         return (0 ... 120).contains(age) ? age : nil
     }
 }
 
-/// Heart-rate zones, TRIMP and moving time (SPEC §4.1).
+/// Heart-rate zones, TRIMP and moving time (SPEC §4.1). Samples weigh their interval (`SampleWeights`).
 public enum TrainingLoad {
-    /// Weight of each sample: the interval to the next sample; the last sample weighs the one before it (1 s when
-    /// alone). At 1 Hz every sample weighs 1 s.
-    public static func weights(_ t: [Double]) -> [Double] {
-        guard t.count > 1 else { return t.isEmpty ? [] : [1] }
-        var w = [Double](repeating: 0, count: t.count)
-        for i in 0 ..< t.count - 1 { w[i] = t[i + 1] - t[i] }
-        w[t.count - 1] = w[t.count - 2]
-        return w
-    }
-
-    /// Seconds of valid HR in zones 1–5: 50–60, 60–70, 70–80, 80–90, ≥ 90 % of max HR. nil without max HR.
-    public static func zones(_ hr: SampleSeries, maxHR: Double?) -> [Double]? {
-        guard let maxHR, maxHR > 0 else { return nil }
+    /// Seconds of valid HR in zones 1–5: 50–60, 60–70, 70–80, 80–90, ≥ 90 % of max HR. nil without a plausible
+    /// max HR (`PhysicalPlausibility.maxHR`).
+    public static func zones(_ hr: SampleSeries, maxHR: Double?, durationS: Double? = nil) -> [Double]? {
+        guard let maxHR, PhysicalPlausibility.maxHR.contains(maxHR) else { return nil }
+        let hr = SampleFilters.validHeartRate(hr)
         var seconds = [Double](repeating: 0, count: 5)
-        let w = weights(hr.t)
-        for i in 0 ..< hr.count where SampleFilters.isValidHeartRate(hr.value[i]) {
+        let w = SampleWeights.weights(hr.t, durationS: durationS)
+        for i in 0 ..< hr.count {
             // Percent first: (0.6 − 0.5) × 10 is 0.999… in floating point, 60 / 10 is exactly 6.
             let percent = hr.value[i] * 100 / maxHR
             guard percent >= 50 else { continue }
-            seconds[min(4, Int((percent / 10).rounded(.down)) - 5)] += w[i]
+            seconds[CheckedConversion.clampedInt(floor: percent / 10, to: 5 ... 9) - 5] += w[i]
         }
         return seconds
     }
 
     /// Banister TRIMP: Σ (Δt/60) · x · a · e^(b·x), x = clamp((hr − rest)/(max − rest), 0, 1); a, b by sex.
-    /// nil without resting and max HR.
-    public static func trimp(_ hr: SampleSeries, profile: HeartRateProfile) -> Double? {
-        guard let maxHR = profile.maxHR, let rest = profile.restingHR, maxHR > rest else { return nil }
+    /// nil without plausible resting and max HR, or when resting is not below max.
+    public static func trimp(_ hr: SampleSeries, profile: HeartRateProfile, durationS: Double? = nil) -> Double? {
+        guard let maxHR = profile.maxHR, let rest = profile.restingHR, PhysicalPlausibility.maxHR.contains(maxHR),
+              PhysicalPlausibility.restingHR.contains(rest), maxHR > rest else { return nil }
         let (a, b): (Double, Double)
         switch profile.sex {
         case "MALE": (a, b) = (0.64, 1.92)
         case "FEMALE": (a, b) = (0.86, 1.67)
         default: (a, b) = (0.75, 1.80)
         }
-        let w = weights(hr.t)
+        let hr = SampleFilters.validHeartRate(hr)
+        let w = SampleWeights.weights(hr.t, durationS: durationS)
         var total = 0.0
-        for i in 0 ..< hr.count where SampleFilters.isValidHeartRate(hr.value[i]) {
+        for i in 0 ..< hr.count {
             let x = min(1, max(0, (hr.value[i] - rest) / (maxHR - rest)))
             total += w[i] / 60 * x * a * exp(b * x)
         }
         return total
     }
 
-    /// Seconds moving at ≥ 1.0 km/h: from speed samples, else from GPS point-to-point speed; nil without either.
-    public static func movingTime(speed: SampleSeries, route: RouteSeries) -> Double? {
+    /// Seconds moving at ≥ 1.0 km/h: from speed samples (plausible ones, `SamplePlausibility.speedKmh`), else from
+    /// GPS point-to-point speed (a point moves when the step to the next point is ≥ 1.0 km/h); nil without either.
+    public static func movingTime(speed: SampleSeries, route: RouteSeries, durationS: Double? = nil) -> Double? {
+        let speed = SamplePlausibility.within(speed, SamplePlausibility.speedKmh)
         if !speed.isEmpty {
-            let w = weights(speed.t)
+            let w = SampleWeights.weights(speed.t, durationS: durationS)
             var total = 0.0
             for i in 0 ..< speed.count where speed.value[i] >= 1.0 { total += w[i] }
             return total
         }
         guard route.count >= 2 else { return nil }
+        let w = SampleWeights.weights(route.t, durationS: durationS)
         var total = 0.0
         for i in 1 ..< route.count {
             let dt = route.t[i] - route.t[i - 1]
             guard dt > 0 else { continue }
             let kmh = Geo.haversine(route.latitude[i - 1], route.longitude[i - 1], route.latitude[i], route.longitude[i]) / dt * 3.6
-            if kmh >= 1.0 { total += dt }
+            if kmh >= 1.0 { total += w[i - 1] }
         }
         return total
     }

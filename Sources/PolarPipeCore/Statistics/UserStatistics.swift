@@ -16,9 +16,17 @@ public struct ExerciseSummary: Sendable, Equatable {
     public var tzOffsetMinutes: Int
 
     /// Days since 1970-01-01 of the exercise's local start date.
-    public var localDay: Int {
-        let local = startUTCMillis + Int64(tzOffsetMinutes) * 60_000
-        return Int(local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000)
+    public var localDay: Int { Self.localDay(utcMillis: startUTCMillis, offsetMinutes: tzOffsetMinutes) }
+
+    /// Days since 1970-01-01 of the local date of a UTC instant; the offset is clamped to the ±18 h that exist.
+    public static func localDay(utcMillis: Int64, offsetMinutes: Int?) -> Int {
+        let offset = Int64(max(-18 * 60, min(18 * 60, offsetMinutes ?? 0)))
+        return day(ofLocalMillis: CheckedConversion.saturatingAdd(utcMillis, offset * 60_000))
+    }
+
+    /// Days since 1970-01-01 of local epoch milliseconds (rounded down, also before 1970).
+    public static func day(ofLocalMillis local: Int64) -> Int {
+        Int(local >= 0 ? local / 86_400_000 : (local / 86_400_000) - (local % 86_400_000 == 0 ? 0 : 1))
     }
 
     public init(sport: String, startUTCMillis: Int64, durationS: Double, distanceM: Double?, calories: Double?,

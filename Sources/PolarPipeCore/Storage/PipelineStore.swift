@@ -1,43 +1,35 @@
-/// What the pipeline needs from a database. Implemented by the SQLite store (embedded default); tasks, the DAG
-/// runner and reports only talk to this protocol. All times are UTC epoch milliseconds.
-public protocol PipelineStore: RunRecorder {
-    // MARK: Runs and the run lease
+/// What the pipeline needs from a database: the small stores below, one per concern. Implemented by the SQLite
+/// store (embedded default) and the PostgreSQL store; tasks, the DAG runner and reports only talk to these
+/// protocols. All times are UTC epoch milliseconds.
+public protocol PipelineStore: RunStore, LedgerStore, ExerciseStore, StatisticsStore {}
+
+/// Runs, their task instances and the one-active-run lease.
+public protocol RunStore: RunRecorder {
     func createRun(_ runID: String, startedAt: Int64, trigger: String) async throws
     func run(_ runID: String) async throws -> RunRecord?
     func runs(limit: Int) async throws -> [RunRecord]
     func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws
     func taskInstances(runID: String) async throws -> [TaskInstanceRecord]
-    /// How many runs are in each state and files in each status (one query each, for `/metrics`).
+    /// How many runs are in each state (one query, for `/metrics`).
     func runCounts() async throws -> [RunState: Int]
-    func fileCounts() async throws -> [FileStatus: Int]
-    /// Takes the one-active-run lease for `runID` unless another live holder has it; returns the holder that
-    /// blocks, or nil when the lease is now ours. `isStale` decides whether an unexpired holder is dead.
-    func acquireLease(runID: String, owner: LeaseOwner, now: Int64, ttlMillis: Int64,
-                      isStale: @Sendable (LeaseHolder) -> Bool) async throws -> LeaseHolder?
-    func renewLease(runID: String, now: Int64, ttlMillis: Int64) async throws
-    func releaseLease(runID: String) async throws
+    /// Reads the lease, lets `decide` choose (`RunLease.decide`), and writes what it chose, in one transaction.
+    func updateLease(_ decide: @Sendable (LeaseHolder?) -> RunLease.Decision) async throws -> RunLease.Decision
+    /// The current holder of the lease, if any.
+    func currentLease() async throws -> LeaseHolder?
+}
 
-    // MARK: Files
-    func fileID(loadedSHA256 sha256: String) async throws -> Int64?
-    func insertFile(_ file: NewFile) async throws -> Int64
-    func files(runID: String) async throws -> [FileRecord]
-    /// Updates the files' rows in one transaction.
-    func updateFiles(_ updates: [FileUpdate]) async throws
-    /// Sets the files' users in one transaction.
-    func setFileUsers(_ users: [(fileID: Int64, userID: Int64)]) async throws
-
-    // MARK: Users
+/// Users, exercises and their samples.
+public protocol ExerciseStore: Sendable {
     func user(key: String) async throws -> UserRecord?
     func users() async throws -> [UserRecord]
     /// Inserts the user or updates its physical information when it differs; returns the id and whether
     /// anything was written.
     func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool)
 
-    // MARK: Exercises and samples
     /// `extract_exercise_metadata` for a chunk of files, in one transaction and in order. For each file: an
     /// exercise is a duplicate when another file has an exercise of the same user and sport whose UTC start is within
     /// `toleranceMillis` (files earlier in the chunk included); the file's exercises are replaced (idempotent) by the
-    /// others; the file becomes `loaded`, or `duplicate` (reason `duplicate-exercise`) when every exercise was one.
+    /// others. The files' ledger states are the caller's (`FileState`).
     func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises]
     func exercises(runID: String) async throws -> [ExerciseRecord]
     func exercise(id: Int64) async throws -> ExerciseRecord?
@@ -48,8 +40,10 @@ public protocol PipelineStore: RunRecorder {
     func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws
     /// The stored samples of an exercise (HR, route and the other channels).
     func samples(exerciseID: Int64) async throws -> ExerciseSamples
+}
 
-    // MARK: Statistics
+/// Per-exercise, per-user and global statistics.
+public protocol StatisticsStore: Sendable {
     func upsertExerciseStatistics(_ batch: [(exerciseID: Int64, stats: ExerciseStatistics)]) async throws
     func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics?
     func exerciseSummaries(userID: Int64) async throws -> [ExerciseSummary]
@@ -74,16 +68,6 @@ public protocol PipelineStore: RunRecorder {
     func replaceUserRecords(userID: Int64, _ records: [PersonalRecord]) async throws
     func userRecords(userID: Int64) async throws -> [PersonalRecord]
     func splits(exerciseID: Int64) async throws -> [Split]
-}
-
-extension PipelineStore {
-    public func updateFile(id: Int64, status: FileStatus, path: String, reason: String?) async throws {
-        try await updateFiles([FileUpdate(id: id, status: status, path: path, reason: reason)])
-    }
-
-    public func setFileUser(id: Int64, userID: Int64) async throws {
-        try await setFileUsers([(id, userID)])
-    }
 }
 
 /// Records task instances; the DAG runner's only dependency on storage.
@@ -133,109 +117,6 @@ public struct TaskInstanceRecord: Sendable, Codable, Equatable {
         self.endedAt = endedAt
         self.error = error
         self.output = output
-    }
-}
-
-/// Who asks for the run lease.
-public struct LeaseOwner: Sendable, Equatable {
-    public var pid: Int32
-    public var host: String
-    public init(pid: Int32, host: String) {
-        self.pid = pid
-        self.host = host
-    }
-}
-
-/// The current holder of the run lease.
-public struct LeaseHolder: Sendable, Equatable {
-    public var runID: String
-    public var owner: LeaseOwner
-    public var acquiredAt: Int64
-    public var expiresAt: Int64
-    public init(runID: String, owner: LeaseOwner, acquiredAt: Int64, expiresAt: Int64) {
-        self.runID = runID
-        self.owner = owner
-        self.acquiredAt = acquiredAt
-        self.expiresAt = expiresAt
-    }
-}
-
-/// The status of a file in `ingested_files`. `pending` is transient: the file is claimed by a run that has not
-/// yet loaded it.
-public enum FileStatus: String, Sendable, Codable {
-    case pending, loaded, duplicate, quarantined
-}
-
-public struct NewFile: Sendable {
-    public var sha256: String
-    /// Where the file is now, relative to the workspace.
-    public var path: String
-    /// Where it was found, relative to the inbox.
-    public var originalPath: String
-    public var userKey: String
-    public var runID: String
-    public var status: FileStatus
-    public var reason: String?
-    public var layout: PolarLayout?
-    public var bytes: Int64
-    /// Location of the decoded session under `staging/`, relative to the workspace.
-    public var stagedPath: String?
-    public init(sha256: String, path: String, originalPath: String, userKey: String, runID: String, status: FileStatus,
-                reason: String? = nil, layout: PolarLayout? = nil, bytes: Int64, stagedPath: String? = nil) {
-        self.sha256 = sha256
-        self.path = path
-        self.originalPath = originalPath
-        self.userKey = userKey
-        self.runID = runID
-        self.status = status
-        self.reason = reason
-        self.layout = layout
-        self.bytes = bytes
-        self.stagedPath = stagedPath
-    }
-}
-
-/// A file row's new status, location and reason.
-public struct FileUpdate: Sendable, Equatable {
-    public var id: Int64
-    public var status: FileStatus
-    public var path: String
-    public var reason: String?
-    public init(id: Int64, status: FileStatus, path: String, reason: String?) {
-        self.id = id
-        self.status = status
-        self.path = path
-        self.reason = reason
-    }
-}
-
-public struct FileRecord: Sendable, Equatable {
-    public var id: Int64
-    public var sha256: String
-    public var path: String
-    public var originalPath: String
-    public var userKey: String
-    public var userID: Int64?
-    public var runID: String
-    public var status: FileStatus
-    public var reason: String?
-    public var layout: PolarLayout?
-    public var bytes: Int64
-    public var stagedPath: String?
-    public init(id: Int64, sha256: String, path: String, originalPath: String, userKey: String, userID: Int64?,
-                runID: String, status: FileStatus, reason: String?, layout: PolarLayout?, bytes: Int64, stagedPath: String?) {
-        self.id = id
-        self.sha256 = sha256
-        self.path = path
-        self.originalPath = originalPath
-        self.userKey = userKey
-        self.userID = userID
-        self.runID = runID
-        self.status = status
-        self.reason = reason
-        self.layout = layout
-        self.bytes = bytes
-        self.stagedPath = stagedPath
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PolarPipeCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -89,7 +90,7 @@ public struct AccessLinkClient: Sendable {
             } catch {
                 if error is CancellationError || Task.isCancelled { throw CancellationError() }
                 guard attempt <= retries else { throw AccessLinkError.transport(path: path, message: "\(type(of: error))") }
-                try await Task.sleep(nanoseconds: UInt64(backoffSeconds * pow(2, Double(attempt - 1)) * 1e9))
+                try await Task.sleep(nanoseconds: PolarPipeCore.Clock.nanoseconds(seconds: backoffSeconds * pow(2, Double(attempt - 1))))
                 continue
             }
             switch response.statusCode {
@@ -98,10 +99,10 @@ public struct AccessLinkClient: Sendable {
             case 429:
                 guard attempt <= retries else { throw AccessLinkError.rateLimited(path: path) }
                 let after = response.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init) ?? backoffSeconds
-                try await Task.sleep(nanoseconds: UInt64(min(max(after, 0), maxRetryAfterSeconds) * 1e9))
+                try await Task.sleep(nanoseconds: PolarPipeCore.Clock.nanoseconds(seconds: min(max(after, 0), maxRetryAfterSeconds)))
             case 500 ..< 600:
                 guard attempt <= retries else { throw AccessLinkError.server(status: response.statusCode, path: path) }
-                try await Task.sleep(nanoseconds: UInt64(backoffSeconds * pow(2, Double(attempt - 1)) * 1e9))
+                try await Task.sleep(nanoseconds: PolarPipeCore.Clock.nanoseconds(seconds: backoffSeconds * pow(2, Double(attempt - 1))))
             default:
                 return Reply(status: response.statusCode, body: data)
             }

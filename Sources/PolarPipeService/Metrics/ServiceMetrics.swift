@@ -55,7 +55,7 @@ public struct ServiceMetrics: Sendable {
             gauge("polarpipe_runs", "state", state.rawValue).record(runs[state] ?? 0)
         }
         let files = try await store.fileCounts()
-        for status in [FileStatus.pending, .loaded, .duplicate, .quarantined] {
+        for status in FileStatus.allCases {
             gauge("polarpipe_files", "status", status.rawValue).record(files[status] ?? 0)
         }
         let global = try await store.computeGlobalStatistics()

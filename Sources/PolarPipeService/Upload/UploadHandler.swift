@@ -7,8 +7,10 @@ import PolarPipeCore
 ///
 /// The body streams to `inbox/<user>/upload-<uuid>.part` (never claimed by a run: the inbox scanner skips `.part`)
 /// while its size is checked against `service.max_upload_bytes` and its SHA-256 computed; nothing is buffered whole.
-/// The file is then checked with the pipeline's own decoders (`UploadCheck`), recorded in `uploads` (one row per
-/// user and SHA-256) and renamed to `upload-<sha256 prefix>.json|.zip`, where the next run claims it.
+/// The file is then checked with the pipeline's own decoders (`UploadCheck`, at most one check per core at once and a
+/// bounded queue: past it the answer is 503), renamed to `upload-<sha256 prefix>.json|.zip`, where the next run
+/// claims it, and then recorded in `uploads` (one row per user and SHA-256). Renamed first: a crash in between leaves
+/// the file in the inbox, where it is loaded, and the client's retry records it; never an orphan row without a file.
 ///
 /// Answers: 201 new upload; 200 the same bytes were uploaded before by this user (the existing id, nothing
 /// written); 400 not a Polar file (with the reason code the pipeline would quarantine it for); 411/413 size;
@@ -16,6 +18,9 @@ import PolarPipeCore
 /// `ingested_files` id once a run has loaded the file.
 struct UploadHandler: Sendable {
     let environment: ServiceEnvironment
+
+    /// Upload checks decode whole files: one per core at a time, 64 waiting at most.
+    static let checks = AsyncLimiter(width: ProcessInfo.processInfo.activeProcessorCount, queue: 64)
 
     /// The JSON answer about one upload.
     struct UploadJSON: Encodable {
@@ -64,7 +69,15 @@ struct UploadHandler: Sendable {
 
         // The pipeline's own decoders decide whether this is a Polar file.
         let layout: String
-        switch UploadCheck.check(fileAt: part, limits: env.configuration.limits) {
+        let limits = env.configuration.limits
+        let verdict: UploadCheck.Verdict
+        do {
+            verdict = try await Self.checks.run { [part] in UploadCheck.check(fileAt: part, limits: limits) }
+        } catch is AsyncLimiter.Busy {
+            env.metrics.uploadRejected("busy")
+            throw APIError(.serviceUnavailable, "busy", "too many uploads are being checked; try again shortly")
+        }
+        switch verdict {
         case .session(let l, _): layout = l
         case .archive: layout = "zip"
         case .refused(let code, let detail):
@@ -77,18 +90,25 @@ struct UploadHandler: Sendable {
         let now = Clock.nowMillis()
         let record = UploadRecord(userKey: userKey, sha256: sha, path: env.workspace.relative(final), bytes: Int64(bytes),
                                   layout: layout, createdAt: now)
+        var renamed = false
+        do {
+            if FileManager.default.fileExists(atPath: final.path) {
+                try FileManager.default.removeItem(at: part)  // the same bytes already wait in the inbox
+            } else {
+                try FileManager.default.moveItem(at: part, to: final)
+                renamed = true
+            }
+            keepPart = true
+        } catch {
+            throw APIError(.internalServerError, "storage", "the upload could not be stored")
+        }
         let (id, created) = try await env.store.recordUpload(record)
         guard created else {
+            // Uploaded and taken by a run before: the copy just put into the inbox is not needed.
+            if renamed { try? FileManager.default.removeItem(at: final) }
             env.metrics.uploads("existing").increment()
             let existing = try await env.store.upload(id: id) ?? record
             return try JSONResponse.make(try await json(existing, id: id, status: "existing"), status: .ok)
-        }
-        do {
-            try FileManager.default.moveItem(at: part, to: final)
-            keepPart = true
-        } catch {
-            try? await env.store.deleteUpload(id: id)
-            throw APIError(.internalServerError, "storage", "the upload could not be stored")
         }
         env.metrics.uploads("created").increment()
         env.logger.info("upload stored", metadata: ["upload.id": "\(id)", "upload.bytes": "\(bytes)", "upload.layout": "\(layout)"])

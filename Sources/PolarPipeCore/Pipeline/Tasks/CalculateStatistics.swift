@@ -33,7 +33,8 @@ enum CalculateStatistics {
     /// Max and resting HR and sex for zones and TRIMP: the session's, else the user's, else 220 − age.
     static func profile(_ exercise: ExerciseRecord, _ users: [Int64: UserRecord]) -> HeartRateProfile {
         HeartRateProfile.resolve(session: exercise.physical, user: users[exercise.userID]?.physical,
-                                 startLocalMillis: exercise.startUTCMillis + Int64(exercise.tzOffsetMinutes ?? 0) * 60_000)
+                                 startLocalMillis: CheckedConversion.saturatingAdd(exercise.startUTCMillis,
+                                                                                  Int64(max(-1080, min(1080, exercise.tzOffsetMinutes ?? 0))) * 60_000))
     }
 
     static func users(_ ctx: PipelineContext) async throws -> TaskOutput {
@@ -67,8 +68,7 @@ enum CalculateStatistics {
         let dayMillis: Int64 = 86_400_000
         var mondays = Set<Int>()
         for e in exercises {
-            let local = e.startUTCMillis + Int64(e.tzOffsetMinutes ?? 0) * 60_000
-            mondays.insert(ISOWeek.of(day: Int(local >= 0 ? local / dayMillis : (local - dayMillis + 1) / dayMillis)).monday)
+            mondays.insert(ISOWeek.of(day: ExerciseSummary.localDay(utcMillis: e.startUTCMillis, offsetMinutes: e.tzOffsetMinutes)).monday)
         }
         var weeks: [WeeklyTotals] = []
         var labels = Set<String>()

@@ -2,13 +2,12 @@
 /// the newest snapshot among them; a user row changes only when a value changed. Output: the user id mapping.
 enum ExtractUserData {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let files = try await ctx.store.files(runID: ctx.runID).filter { $0.status == .pending && $0.stagedPath != nil }
+        let files = try await ctx.store.files(runID: ctx.runID).filter { $0.state == .validated && $0.stagedPath != nil }
         guard !files.isEmpty else { return TaskOutput(["users": 0], nothingToDo: true) }
         var newest: [String: (at: Int64, physical: PhysicalInformation?)] = [:]
         var polarIDs: [String: String] = [:]
         for file in files {
-            guard let staged = file.stagedPath else { continue }
-            let session = try StagedSession.readHeader(ctx.workspace.url(staged))
+            let session = try StagedSession.readHeader(try Restage.session(file, ctx: ctx))
             if let polarID = session.polarUserID { polarIDs[file.userKey] = polarID }
             let at = session.physical?.recordedAtLocalMillis ?? session.exercises.map(\.startLocalMillis).max() ?? 0
             let current = newest[file.userKey]

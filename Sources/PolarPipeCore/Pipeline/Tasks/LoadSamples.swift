@@ -44,10 +44,10 @@ enum LoadSamples {
         var chunk: [(ExerciseRecord, ExerciseSamples)] = []
         for fileID in byFile.keys.sorted() {
             try Task.checkCancellation()
-            guard let staged = files[fileID]?.stagedPath else {
-                throw PipelineError.missingInput("file id \(fileID) of this run has no staged session")
+            guard let file = files[fileID] else {
+                throw PipelineError.missingInput("file id \(fileID) is not a file of this run")
             }
-            let samples = try StagedSession.readSamples(ctx.workspace.url(staged))
+            let samples = try StagedSession.readSamples(try Restage.session(file, ctx: ctx))
             for exercise in byFile[fileID] ?? [] where exercise.exerciseIndex < samples.count {
                 chunk.append((exercise, samples[exercise.exerciseIndex]))
                 if chunk.count >= ctx.configuration.chunkSize {

@@ -3,108 +3,187 @@ import Foundation
 import ZIPFoundation
 
 /// `validate_json_files`: claim settled inbox files for this run, decode and validate each once, stage the
-/// decoded form, and quarantine what is bad. Output: the valid files, as `pending` rows of `ingested_files`.
+/// decoded form, and quarantine what is bad. Output: the valid files, as `validated` rows of the ledger.
 ///
-/// Claiming is an atomic rename into `staging/<run-id>/claimed/`. A retried or resumed try first finishes the
-/// files it already claimed, then claims more, so the task is idempotent.
+/// Claiming writes the file's ledger row first (`claimed`), then renames the file to
+/// `staging/<run-id>/claimed/<row id>`. A retried or resumed try first finishes the claims it already made (a claim
+/// interrupted before its rename is completed or forgotten), then claims more, so the task is idempotent. A file
+/// that was being decoded when a process died is decoded alone on the next try, and quarantined (`internal-error`)
+/// if it was in flight in two deaths (`PoisonPill`).
 enum ValidateJSONFiles {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
         let ws = ctx.workspace
         let config = ctx.configuration
-        let claimedRoot = ws.claimed(ctx.runID)
-        try FileManager.default.createDirectory(at: claimedRoot, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: ws.claimed(ctx.runID), withIntermediateDirectories: true)
 
-        var known = try await ctx.store.files(runID: ctx.runID)
-        var seenHashes = Set(known.filter { $0.status != .quarantined }.map(\.sha256))
-        var exercises = 0
-        for file in known where file.status == .pending || file.status == .loaded {
+        let known = try await ctx.store.files(runID: ctx.runID)
+        var batch = Batch(limit: config.maxExercisesPerRun)
+        var seenHashes = Set<String>()
+        for file in known where !file.sha256.isEmpty && file.state != .quarantined && file.state != .claimed {
+            seenHashes.insert(file.sha256)
+        }
+        for file in known where file.state == .validated || file.state == .loaded {
             if let staged = file.stagedPath, let session = try? StagedSession.readHeader(ws.url(staged)) {
-                exercises += session.exercises.count
+                batch.exercises += session.exercises.count
             }
         }
         var counts = ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "exercises": 0]
-        // Files already recorded by this run (zip entries count for their archive, whose path precedes '#').
-        let recorded = Set(known.map { String($0.originalPath.split(separator: "#").first ?? "") })
 
-        // Files this run claimed earlier but has not recorded yet (a retry after a failure).
-        var work: [(url: URL, relativePath: String, userKey: String?)] = []
-        for item in InboxScanner.scan(claimedRoot, settleSeconds: 0)
-        where !recorded.contains(item.relativePath) {
-            work.append((item.url, item.relativePath, item.userKey))
+        // Claims of an earlier try that are not finished: complete or forget each, then work on them first.
+        var work: [Claim] = []
+        for row in known where row.isOnDisk && row.state == .claimed {
+            if let claim = try await Claim.recover(row, ctx: ctx) { work.append(claim) }
         }
-        // New files from the inbox, claimed one at a time until the batch is full.
         var inboxFiles = InboxScanner.scan(ws.inbox, settleSeconds: config.settleSeconds)[...]
 
-        // Files are claimed and recorded one at a time, in order; in between, a window of them is read, hashed,
-        // decoded and staged on all cores. A window holds up to 8 files per core, and no more than `windowBytes` of
-        // them once it has one per core: many small files keep the cores busy, a few large ones bound the memory.
+        // A window of files is claimed (their rows in one transaction, then the renames), read, hashed, decoded and
+        // staged on all cores, then recorded in order (one transaction). A window holds up to 8 files per core, and no
+        // more than `windowBytes` of them once it has one per core: many small files keep the cores busy, a few large
+        // ones bound the memory. A file that was in flight when a process died goes alone.
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var bytesDone: Int64 = 0
         while true {
-            var window: [(url: URL, relativePath: String, userKey: String?)] = []
-            var bytes = 0
-            while window.count < cores * 8, window.count < cores || bytes < windowBytes {
-                if !work.isEmpty {
-                    let item = work.removeFirst()
-                    bytes += FileMoves.size(item.url)
-                    window.append(item)
-                    continue
+            var window: [Claim] = []
+            if let recovered = work.first, recovered.attempts > 0 {
+                window = [work.removeFirst()]
+                try await ctx.store.addAttempts([recovered.id], 1)
+            } else {
+                var bytes = 0
+                while let next = work.first, next.attempts == 0, window.count < cores * 8 {
+                    bytes += next.bytes
+                    window.append(work.removeFirst())
                 }
-                guard exercises < config.maxExercisesPerRun, let item = inboxFiles.popFirst() else { break }
-                bytes += Int(item.bytes)
-                let target = claimedRoot.appendingPathComponent(item.relativePath)
-                if FileManager.default.fileExists(atPath: target.path) { continue }
-                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                do {
-                    try FileManager.default.moveItem(at: item.url, to: target)
-                } catch {
-                    continue  // vanished or not ours to take; it stays where it is
+                var items: [InboxFile] = []
+                while work.isEmpty, !batch.isFull, window.count + items.count < cores * 8,
+                      window.count + items.count < cores || bytes < windowBytes, let item = inboxFiles.popFirst() {
+                    bytes += Int(clamping: item.bytes)
+                    items.append(item)
                 }
-                window.append((target, item.relativePath, item.userKey))
+                window += try await Claim.take(items, ctx: ctx)
             }
-            if window.isEmpty { break }
+            if window.isEmpty {
+                if work.isEmpty, batch.isFull || inboxFiles.isEmpty { break }
+                continue
+            }
             try Task.checkCancellation()
-            let prepared = await prepareConcurrently(window.map(\.url), ctx: ctx)
-            for (index, next) in window.enumerated() {
-                if exercises >= config.maxExercisesPerRun, next.url.path.hasPrefix(claimedRoot.path) {
-                    // The batch is full: give the file back to the inbox for the next run.
-                    let back = ws.inbox.appendingPathComponent(next.relativePath)
-                    try FileManager.default.createDirectory(at: back.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    try FileManager.default.moveItem(at: next.url, to: back)
-                    continue
+            var updates: [FileUpdate] = []
+            do {
+                let prepared = await prepareConcurrently(window, ctx: ctx)
+                for (index, claim) in window.enumerated() {
+                    if batch.isFull {
+                        try await claim.giveBack(ctx: ctx)  // the batch is full: the file waits in the inbox for the next run
+                        continue
+                    }
+                    counts["files", default: 0] += 1
+                    bytesDone += Int64(claim.bytes)
+                    let outcome = try await process(claim, prepared: prepared[index], seenHashes: &seenHashes, batch: &batch,
+                                                    updates: &updates, ctx: ctx)
+                    outcome.add(to: &counts)
+                    ctx.onEvent(.taskProgress(taskID: "validate_json_files", files: counts["files"] ?? 0, bytes: bytesDone))
                 }
-                counts["files", default: 0] += 1
-                bytesDone += Int64(prepared[index]?.size ?? FileMoves.size(next.url))
-                let outcome = try await process(next.url, relativePath: next.relativePath, userKey: next.userKey,
-                                                prepared: prepared[index], seenHashes: &seenHashes, ctx: ctx)
-                switch outcome {
-            case .valid(let n):
-                counts["valid", default: 0] += 1
-                counts["exercises", default: 0] += n
-                exercises += n
-            case .quarantined: counts["quarantined", default: 0] += 1
-            case .duplicate: counts["duplicates", default: 0] += 1
-            case .archive(let v, let n, let q, let d, let skipped):
-                counts["valid", default: 0] += v
-                counts["exercises", default: 0] += n
-                exercises += n
-                counts["quarantined", default: 0] += q
-                counts["duplicates", default: 0] += d
-                counts["zip_entries_skipped", default: 0] += skipped
-                }
-                ctx.onEvent(.taskProgress(taskID: "validate_json_files", files: counts["files"] ?? 0, bytes: bytesDone))
+                try await ctx.store.updateFiles(updates)
+            } catch {
+                // An error, not a death: the files do not count it.
+                try? await ctx.store.addAttempts(window.map(\.id), -1)
+                throw error
             }
         }
-        known = try await ctx.store.files(runID: ctx.runID)
-        return TaskOutput(counts, nothingToDo: known.isEmpty)
+        let rows = try await ctx.store.files(runID: ctx.runID)
+        return TaskOutput(counts, nothingToDo: rows.isEmpty)
     }
 
     /// The bytes of files a window takes beyond its first file per core.
     static let windowBytes = 16 << 20
 
+    /// The run's exercise budget (`batch.max_exercises`).
+    struct Batch {
+        var limit: Int
+        var exercises = 0
+        var isFull: Bool { exercises >= limit }
+    }
+
+    /// A file claimed by this run: its ledger row and where it lies in `staging/<run-id>/claimed/`.
+    struct Claim: Sendable {
+        var id: Int64
+        var url: URL
+        var originalPath: String
+        var userKey: String?
+        var bytes: Int
+        var attempts: Int
+
+        /// Claims inbox files: their rows first (one transaction, each with one attempt: it is decoded next), then
+        /// the renames. A file that vanished or is not ours to take is forgotten.
+        static func take(_ items: [InboxFile], ctx: PipelineContext) async throws -> [Claim] {
+            guard !items.isEmpty else { return [] }
+            let ws = ctx.workspace
+            let ids = try await ctx.store.claimFiles(items.map {
+                ClaimedFile(originalPath: $0.relativePath, userKey: $0.userKey ?? "unknown-user", runID: ctx.runID, path: "",
+                            bytes: $0.bytes, attempts: 1)
+            })
+            var claims: [Claim] = []
+            var vanished: [Int64] = []
+            for (item, id) in zip(items, ids) {
+                let target = ws.claimedFile(ctx.runID, id: id, originalPath: item.relativePath)
+                do {
+                    try FileManager.default.moveItem(at: item.url, to: target)
+                    claims.append(Claim(id: id, url: target, originalPath: item.relativePath, userKey: item.userKey,
+                                        bytes: Int(clamping: item.bytes), attempts: 0))
+                } catch {
+                    vanished.append(id)
+                }
+            }
+            try await ctx.store.forgetClaims(vanished)
+            return claims
+        }
+
+        /// Finishes a claim an earlier try made: the rename it did not get to, or forgets the row when the file is
+        /// gone from both places (it was never taken).
+        static func recover(_ row: FileRecord, ctx: PipelineContext) async throws -> Claim? {
+            let ws = ctx.workspace
+            let target = ws.claimedFile(ctx.runID, id: row.id, originalPath: row.originalPath)
+            if !exists(target) {
+                let source = ws.inbox.appendingPathComponent(row.originalPath)
+                guard Workspace.contains(ws.inbox, source), exists(source),
+                      (try? FileManager.default.moveItem(at: source, to: target)) != nil
+                else {
+                    try await ctx.store.forgetClaims([row.id])
+                    return nil
+                }
+            }
+            let userKey = row.userKey == "unknown-user" ? nil : row.userKey
+            return Claim(id: row.id, url: target, originalPath: row.originalPath, userKey: userKey,
+                         bytes: FileMoves.size(target), attempts: row.attempts)
+        }
+
+        /// Returns the file to its inbox path and forgets the claim.
+        func giveBack(ctx: PipelineContext) async throws {
+            let back = FileMoves.uniqueDestination(ctx.workspace.inbox.appendingPathComponent(originalPath))
+            try FileMoves.move(url, to: back)
+            try await ctx.store.forgetClaims([id])
+        }
+
+        static func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) || FileMoves.isSymlink(url) }
+    }
+
     enum Outcome {
         case valid(exercises: Int), quarantined, duplicate
         case archive(valid: Int, exercises: Int, quarantined: Int, duplicates: Int, skipped: Int)
+
+        func add(to counts: inout [String: Int]) {
+            switch self {
+            case .valid(let n):
+                counts["valid", default: 0] += 1
+                counts["exercises", default: 0] += n
+            case .quarantined: counts["quarantined", default: 0] += 1
+            case .duplicate: counts["duplicates", default: 0] += 1
+            case .archive(let v, let n, let q, let d, let skipped):
+                counts["valid", default: 0] += v
+                counts["exercises", default: 0] += n
+                counts["quarantined", default: 0] += q
+                counts["duplicates", default: 0] += d
+                counts["zip_entries_skipped", default: 0] += skipped
+            }
+        }
     }
 
     /// A file read, hashed, decoded and (when valid) staged, before anything is recorded.
@@ -117,10 +196,11 @@ enum ValidateJSONFiles {
 
     /// Reads, hashes, decodes and stages plain files concurrently; nil for files that need the sequential path
     /// (zips, symbolic links, files over the size limit, unreadable files).
-    static func prepareConcurrently(_ urls: [URL], ctx: PipelineContext) async -> [Prepared?] {
+    static func prepareConcurrently(_ claims: [Claim], ctx: PipelineContext) async -> [Prepared?] {
         await withTaskGroup(of: (Int, Prepared?).self) { group in
-            for (i, url) in urls.enumerated() {
+            for (i, claim) in claims.enumerated() {
                 group.addTask {
+                    let url = claim.url
                     guard !FileMoves.isSymlink(url), FileMoves.size(url) <= ctx.configuration.limits.maxFileBytes,
                           url.pathExtension.lowercased() != "zip", let bytes = try? FileMoves.read(url),
                           !ZipIngest.hasZipMagic(bytes)
@@ -128,7 +208,7 @@ enum ValidateJSONFiles {
                     return (i, try? prepare(bytes, ctx: ctx))
                 }
             }
-            var result = [Prepared?](repeating: nil, count: urls.count)
+            var result = [Prepared?](repeating: nil, count: claims.count)
             for await (i, prepared) in group { result[i] = prepared }
             return result
         }
@@ -146,12 +226,18 @@ enum ValidateJSONFiles {
         return Prepared(sha256: sha256, size: bytes.count, outcome: outcome, staged: staged)
     }
 
-    static func process(_ url: URL, relativePath: String, userKey: String?, prepared: Prepared? = nil,
-                        seenHashes: inout Set<String>, ctx: PipelineContext) async throws -> Outcome {
+    static func process(_ claim: Claim, prepared: Prepared?, seenHashes: inout Set<String>, batch: inout Batch,
+                        updates: inout [FileUpdate], ctx: PipelineContext) async throws -> Outcome {
         let limits = ctx.configuration.limits
-        let item = Quarantine.Item(source: .file(url), relativePath: relativePath, userKey: userKey ?? "unknown-user")
+        let url = claim.url
+        let item = Quarantine.Item(rowID: claim.id, source: .file(url), relativePath: claim.originalPath,
+                                   userKey: claim.userKey ?? "unknown-user")
+        if claim.attempts >= PoisonPill.fileDeaths, !ZipIngest.isZip(url) {  // a zip's entries count their own deaths
+            try await Quarantine.put(item, PoisonPill.diagnostic(claim.attempts), sha256: "", bytes: Int64(claim.bytes), ctx: ctx)
+            return .quarantined
+        }
         if let prepared {  // a plain file within the size limit, already read
-            return try await record(prepared, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
+            return try await record(prepared, item: item, seenHashes: &seenHashes, batch: &batch, updates: &updates, ctx: ctx)
         }
         if FileMoves.isSymlink(url) {
             try await Quarantine.put(item, .error("symlink", "symbolic links are not followed"), sha256: "", bytes: 0, ctx: ctx)
@@ -159,7 +245,7 @@ enum ValidateJSONFiles {
         }
         let size = FileMoves.size(url)
         if ZipIngest.isZip(url) {
-            return try await processZip(url, relativePath: relativePath, userKey: userKey, size: size, seenHashes: &seenHashes, ctx: ctx)
+            return try await ZipIngest.process(claim, size: size, seenHashes: &seenHashes, batch: &batch, ctx: ctx)
         }
         if size > limits.maxFileBytes {
             try await Quarantine.put(item, .error("too-large", "the file has \(size) bytes; the limit is \(limits.maxFileBytes)"),
@@ -167,12 +253,13 @@ enum ValidateJSONFiles {
             return .quarantined
         }
         let ready = try prepare(try FileMoves.read(url), ctx: ctx)
-        return try await record(ready, item: item, rowPath: ctx.workspace.relative(url), seenHashes: &seenHashes, ctx: ctx)
+        return try await record(ready, item: item, seenHashes: &seenHashes, batch: &batch, updates: &updates, ctx: ctx)
     }
 
-    /// Decodes one file's bytes and records the outcome: staged and `pending`, `duplicate`, or quarantined.
-    static func record(_ prepared: Prepared, item: Quarantine.Item, rowPath: String, seenHashes: inout Set<String>,
-                       ctx: PipelineContext) async throws -> Outcome {
+    /// Records one decoded file or zip entry on its ledger row: `validated` and staged, `duplicate` (both appended to
+    /// `updates`, which the caller writes), or quarantined (written at once, before the file moves).
+    static func record(_ prepared: Prepared, item: Quarantine.Item, seenHashes: inout Set<String>, batch: inout Batch,
+                       updates: inout [FileUpdate], ctx: PipelineContext) async throws -> Outcome {
         let ws = ctx.workspace
         let sha256 = prepared.sha256
         if item.userKey == "unknown-user" {
@@ -189,9 +276,8 @@ enum ValidateJSONFiles {
             duplicateReason = nil
         }
         if let duplicateReason {
-            _ = try await ctx.store.insertFile(NewFile(
-                sha256: sha256, path: rowPath, originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
-                status: .duplicate, reason: duplicateReason, bytes: Int64(prepared.size)))
+            updates.append(FileUpdate(id: item.rowID, state: .duplicate, path: item.location.map(ws.relative),
+                                      reason: .some(duplicateReason), sha256: sha256))
             return .duplicate
         }
         let outcome = prepared.outcome
@@ -201,92 +287,38 @@ enum ValidateJSONFiles {
             return .quarantined
         }
         for warning in outcome.warnings {
-            ctx.logger.warning("file warning", metadata: ["file": "\(item.relativePath)", "code": "\(warning.code)", "path": "\(warning.path)"])
+            ctx.logger.warning("file warning", metadata: ["file": "\(item.displayName)", "code": "\(warning.code)", "path": "\(warning.path)"])
         }
         seenHashes.insert(sha256)
-        _ = try await ctx.store.insertFile(NewFile(
-            sha256: sha256, path: rowPath, originalPath: item.relativePath, userKey: item.userKey, runID: ctx.runID,
-            status: .pending, reason: outcome.warnings.first?.code, layout: session.layout, bytes: Int64(prepared.size),
-            stagedPath: ws.relative(staged)))
+        updates.append(FileUpdate(
+            id: item.rowID, state: .validated, path: item.location.map(ws.relative), reason: .some(outcome.warnings.first?.code),
+            sha256: sha256, layout: session.layout, stagedPath: ws.relative(staged)))
+        batch.exercises += session.exercises.count
         return .valid(exercises: session.exercises.count)
-    }
-
-    /// An export zip: checked as a whole, then its training sessions ingested entry by entry, in memory.
-    static func processZip(_ url: URL, relativePath: String, userKey: String?, size: Int, seenHashes: inout Set<String>,
-                           ctx: PipelineContext) async throws -> Outcome {
-        let limits = ctx.configuration.limits
-        let ws = ctx.workspace
-        let key = userKey ?? "unknown-user"
-        let item = Quarantine.Item(source: .file(url), relativePath: relativePath, userKey: key)
-        let sha256 = try ZipIngest.sha256(of: url)
-        func refuse(_ d: Diagnostic) async throws -> Outcome {
-            try await Quarantine.put(item, d, sha256: sha256, bytes: Int64(size), ctx: ctx)
-            return .quarantined
-        }
-        if userKey == nil { return try await refuse(.error("unknown-user", "the file is at the inbox root, outside any user folder")) }
-        if size > limits.maxZipBytes { return try await refuse(.error("too-large", "the archive has \(size) bytes")) }
-        let alreadyLoaded = try await ctx.store.fileID(loadedSHA256: sha256) != nil
-        if seenHashes.contains(sha256) || alreadyLoaded {
-            _ = try await ctx.store.insertFile(NewFile(sha256: sha256, path: ws.relative(url), originalPath: relativePath, userKey: key,
-                                                       runID: ctx.runID, status: .duplicate, reason: "same bytes as an ingested file",
-                                                       bytes: Int64(size)))
-            return .duplicate
-        }
-        let archive: Archive
-        do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
-            return try await refuse(.error("invalid-zip", "not a readable zip archive"))
-        }
-        if let refusal = ZipIngest.check(archive, limits: limits) { return try await refuse(refusal) }
-
-        var valid = 0, exercises = 0, quarantined = 0, duplicates = 0, skipped = 0
-        let zipRowPath = ws.relative(url)
-        for entry in archive where entry.type == .file {
-            guard ZipIngest.isTrainingSession(entry.path) else { skipped += 1; continue }
-            let entryItem = Quarantine.Item(source: .bytes([]), relativePath: relativePath + "#" + entry.path, userKey: key)
-            let bytes: [UInt8]
-            do {
-                bytes = try ZipIngest.read(entry, from: archive, limit: limits.maxFileBytes)
-            } catch is ZipIngest.TooLarge {
-                try await Quarantine.put(entryItem, .error("too-large", "the entry expands beyond \(limits.maxFileBytes) bytes"),
-                                         sha256: "", bytes: Int64(entry.uncompressedSize), ctx: ctx)
-                quarantined += 1
-                continue
-            } catch {
-                try await Quarantine.put(entryItem, .error("invalid-zip", "the entry cannot be decompressed"),
-                                         sha256: "", bytes: Int64(entry.uncompressedSize), ctx: ctx)
-                quarantined += 1
-                continue
-            }
-            var withBytes = entryItem
-            withBytes.source = .bytes(bytes)
-            let ready = try prepare(bytes, ctx: ctx)
-            switch try await record(ready, item: withBytes, rowPath: zipRowPath + "#" + entry.path, seenHashes: &seenHashes, ctx: ctx) {
-            case .valid(let n): valid += 1; exercises += n
-            case .quarantined: quarantined += 1
-            case .duplicate: duplicates += 1
-            case .archive: break
-            }
-        }
-        seenHashes.insert(sha256)
-        _ = try await ctx.store.insertFile(NewFile(
-            sha256: sha256, path: zipRowPath, originalPath: relativePath, userKey: key, runID: ctx.runID, status: .pending,
-            reason: "zip: \(valid + quarantined + duplicates) training sessions, \(skipped) other entries skipped",
-            bytes: Int64(size)))
-        return .archive(valid: valid, exercises: exercises, quarantined: quarantined, duplicates: duplicates, skipped: skipped)
     }
 }
 
-/// Moving a refused file to `quarantine/<user-key>/` with a `.reason.json` sidecar and an `ingested_files` row.
-/// The original bytes are kept: a file is moved; a zip entry is written out.
+/// Moving a refused file to `quarantine/<user-key>/` with a `.reason.json` sidecar, on its ledger row. The original
+/// bytes are kept: a file is moved; a zip entry is written out.
 enum Quarantine {
     struct Item {
         enum Source { case file(URL), bytes([UInt8]) }
+        /// The ledger row (the claimed file, or the zip entry's row).
+        var rowID: Int64
         var source: Source
-        /// Inbox-relative path (`ann/run.json`, `ann/export.zip#training-session-….json`).
+        /// Inbox-relative path of the file (for an entry: of its zip).
         var relativePath: String
+        /// The entry's name in its zip.
+        var entryName: String? = nil
         var userKey: String
+
+        /// Where the file lies now (a claimed file), for its row; nil for a zip entry.
+        var location: URL? {
+            if case .file(let url) = source { return url }
+            return nil
+        }
+
+        var displayName: String { entryName.map { "\(relativePath): \($0)" } ?? relativePath }
     }
 
     struct Sidecar: Codable {
@@ -295,17 +327,28 @@ enum Quarantine {
         var path: String
         var run_id: String
         var original_path: String
+        var entry_name: String?
         var sha256: String
+    }
+
+    /// Where a refused file goes: `quarantine/<user-key>/<its path below the user folder>`, an entry below its zip's
+    /// name. Only a destination: nothing is ever parsed back out of it (the row keeps it).
+    static func destination(_ item: Item, ws: Workspace) -> URL {
+        let parts = item.relativePath.split(separator: "/", maxSplits: 1)
+        let rest = parts.count == 2 && String(parts[0]) == item.userKey ? String(parts[1]) : item.relativePath
+        var url = ws.quarantine.appendingPathComponent(item.userKey).appendingPathComponent(rest)
+        if let entry = item.entryName { url = url.appendingPathComponent(entry) }
+        return FileMoves.uniqueDestination(url)
     }
 
     static func put(_ item: Item, _ diagnostic: Diagnostic, sha256: String, bytes: Int64, ctx: PipelineContext) async throws {
         let ws = ctx.workspace
-        let parts = item.relativePath.split(separator: "/", maxSplits: 1)
-        var rest = parts.count == 2 && String(parts[0]) == item.userKey ? String(parts[1]) : item.relativePath
-        rest = rest.replacingOccurrences(of: "#", with: "/")
-        let destination = FileMoves.uniqueDestination(ws.quarantine.appendingPathComponent(item.userKey).appendingPathComponent(rest))
+        let destination = destination(item, ws: ws)
+        guard Workspace.contains(ws.quarantine, destination) else {
+            throw PipelineError.missingInput("quarantine destination of \(item.displayName) is outside the quarantine folder")
+        }
         let sidecar = Sidecar(reason: diagnostic.code, detail: diagnostic.message, path: diagnostic.path,
-                              run_id: ctx.runID, original_path: item.relativePath, sha256: sha256)
+                              run_id: ctx.runID, original_path: item.relativePath, entry_name: item.entryName, sha256: sha256)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try FileMoves.writeAtomically(try encoder.encode(sidecar),
@@ -313,13 +356,12 @@ enum Quarantine {
                                           .appendingPathComponent(destination.lastPathComponent + ".reason.json"))
         // The row first, then the move: after a crash in between, cleanup finds the file still claimed and moves it
         // to the place its row names.
-        _ = try await ctx.store.insertFile(NewFile(
-            sha256: sha256, path: ws.relative(destination), originalPath: item.relativePath, userKey: item.userKey,
-            runID: ctx.runID, status: .quarantined, reason: diagnostic.code, bytes: bytes))
+        try await ctx.store.updateFile(FileUpdate(id: item.rowID, state: .quarantined, path: ws.relative(destination),
+                                                  reason: .some(diagnostic.code), sha256: sha256.isEmpty ? nil : sha256))
         switch item.source {
         case .file(let url): try FileMoves.move(url, to: destination)
         case .bytes(let data): try FileMoves.writeAtomically(Data(data), to: destination)
         }
-        ctx.logger.notice("file quarantined", metadata: ["file": "\(item.relativePath)", "reason": "\(diagnostic.code)"])
+        ctx.logger.notice("file quarantined", metadata: ["file": "\(item.displayName)", "reason": "\(diagnostic.code)"])
     }
 }
