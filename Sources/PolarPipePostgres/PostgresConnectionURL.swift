@@ -12,13 +12,17 @@ public struct PostgresConnectionURL: Sendable, Equatable {
     public var socketDirectory: String?
     public var sslMode: String
 
+    /// The URL schemes libpq takes for PostgreSQL (in any letter case).
+    public static let schemes = ["postgres", "postgresql"]
+
     public static func isPostgres(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        let lowered = text.lowercased()
+        return schemes.contains { lowered.hasPrefix($0 + "://") }
     }
 
     public init(_ text: String) throws {
         guard Self.isPostgres(text), let components = URLComponents(string: text) else {
-            throw PostgresStoreError.badURL("not a postgres:// URL: \(Self.redacted(text))")
+            throw PostgresStoreError.badURL("\(Self.redacted(text)) is not a PostgreSQL URL; it starts with postgres:// or postgresql://")
         }
         let items = components.queryItems ?? []
         func item(_ name: String) -> String? { items.first { $0.name == name }?.value }

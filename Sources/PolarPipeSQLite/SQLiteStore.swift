@@ -15,7 +15,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public let path: String
     let checkpointer: BackgroundCheckpointer
 
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Opens (creating if needed) the database at `path` and applies pending migrations. SQLite's errors on the way
+    /// are thrown as `SQLiteOpenError`, a sentence naming the file.
     public init(path: String) throws {
         let checkpointer = BackgroundCheckpointer(path: path)
         var config = Configuration()
@@ -35,8 +36,12 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                                                 withIntermediateDirectories: true)
         self.path = path
         self.checkpointer = checkpointer
-        queue = try DatabaseQueue(path: path, configuration: config)
-        try SQLiteMigrations.migrator.migrate(queue)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try SQLiteMigrations.migrator.migrate(queue)
+        } catch let error as DatabaseError {
+            throw SQLiteOpenError(path: path, error)
+        }
     }
 
     // MARK: Time

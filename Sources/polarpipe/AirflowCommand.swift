@@ -15,6 +15,12 @@ struct AirflowDagCommand: ParsableCommand {
 
     func validate() throws {
         do { _ = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
+        guard ConfigurationBounds.retries.contains(retries) else {
+            throw ValidationError("--retries must be \(RunCommand.text(ConfigurationBounds.retries))")
+        }
+        guard ConfigurationBounds.delaySeconds.contains(retryDelay) else {
+            throw ValidationError("--retry-delay must be \(RunCommand.text(ConfigurationBounds.delaySeconds)) seconds")
+        }
     }
 
     func run() throws {
@@ -30,7 +36,7 @@ struct AlertCommand: AsyncParsableCommand {
     @Option(name: .customLong("run-id"), help: "The run id.") var runID: String
 
     func run() async throws {
-        let store = try await options.openStore()
+        let store = try await options.openStore(mustExist: true)
         let latest = Dictionary(grouping: try await store.taskInstances(runID: runID), by: \.taskID)
             .compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
         let order = try TrainingPipeline.graph().tasks.map(\.id)

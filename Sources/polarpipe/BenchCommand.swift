@@ -21,6 +21,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Compare JSON decoders on one generated one-hour session instead.") var decoders = false
 
+    func validate() throws {
+        guard (1 ... 1_000_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 1000000") }
+        guard (1 ... 10_000).contains(perUser) else { throw ValidationError("--per-user must be from 1 to 10000") }
+    }
+
     /// Peak resident set of this process (`VmHWM`; `ru_maxrss` would include a parent's peak across exec).
     static func peakResidentMB() -> Double {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
@@ -38,7 +43,7 @@ struct BenchCommand: AsyncParsableCommand {
             ?? fm.temporaryDirectory.appendingPathComponent("polarpipe-bench-\(UUID().uuidString.prefix(8))")
         let ws = Workspace(root)
         if fm.fileExists(atPath: root.path), workspace != nil {
-            throw ValidationError("\(root.path) exists; give a new folder")
+            throw CLIError("\(root.path) exists; give a new folder as --workspace")
         }
         try ws.create()
         defer { if workspace == nil { try? fm.removeItem(at: root) } }

@@ -18,7 +18,7 @@ struct DemoCommand: AsyncParsableCommand {
         let fm = FileManager.default
         if fm.fileExists(atPath: root.path) {
             guard fm.fileExists(atPath: root.appendingPathComponent(Self.marker).path) else {
-                throw ValidationError("\(root.path) exists and is not a polarpipe demo workspace; choose another --workspace")
+                throw CLIError("\(root.path) exists and is not a polarpipe demo workspace; choose another --workspace")
             }
             try fm.removeItem(at: root)
         }

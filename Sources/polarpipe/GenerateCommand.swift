@@ -27,8 +27,9 @@ struct GenerateCommand: ParsableCommand {
         guard SyntheticLayout(rawValue: layout) != nil else {
             throw ValidationError("--layout must be old, new, accesslink or mixed, not \(layout)")
         }
-        guard users > 0, sessions > 0, durationMinutes > 0 else { throw ValidationError("--users, --sessions and --duration-minutes must be positive") }
-        guard durationMinutes <= 24 * 60 else { throw ValidationError("--duration-minutes must be at most 1440") }
+        guard (1 ... 10_000).contains(users) else { throw ValidationError("--users must be from 1 to 10000") }
+        guard (1 ... 100_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 100000") }
+        guard (1 ... 1440).contains(durationMinutes) else { throw ValidationError("--duration-minutes must be from 1 to 1440") }
     }
 
     func run() throws {

@@ -7,8 +7,9 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var options: WorkspaceOptions
 
     func run() async throws {
-        let store = try await options.openReadStore()
         let ws = options.resolvedWorkspace
+        guard FileManager.default.fileExists(atPath: ws.root.path) else { throw CLIError.noWorkspace(ws) }
+        let store = try await options.openReadStore()
         let data = try await ReportData.load(from: store, now: Clock.nowMillis())
         let files = try await ReportWriter.write(data, to: ws.reports, store: store)
         print("wrote \(files.count) files to \(ws.reports.path)")

@@ -30,16 +30,25 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let retries, retries < 0 { throw ValidationError("--retries must be 0 or more") }
-        if let retryDelay, retryDelay < 0 { throw ValidationError("--retry-delay must be 0 or more") }
-        if let maxExercises, maxExercises < 1 { throw ValidationError("--max-exercises must be at least 1") }
+        typealias Bounds = ConfigurationBounds
+        if let retries, !Bounds.retries.contains(retries) { throw ValidationError("--retries must be \(Self.text(Bounds.retries))") }
+        if let retryDelay, !Bounds.delaySeconds.contains(retryDelay) {
+            throw ValidationError("--retry-delay must be \(Self.text(Bounds.delaySeconds)) seconds")
+        }
+        if let maxExercises, !Bounds.maxExercises.contains(maxExercises) {
+            throw ValidationError("--max-exercises must be \(Self.text(Bounds.maxExercises))")
+        }
+        if let settleSeconds, !Bounds.settleSeconds.contains(settleSeconds) {
+            throw ValidationError("--settle-seconds must be \(Self.text(Bounds.settleSeconds)) seconds")
+        }
+        if quiet, options.verbose { throw ValidationError("--quiet and --verbose exclude each other") }
         if let resume, !RunID.isValid(resume) { throw ValidationError(String(describing: RunID.Invalid(runID: resume))) }
     }
 
     func run() async throws {
-        let logger = options.makeLogger()
-        let ws = options.resolvedWorkspace
-        try ws.create()
+        let logger = options.makeLogger(quiet: quiet)
+        let isNew = !FileManager.default.fileExists(atPath: options.resolvedWorkspace.root.path)
+        let ws = try options.createWorkspace()
         let store = try await options.openStore()
         var config = try options.loadConfiguration()
         if let retries { config.retryPolicy.retries = retries }
@@ -47,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
         if let maxExercises { config.maxExercisesPerRun = maxExercises }
         if let settleSeconds { config.settleSeconds = settleSeconds }
         try ConfigurationBounds.validate(config)  // the flags are held to the same ranges as the configuration file
-        let progress = ProgressPrinter(quiet: quiet)
+        let progress = ProgressPrinter(quiet: quiet, inbox: ws.inbox, settleSeconds: config.settleSeconds)
         let runner = PipelineRunner(workspace: ws, store: store, configuration: config, logger: logger,
                                     onEvent: progress.handle)
         let runID = resume ?? PipelineRunner.newRunID()
@@ -71,8 +80,10 @@ struct RunCommand: AsyncParsableCommand {
         let files = try await store.files(runID: runID)
         let count = { (s: FileStatus) in files.filter { $0.status == s }.count }
         let exercises = try await store.exercises(runID: runID).count
-        print("run \(runID) \(outcome.state.rawValue): \(files.count) files — \(count(.loaded)) loaded, "
+        let megabytes = ProgressPrinter.megabytes(files.reduce(0) { $0 + $1.bytes })
+        print("run \(runID) \(outcome.state.rawValue): \(files.count) files (\(megabytes)) — \(count(.loaded)) loaded, "
               + "\(count(.duplicate)) duplicate, \(count(.quarantined)) quarantined; \(exercises) exercises")
+        if files.isEmpty, outcome.state == .success { print(Self.emptyInboxHint(ws, isNew: isNew, settleSeconds: config.settleSeconds)) }
         if outcome.state == .success, exercises > 0 {
             print("dashboard: \(ws.reports.appendingPathComponent("index.html").path)")
         }
@@ -80,5 +91,22 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("polarpipe: task \(outcome.failedTask ?? "?") failed: \(outcome.error ?? "")\n".utf8))
             throw ExitCodes.runFailed
         }
+    }
+
+    /// "from 1 to 10000000", the way the configuration's messages give a range.
+    static func text<T: Comparable & CustomStringConvertible>(_ range: ClosedRange<T>) -> String {
+        func plain(_ v: T) -> String { (v as? Double).map { Format.number($0, digits: 0) } ?? v.description }
+        return "from \(plain(range.lowerBound)) to \(plain(range.upperBound))"
+    }
+
+    /// What to do when a run found no file to claim: where files go, or why the ones there waited.
+    static func emptyInboxHint(_ ws: Workspace, isNew: Bool, settleSeconds: Double) -> String {
+        let waiting = InboxScanner.scan(ws.inbox, settleSeconds: 0).count
+        guard waiting == 0 else {
+            return (waiting == 1 ? "1 file" : "\(waiting) files") + " in \(ws.inbox.path) changed within the last "
+                + "\(Format.number(settleSeconds, digits: 0)) s (--settle-seconds); run again when \(waiting == 1 ? "it is" : "they are") complete"
+        }
+        return (isNew ? "new workspace" : "the inbox is empty")
+            + ": put training files in \(ws.inbox.path)/<user-key>/ and run again"
     }
 }

@@ -10,8 +10,12 @@ struct RunsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List recent runs.")
         @OptionGroup var options: WorkspaceOptions
-        @Option(help: "How many runs to show.") var limit = 20
+        @Option(help: "How many runs to show (1 to 10000).") var limit = 20
         @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (1 ... 10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+        }
 
         func run() async throws {
             let store = try await options.openReadStore()
@@ -21,13 +25,11 @@ struct RunsCommand: AsyncParsableCommand {
                 return
             }
             guard !runs.isEmpty else { print("no runs yet"); return }
-            print("RUN".padding(toLength: 30, withPad: " ", startingAt: 0) + "STATE    STARTED (UTC)        DURATION")
-            for r in runs {
-                let duration = r.endedAt.map { String(format: "%.2fs", Double($0 - r.startedAt) / 1000) } ?? "–"
-                print(r.runID.padding(toLength: 30, withPad: " ", startingAt: 0)
-                      + r.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-                      + Format.date(r.startedAt).padding(toLength: 21, withPad: " ", startingAt: 0) + duration)
+            let rows = runs.map { r in
+                [r.runID, r.state.rawValue, Format.date(r.startedAt),
+                 r.endedAt.map { String(format: "%.2fs", Double($0 - r.startedAt) / 1000) } ?? "–"]
             }
+            TextTable.lines(["RUN", "STATE", "STARTED (UTC)", "DURATION"], rows).forEach { print($0) }
         }
     }
 
@@ -39,26 +41,30 @@ struct RunsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openReadStore()
-            guard let run = try await store.run(runID) else { throw ValidationError("no run with id \(runID)") }
+            guard let run = try await store.run(runID) else {
+                throw CLIError("no run with id \(runID); `polarpipe runs list` shows the recent runs")
+            }
             let tasks = try await store.taskInstances(runID: runID)
             if json {
                 print(try RunHistoryJSON.encode(RunHistoryJSON.Run(run, tasks: tasks)))
                 return
             }
             print("run \(run.runID): \(run.state.rawValue), started \(Format.date(run.startedAt)) UTC, trigger \(run.trigger)")
-            print("TASK".padding(toLength: 32, withPad: " ", startingAt: 0) + "STATE            TRIES  DURATION  OUTPUT")
             let latest = Dictionary(grouping: tasks, by: \.taskID)
             let order = (try? TrainingPipeline.graph().tasks.map(\.id)) ?? Array(latest.keys)
+            var rows: [[String]] = []
+            var errors: [String: [String]] = [:]
             for id in order {
                 guard let tries = latest[id], let last = tries.max(by: { $0.tryNumber < $1.tryNumber }) else { continue }
                 let duration = last.startedAt.flatMap { s in last.endedAt.map { String(format: "%.2fs", Double($0 - s) / 1000) } } ?? "–"
-                print(id.padding(toLength: 32, withPad: " ", startingAt: 0)
-                      + last.state.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-                      + "\(last.tryNumber)".padding(toLength: 7, withPad: " ", startingAt: 0)
-                      + duration.padding(toLength: 10, withPad: " ", startingAt: 0) + (last.output ?? ""))
-                for t in tries where t.error != nil {
-                    print("    try \(t.tryNumber): \(t.error ?? "")")
-                }
+                rows.append([id, last.state.rawValue, "\(last.tryNumber)", duration, last.output ?? ""])
+                errors[id] = tries.compactMap { t in t.error.map { "    try \(t.tryNumber): \($0)" } }
+            }
+            let lines = TextTable.lines(["TASK", "STATE", "TRIES", "DURATION", "OUTPUT"], rows)
+            print(lines[0])
+            for (row, line) in zip(rows, lines.dropFirst()) {
+                print(line)
+                errors[row[0]]?.forEach { print($0) }
             }
         }
     }

@@ -8,7 +8,11 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run the HTTP service, the daily DAG run and the AccessLink sync until SIGTERM/SIGINT.")
     @OptionGroup var options: WorkspaceOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+
+    func validate() throws {
+        guard (0 ... 65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+    }
 
     func run() async throws {
         LoggingBootstrap.once(level: options.verbose ? .info : .notice)
@@ -30,8 +34,11 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "The user key: letters, digits, '-', '_', '.'.") var key: String
 
-        func run() async throws {
+        func validate() throws {
             guard UserKey.isValid(key) else { throw ValidationError("'\(key)' is not a valid user key (letters, digits, -, _, .; at most 64)") }
+        }
+
+        func run() async throws {
             let store = try await options.openStore()
             let existed = try await store.user(key: key) != nil
             _ = try await store.upsertUser(key: key, physical: nil, polarUserID: nil, now: Clock.nowMillis())
@@ -51,11 +58,11 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openStore()
-            guard try await store.user(key: key) != nil else { throw ValidationError("no user \(key); run `polarpipe users add \(key)` first") }
+            guard try await store.user(key: key) != nil else { throw CLIError("no user \(key); run `polarpipe users add \(key)` first") }
             let data = accessTokenFile == "-" ? FileHandle.standardInput.readDataToEndOfFile()
                                               : try Data(contentsOf: URL(fileURLWithPath: accessTokenFile))
             let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw ValidationError("the access token file is empty") }
+            guard !token.isEmpty else { throw CLIError("the access token file \(accessTokenFile) is empty") }
             try await store.saveAccessLinkAccount(userKey: key, polarUserID: polarUserID, accessToken: token, now: Clock.nowMillis())
             print("AccessLink account of \(key) stored (Polar user \(polarUserID))")
         }
@@ -74,7 +81,7 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openStore()
-            guard try await store.user(key: key) != nil else { throw ValidationError("no user \(key); run `polarpipe users add \(key)` first") }
+            guard try await store.user(key: key) != nil else { throw CLIError("no user \(key); run `polarpipe users add \(key)` first") }
             let token = try await Tokens.create(userKey: key, admin: admin, store: store)
             print("\(admin ? "admin " : "")token for \(key) (shown once):")
             print(token)
@@ -89,7 +96,7 @@ struct TokensCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.openStore()
             let id = Tokens.id(of: token) ?? token
-            guard try await store.deleteToken(id: id) else { throw ValidationError("no token \(id)") }
+            guard try await store.deleteToken(id: id) else { throw CLIError("no token \(id)") }
             print("token \(id) revoked")
         }
     }

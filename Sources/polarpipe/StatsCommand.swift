@@ -15,7 +15,9 @@ struct StatsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openReadStore()
-            guard let user = try await store.user(key: userKey) else { throw ValidationError("no user \(userKey)") }
+            guard let user = try await store.user(key: userKey) else {
+                throw CLIError("no user \(userKey) in this workspace; its files go in inbox/\(userKey)/")
+            }
             if json {
                 guard let view = try await UserJSON.load(userID: user.id, store: store) else { print("no statistics for \(userKey) yet"); return }
                 print(try RunHistoryJSON.encode(view))
@@ -75,7 +77,7 @@ struct StatsCommand: AsyncParsableCommand {
         @OptionGroup var options: WorkspaceOptions
 
         func run() async throws {
-            let store = try await options.openStore()
+            let store = try await options.openStore(mustExist: true)
             let runner = PipelineRunner(workspace: options.resolvedWorkspace, store: store, configuration: try options.loadConfiguration(),
                                         logger: options.makeLogger())
             do {

@@ -53,6 +53,8 @@ public enum RunEvent: Sendable {
     case taskSucceeded(taskID: String, tryNumber: Int, output: TaskOutput, seconds: Double)
     case taskFailed(taskID: String, tryNumber: Int, error: String, retryInSeconds: Double?)
     case taskUpstreamFailed(taskID: String)
+    /// A running task finished another input file: `files` of them so far in this try, `bytes` their size.
+    case taskProgress(taskID: String, files: Int, bytes: Int64)
 }
 
 /// Executes a `TaskGraph`: each task starts when all its dependencies succeeded, so independent tasks run

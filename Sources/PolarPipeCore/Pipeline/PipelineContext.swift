@@ -9,9 +9,12 @@ public struct PipelineContext: Sendable {
     public let configuration: PipelineConfiguration
     public let logger: Logger
     public let now: @Sendable () -> Int64
+    /// Where a task reports progress within itself (`RunEvent.taskProgress`); the runner's `onEvent`.
+    public let onEvent: @Sendable (RunEvent) -> Void
 
     public init(runID: String, workspace: Workspace, store: any PipelineStore, configuration: PipelineConfiguration,
-                logger: Logger, now: @escaping @Sendable () -> Int64 = { Clock.nowMillis() }) {
+                logger: Logger, now: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
+                onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
         self.runID = runID
         self.workspace = workspace
         self.store = store
@@ -20,5 +23,6 @@ public struct PipelineContext: Sendable {
         logger[metadataKey: "pipeline.run_id"] = "\(runID)"
         self.logger = logger
         self.now = now
+        self.onEvent = onEvent
     }
 }

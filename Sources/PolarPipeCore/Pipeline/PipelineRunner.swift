@@ -175,7 +175,8 @@ public struct PipelineRunner: Sendable {
             try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: "resume")
         }
         let ttl = configuration.leaseTTLMillis
-        let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger)
+        let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger,
+                                      onEvent: onEvent)
         let taskPolicies = Dictionary(uniqueKeysWithValues: graph.tasks.map { ($0.id, configuration.retryPolicy(for: $0.id)) })
         let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, taskPolicies: taskPolicies, recorder: store,
                                taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)
@@ -327,7 +328,8 @@ public struct PipelineRunner: Sendable {
             try await store.recordTask(dead)
         }
         let tryNumber = (latest[taskID].map { $0.state == .queued ? $0.tryNumber : $0.tryNumber + 1 }) ?? 1
-        let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger)
+        let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger,
+                                      onEvent: onEvent)
         let single = try TaskGraph<PipelineContext>(graph.id, [PipelineTask(taskID) { try await task.body($0) }])
         let runner = DAGRunner(graph: single, policy: RetryPolicy(retries: 0, delaySeconds: 0), recorder: store,
                                taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)

@@ -21,13 +21,18 @@ public enum PolarPipeServer {
         return services
     }
 
-    /// Runs until SIGTERM / SIGINT (or until the calling task is cancelled).
+    /// Runs until SIGTERM / SIGINT (or until the calling task is cancelled). A port in use throws
+    /// `ServerStartError.portInUse`.
     public static func run(_ env: ServiceEnvironment, host: String, port: Int,
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let group = ServiceGroup(configuration: .init(
             services: try services(env, host: host, port: port, onRunning: onRunning),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: env.logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            throw ServerStartError.from(error, host: host, port: port) ?? error
+        }
     }
 }
 

@@ -41,6 +41,7 @@ enum ValidateJSONFiles {
         // more than `windowBytes` of them once it has one per core: many small files keep the cores busy, a few large
         // ones bound the memory. A file that was in flight when a process died goes alone.
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var bytesDone: Int64 = 0
         while true {
             var window: [Claim] = []
             if let recovered = work.first, recovered.attempts > 0 {
@@ -74,9 +75,11 @@ enum ValidateJSONFiles {
                         continue
                     }
                     counts["files", default: 0] += 1
+                    bytesDone += Int64(claim.bytes)
                     let outcome = try await process(claim, prepared: prepared[index], seenHashes: &seenHashes, batch: &batch,
                                                     updates: &updates, ctx: ctx)
                     outcome.add(to: &counts)
+                    ctx.onEvent(.taskProgress(taskID: "validate_json_files", files: counts["files"] ?? 0, bytes: bytesDone))
                 }
                 try await ctx.store.updateFiles(updates)
             } catch {
