@@ -162,8 +162,11 @@ struct AirflowTests {
                     // Wait until the task's first try is running (its row says so), then kill its process.
                     var pid: Int32?
                     for _ in 0 ..< 12_000 where pid == nil && process.isRunning {
-                        let running = try await store.runs(limit: 1).first.map { try await store.taskInstances(runID: $0.runID) }?
-                            .contains { $0.taskID == victim && $0.tryNumber == 1 && $0.state == .running } ?? false
+                        var running = false
+                        if let run = try await store.runs(limit: 1).first {
+                            running = try await store.taskInstances(runID: run.runID)
+                                .contains { $0.taskID == victim && $0.tryNumber == 1 && $0.state == .running }
+                        }
                         pid = running ? Self.taskProcesses(victim, workspace: workspace).first : nil
                         if pid == nil { try await Task.sleep(nanoseconds: 5_000_000) }
                     }
