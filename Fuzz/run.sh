@@ -22,8 +22,10 @@ echo "== building the fuzzer ($(date -u +%H:%M:%S))"
 build_start=$(date +%s)
 flags=(-c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -enable-testing)
 swift build --package-path "$here" "${flags[@]}" 2>&1 | tail -3
-fuzzer="$(swift build --package-path "$here" "${flags[@]}" --show-bin-path)/DecodeFuzzer"
-echo "== built in $(( $(date +%s) - build_start )) s: $fuzzer"
+# The run uses its own copy, so that a rebuild during a long run does not change the binary its processes start.
+cp "$(swift build --package-path "$here" "${flags[@]}" --show-bin-path)/DecodeFuzzer" "$work/DecodeFuzzer"
+fuzzer="$work/DecodeFuzzer"
+echo "== built in $(( $(date +%s) - build_start )) s"
 
 # Seeds: the real sample files that fit, then the generated ones (see Seeds.swift). (Leak checks are off for this
 # step: ZIPFoundation, which builds the zip seeds, leaks a few bytes a path.)
