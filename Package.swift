@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "PolarPipeSQLite", targets: ["PolarPipeSQLite"]),
         .library(name: "PolarPipePostgres", targets: ["PolarPipePostgres"]),
         .library(name: "PolarPipeService", targets: ["PolarPipeService"]),
+        // For the fuzz harness under Fuzz/ (its seed corpus); not part of the product.
+        .library(name: "PolarPipeTestSupport", targets: ["PolarPipeTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

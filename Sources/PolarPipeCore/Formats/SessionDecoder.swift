@@ -11,6 +11,11 @@ public struct InputLimits: Sendable, Equatable {
     /// Longest accepted exercise, default 7 days.
     public var maxDurationSeconds: Double = 7 * 86_400
     public init() {}
+
+    /// Most JSON values (object keys included) a file may hold: one per 16 bytes of `maxFileBytes` (16 777 280 at
+    /// the default), so that the parsed tape (16 bytes a value) never needs more memory than the size limit. Real
+    /// exports hold one value per 19–85 bytes; `[0,0,0,…]` holds one per 2 and is refused as `too-many-values`.
+    public var maxJSONValues: Int { maxFileBytes / 16 + 64 }
 }
 
 /// The outcome of decoding one file: a session when the file is acceptable, and every diagnostic found.
@@ -34,7 +39,7 @@ public enum SessionDecoder {
         }
         let document: JSONDocument
         do {
-            document = try JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth)
+            document = try JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth, maxValues: limits.maxJSONValues)
         } catch {
             return DecodeOutcome(session: nil, diagnostics: [.error(error.code.rawValue, path: error.path, error.message + " (byte \(error.offset))")])
         }

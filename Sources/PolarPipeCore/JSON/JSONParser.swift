@@ -8,6 +8,10 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
         case tooDeep = "too-deep"
         case invalidUTF8 = "not-utf8"
         case nonFiniteNumber = "non-finite-number"
+        /// More values (and object keys) than the parser's budget allows.
+        case tooManyValues = "too-many-values"
+        /// Byte offsets on the tape are 32-bit: a larger input is refused before parsing.
+        case tooLarge = "too-large"
     }
     public let code: Code
     /// Byte offset of the problem.
@@ -24,17 +28,29 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 /// Accepts RFC 8259 JSON plus one extension: the bare token `NaN` (seen in real Polar exports), recorded as
 /// `JSONKind.nan`. Nesting deeper than `maxDepth` is refused without recursion, so hostile input cannot
 /// overflow the stack. Numbers that overflow a Double (`1e400`) are refused. Strings must be valid UTF-8.
+///
+/// Each value costs a 16-byte node on the tape, so `[0,0,0,…]` would need eight times its size in memory. The tape
+/// never grows beyond `maxValues` nodes: a document with more values (object keys count) is refused as
+/// `too-many-values` before the memory is spent.
 public enum JSONParser {
     public static let defaultMaxDepth = 64
 
     /// Parses `bytes`; a leading UTF-8 byte-order mark is skipped.
-    public static func parse(_ input: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONSyntaxError) -> JSONDocument {
+    public static func parse(_ input: [UInt8], maxDepth: Int = defaultMaxDepth, maxValues: Int = .max) throws(JSONSyntaxError) -> JSONDocument {
         var bytes = input
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             bytes.removeFirst(3)
         }
-        var state = ParserState(maxDepth: maxDepth)
-        state.nodes.reserveCapacity(max(16, bytes.count / 10))
+        guard bytes.count < Int(UInt32.max) else {
+            throw JSONSyntaxError(code: .tooLarge, offset: 0, path: "$", message: "the parser reads at most \(UInt32.max - 1) bytes")
+        }
+        // A value takes at least one byte and a separator (a container its two brackets), and at most `maxDepth`
+        // containers are open at once, so the tape of this input can never need more nodes than this.
+        let inputBound = bytes.count / 2 + min(max(0, maxDepth), bytes.count) + 1
+        var state = ParserState(maxDepth: maxDepth, maxNodes: min(max(0, maxValues), inputBound))
+        // Reserved once, never grown: pages of the reservation that no node reaches are never touched (so cost no
+        // memory), and no growth copies the tape.
+        state.nodes.reserveCapacity(state.maxNodes)
         let result: Result<Void, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(JSONSyntaxError) {
                 try state.run(buffer)
@@ -62,13 +78,28 @@ private struct Frame {
 
 private struct ParserState {
     let maxDepth: Int
+    /// The value budget: `nodes` never holds more.
+    let maxNodes: Int
     var nodes: [JSONNode] = []
     var stack: [Frame] = []
     var sawNaN = false
     /// The input, valid for the duration of `run` (used to name keys in error paths).
     var input = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
 
-    init(maxDepth: Int) { self.maxDepth = maxDepth }
+    init(maxDepth: Int, maxNodes: Int) {
+        self.maxDepth = maxDepth
+        self.maxNodes = maxNodes
+    }
+
+    /// Appends a node within the budget.
+    @inline(__always) mutating func append(_ node: JSONNode) throws(JSONSyntaxError) {
+        if nodes.count >= maxNodes { throw budgetSpent(at: Int(node.start)) }
+        nodes.append(node)
+    }
+
+    @inline(never) func budgetSpent(at offset: Int) -> JSONSyntaxError {
+        error(.tooManyValues, offset, "more than \(maxNodes) values and keys")
+    }
 
     // Byte classes
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
@@ -101,7 +132,7 @@ private struct ParserState {
                     if stack.count >= maxDepth {
                         throw error(.tooDeep, i, "nesting deeper than \(maxDepth) levels")
                     }
-                    nodes.append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(i), end: 0, next: 0))
+                    try append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(i), end: 0, next: 0))
                     stack.append(Frame(node: nodes.count - 1, isObject: isObject, count: 0, lastKey: -1))
                     i += 1
                     i = ParserState.skipSpace(b, i)
@@ -191,7 +222,7 @@ private struct ParserState {
         for k in 0 ..< len where b[i + k] != word.utf8Start[k] {
             throw error(.invalidJSON, i, "invalid literal")
         }
-        nodes.append(JSONNode(kind: kind, flags: 0, start: UInt32(i), end: UInt32(i + len), next: UInt32(nodes.count + 1)))
+        try append(JSONNode(kind: kind, flags: 0, start: UInt32(i), end: UInt32(i + len), next: UInt32(nodes.count + 1)))
         i += len
     }
 
@@ -256,7 +287,7 @@ private struct ParserState {
             minScalar = 0
             j += len
         }
-        nodes.append(JSONNode(kind: .string, flags: escaped, start: UInt32(start), end: UInt32(j), next: UInt32(nodes.count + 1)))
+        try append(JSONNode(kind: .string, flags: escaped, start: UInt32(start), end: UInt32(j), next: UInt32(nodes.count + 1)))
         i = j + 1
     }
 
@@ -304,7 +335,7 @@ private struct ParserState {
                 throw error(.nonFiniteNumber, start, "the number does not fit a 64-bit float")
             }
         }
-        nodes.append(JSONNode(kind: .number, flags: isInteger, start: UInt32(start), end: UInt32(j), next: UInt32(nodes.count + 1)))
+        try append(JSONNode(kind: .number, flags: isInteger, start: UInt32(start), end: UInt32(j), next: UInt32(nodes.count + 1)))
         i = j
     }
 
