@@ -7,8 +7,7 @@
 # Exits non-zero when an input crashes the harness (a trap, a sanitizer report, a broken property, a leak or more
 # than 2 GiB of memory). Inputs slower than 20 s are saved and listed but do not stop the run, unless
 # POLARPIPE_FUZZ_STRICT=1. With POLARPIPE_FUZZ_KEEP_GOING=1 nothing stops the run: every failing input is saved
-# and counted, and the known slow statistics case is skipped (POLARPIPE_FUZZ_SKIP_KNOWN, see StatisticsCheck.swift;
-# for long runs). Failing inputs are in $POLARPIPE_FUZZ_WORK/artifacts/ (default /tmp/polarpipe-fuzz).
+# and counted (for long runs). Failing inputs are in $POLARPIPE_FUZZ_WORK/artifacts/ (default /tmp/polarpipe-fuzz).
 set -euo pipefail
 seconds="${1:-60}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,7 +36,6 @@ ignore=(-ignore_timeouts=1)
 [ "${POLARPIPE_FUZZ_STRICT:-0}" = 1 ] && ignore=()
 if [ "${POLARPIPE_FUZZ_KEEP_GOING:-0}" = 1 ]; then
     ignore=(-ignore_timeouts=1 -ignore_crashes=1 -ignore_ooms=1)
-    export POLARPIPE_FUZZ_SKIP_KNOWN=1
 fi
 before=$(find "$work/artifacts" -type f | wc -l)
 touch "$work/started"

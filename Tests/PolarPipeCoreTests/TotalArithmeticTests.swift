@@ -64,6 +64,20 @@ import PolarPipeTestSupport
         #expect(Splits.distanceCurve(samples, durationS: 3600).value == [0, 500])
     }
 
+    /// Found by the fuzzer (docs/FUZZING.md): a 148-byte AccessLink file whose distance samples reach 10^11 m made the
+    /// statistics allocate one split per kilometre and run out of memory.
+    @Test func theFuzzersOutOfMemoryFileGivesNoDistanceAndNoSplits() throws {
+        let file = "eyJzdGFydF90aW1lIjoiMjAyNi0wMi0yMlQwNzo1MDoxNyIsImR1cmF0aW9uIjoiUFQ2MFMiLCJzcG9ydCI6IlJVTk5JTkciLCJwb2xhcl91c2VyIjoidSIsInNhbXBsZXMiOlt7InNhbXBsZV90eXBlIjoxMCwicmVjb3JkaW5nX3JhdGUiOjEsImRhdGEiOiIwLDEwMDAwMDAwMDAwMCJ9XX0="
+        let bytes = [UInt8](try #require(Data(base64Encoded: file)))
+        let session = try #require(SessionDecoder.decode(bytes, limits: InputLimits()).session)
+        let exercise = try #require(session.exercises.first)
+        #expect(exercise.samples.distance.value == [0, 100_000_000_000])
+        let started = Date()
+        let s = ExerciseStatistics.compute(durationS: exercise.durationS, reportedDistanceM: exercise.distanceM, samples: exercise.samples)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(s.splits.count <= exercise.samples.distance.count && s.distanceM == nil)
+    }
+
     @Test func aDistanceChannelThatJumpsByAThousandKilometresMakesAtMostOneSplitPerSample() {
         // 1 000 km in one second is beyond any exercise of that length, but within 100 m/s × 7 days when the
         // duration is unknown: the split count is then bounded by the curve's samples.

@@ -5,23 +5,12 @@ import Foundation
 /// compute them: samples filtered as the load tasks filter them, the session's HR profile, then the user totals,
 /// weekly table, daily load and records of its exercises.
 enum StatisticsCheck {
-    /// With `POLARPIPE_FUZZ_SKIP_KNOWN=1`, exercises that would only find the known slow case again are not
-    /// computed, so that a long run spends its time elsewhere: splits cost one pass over the HR samples per
-    /// kilometre, so a distance sample of a million kilometres takes minutes (reported; to be fixed in Statistics).
-    static let skipKnown = ProcessInfo.processInfo.environment["POLARPIPE_FUZZ_SKIP_KNOWN"] == "1"
-
-    static func isKnownSlow(_ samples: ExerciseSamples) -> Bool {
-        let kilometres = (Splits.distanceCurve(samples).value.max() ?? 0) / 1000
-        return kilometres * Double(max(1, samples.heartRate.count)) > 20_000_000
-    }
-
     static func check(_ session: TrainingSession) {
         var summaries: [ExerciseSummary] = []
         for exercise in session.exercises {
             var samples = exercise.samples
             samples.heartRate = SampleFilters.validHeartRate(exercise.samples.heartRate)
             samples.route = SampleFilters.validRoute(exercise.samples.route)
-            if skipKnown, isKnownSlow(samples) { continue }
             let profile = HeartRateProfile.resolve(session: session.physical, user: nil, startLocalMillis: exercise.startLocalMillis)
             let stats = ExerciseStatistics.compute(durationS: exercise.durationS, reportedDistanceM: exercise.distanceM,
                                                    samples: samples, profile: profile)
