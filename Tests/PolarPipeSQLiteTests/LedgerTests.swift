@@ -125,8 +125,9 @@ import PolarPipeTestSupport
                 .map { "\($0["run_id"] as String)=\($0["n"] as Int)" }
         }
         #expect(entryRuns == ["batch-1=10", "batch-2=10", "batch-3=5"])
-        // The same export packed again (other zip bytes, the same sessions): every session is a duplicate.
-        try makeZip(tmp.workspace.inbox.appendingPathComponent("zoe/polar-user-data-export_9 (copy).zip"), entries)
+        // The same sessions in another export (other zip bytes: one more file): every session is a duplicate.
+        try makeZip(tmp.workspace.inbox.appendingPathComponent("zoe/polar-user-data-export_9 (copy).zip"),
+                    entries + [("sleep_result_2026-01-02.json", Data("{}".utf8))])
         let again = try await makeRunner(tmp, store).run(runID: "batch-4")
         #expect(again.outcome.state == .success)
         let copies = try await store.files(runID: "batch-4")

@@ -38,7 +38,8 @@ import Testing
                 let response = try await client.execute(uri: "/api/v1/exercises", method: .post, headers: bearer(f.alice),
                                                         body: ByteBuffer(bytes: other.body))
                 #expect(response.status == .badRequest, "\(other.name)")
-                #expect(["invalid-json", "not-utf8"].contains(json(response.body)["error"] as? String ?? ""), "\(other.name)")
+                #expect(json(response.body)["error"] as? String == "unsupported-format", "\(other.name)")
+                #expect((json(response.body)["message"] as? String ?? "").contains(other.name), "\(other.name): \(json(response.body))")
             }
         }
         #expect(f.inbox("alice").count == 6)

@@ -34,6 +34,9 @@ public enum SessionDecoder {
         if bytes.count > limits.maxFileBytes {
             return DecodeOutcome(session: nil, diagnostics: [.error("too-large", "the file has \(bytes.count) bytes; the limit is \(limits.maxFileBytes)")])
         }
+        if let format = OtherFormats.detect(bytes) {
+            return DecodeOutcome(session: nil, diagnostics: [OtherFormats.refusal(format)])
+        }
         if let encoding = ByteOrderMark.nonUTF8(bytes) {
             return DecodeOutcome(session: nil, diagnostics: [.error("not-utf8", "the file is \(encoding), not UTF-8")])
         }
