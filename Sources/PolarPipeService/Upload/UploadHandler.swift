@@ -8,7 +8,7 @@ import PolarPipeCore
 /// The body streams to `inbox/<user>/upload-<uuid>.part` (never claimed by a run: the inbox scanner skips `.part`)
 /// while its size is checked against `service.max_upload_bytes` and its SHA-256 computed; nothing is buffered whole.
 /// The file is then checked with the pipeline's own decoders (`UploadCheck`, at most one check per core at once and a
-/// bounded queue: past it the answer is 503), renamed to `upload-<sha256 prefix>.json|.zip`, where the next run
+/// bounded queue of 1 024: past it the answer is 503), renamed to `upload-<sha256 prefix>.json|.zip`, where the next run
 /// claims it, and then recorded in `uploads` (one row per user and SHA-256). Renamed first: a crash in between leaves
 /// the file in the inbox, where it is loaded, and the client's retry records it; never an orphan row without a file.
 ///
@@ -19,8 +19,9 @@ import PolarPipeCore
 struct UploadHandler: Sendable {
     let environment: ServiceEnvironment
 
-    /// Upload checks decode whole files: one per core at a time, 64 waiting at most.
-    static let checks = AsyncLimiter(width: ProcessInfo.processInfo.activeProcessorCount, queue: 64)
+    /// Upload checks decode whole files: one per core at a time. A waiting upload's body is already on disk (it costs
+    /// an open `.part` file, not its bytes in memory), so up to 1 024 may wait before the answer is 503.
+    static let checks = AsyncLimiter(width: ProcessInfo.processInfo.activeProcessorCount, queue: 1024)
 
     /// The JSON answer about one upload.
     struct UploadJSON: Encodable {
