@@ -46,4 +46,8 @@ public enum PolarPipeExecutable {
 public enum TestEnvironment {
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
     public static func runs(_ present: Bool) -> Bool { present || isCI }
+
+    /// Headless Chromium, where Debian installs it (`apt-get install chromium`).
+    public static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
 }

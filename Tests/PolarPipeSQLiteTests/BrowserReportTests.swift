@@ -7,8 +7,7 @@ import PolarPipeTestSupport
 /// The report pages in a real headless Chromium. In CI (`CI` set) Chromium must be installed; elsewhere the test
 /// runs when it is.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct BrowserReportTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = TestEnvironment.chromium
 
     static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
         let p = Process()
@@ -56,11 +55,9 @@ import PolarPipeTestSupport
             .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
-    @Test func pagesRenderInChromiumWithoutNetworkAndEscapeUserKeys() async throws {
-        guard let chromium = Self.chromium else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install chromium (.ci/run does)")
-            return
-        }
+    @Test(.enabled(if: TestEnvironment.runs(TestEnvironment.chromium != nil)))
+    func pagesRenderInChromiumWithoutNetworkAndEscapeUserKeys() async throws {
+        let chromium = try #require(Self.chromium, "CI must install chromium (.ci/run does)")
         let tmp = try TemporaryWorkspace("browser")
         defer { tmp.remove() }
         try SyntheticData(users: 2, sessionsPerUser: 6, seed: 31, durationSeconds: 900).write(to: tmp.workspace.inbox)
