@@ -454,7 +454,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             for try await value in inserted { id = value }
             guard let id else { throw PostgresStoreError.unexpected("INSERT returned no id") }
             ids.append(id)
-            for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
+            for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance),
+                                     ("power", e.samples.power), ("cadence", e.samples.cadence)]
             where !series.isEmpty {
                 try await conn.perform("""
                     INSERT INTO exercise_series(exercise_id, channel, samples, t, value)
@@ -636,6 +637,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             case "speed": s.speed = series
             case "altitude": s.altitude = series
             case "distance": s.distance = series
+            case "power": s.power = series
+            case "cadence": s.cadence = series
             default: break
             }
         }

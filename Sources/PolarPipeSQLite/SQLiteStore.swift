@@ -398,7 +398,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                                            item.physical?.maxHR, item.physical?.restingHR, item.physical?.sex, item.physical?.birthday])
             let id = db.lastInsertedRowID
             ids.append(id)
-            for (channel, values) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance)]
+            for (channel, values) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance),
+                                     ("power", e.samples.power), ("cadence", e.samples.cadence)]
             where !values.isEmpty {
                 try series.execute(arguments: [id, channel, values.count, blob(values.t), blob(values.value)])
             }
@@ -574,6 +575,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 case "speed": s.speed = series
                 case "altitude": s.altitude = series
                 case "distance": s.distance = series
+                case "power": s.power = series
+                case "cadence": s.cadence = series
                 default: break
                 }
             }

@@ -1,26 +1,38 @@
-/// Training files of formats polarpipe does not read yet — TCX, GPX, FIT and Polar Flow's per-session CSV — named by
-/// their content so that a refusal says what the file is (`unsupported-format`, "tcx: …") instead of `invalid-json`.
+/// Training files other than Polar JSON — FIT, TCX, GPX and Polar Flow's per-session CSV — recognised by their content
+/// (never only by the name) and handed to their decoder.
 public enum OtherFormats {
-    /// The format's short name (`tcx`, `gpx`, `fit`, `csv`), or nil when the bytes look like none of them.
-    public static func detect(_ bytes: [UInt8]) -> String? {
+    /// The file's format, or nil when the bytes look like none of them (they are then read as Polar JSON).
+    public static func detect(_ bytes: [UInt8]) -> PolarLayout? {
         // FIT: a 12- or 14-byte header whose bytes 8–11 are ".FIT".
-        if bytes.count >= 12, bytes[0] == 12 || bytes[0] == 14, Array(bytes[8 ..< 12]) == Array(".FIT".utf8) { return "fit" }
+        if bytes.count >= 12, bytes[0] == 12 || bytes[0] == 14, Array(bytes[8 ..< 12]) == Array(".FIT".utf8) { return .fit }
         // Only the start is looked at: the first 4 KiB, after a UTF-8 byte-order mark and white space.
         var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while start < bytes.count, start < 4096, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
         let head = String(decoding: bytes[start ..< min(bytes.count, start + 4096)], as: UTF8.self)
         if head.hasPrefix("<") {
-            if head.contains("<TrainingCenterDatabase") { return "tcx" }
-            if head.contains("<gpx") { return "gpx" }
+            if head.contains("<TrainingCenterDatabase") { return .tcx }
+            if head.contains("<gpx") { return .gpx }
             return nil
         }
         // Polar Flow's CSV export opens with a header line naming the session's fields.
-        if head.hasPrefix("Name,Sport,Date") { return "csv" }
+        if head.hasPrefix("Name,Sport,Date") { return .polarCSV }
         return nil
     }
 
-    /// The refusal of a file of `format`.
-    static func refusal(_ format: String) -> Diagnostic {
-        .error("unsupported-format", "\(format): a \(format.uppercased()) file; polarpipe reads Polar JSON (export and AccessLink) only")
+    /// Decodes a file of `format` (one `detect` returned); problems go to `reader`.
+    static func decode(_ format: PolarLayout, _ bytes: [UInt8], limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
+        switch format {
+        case .fit: return refuse("fit", &reader)
+        case .tcx: return refuse("tcx", &reader)
+        case .gpx: return refuse("gpx", &reader)
+        case .polarCSV: return refuse("csv", &reader)
+        case .flowExportOld, .flowExportNew, .accessLink: return nil
+        }
+    }
+
+    /// The refusal of a file of a format that has no decoder.
+    static func refuse(_ name: String, _ reader: inout FieldReader) -> TrainingSession? {
+        reader.error("unsupported-format", "", "\(name): a \(name.uppercased()) file; polarpipe does not read this format yet")
+        return nil
     }
 }

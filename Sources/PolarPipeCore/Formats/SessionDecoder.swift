@@ -27,40 +27,20 @@ public struct DecodeOutcome: Sendable {
     public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
 }
 
-/// Entry point of decoding: bytes → JSON → layout → `TrainingSession` → validation rules.
+/// Entry point of decoding: bytes → format (FIT, TCX, GPX, Polar CSV or Polar JSON and its layout) → `TrainingSession` →
+/// validation rules.
 public enum SessionDecoder {
     /// Decodes and validates one file's bytes. Never throws: every problem is a diagnostic.
     public static func decode(_ bytes: [UInt8], limits: InputLimits = InputLimits()) -> DecodeOutcome {
         if bytes.count > limits.maxFileBytes {
             return DecodeOutcome(session: nil, diagnostics: [.error("too-large", "the file has \(bytes.count) bytes; the limit is \(limits.maxFileBytes)")])
         }
-        if let format = OtherFormats.detect(bytes) {
-            return DecodeOutcome(session: nil, diagnostics: [OtherFormats.refusal(format)])
-        }
-        if let encoding = ByteOrderMark.nonUTF8(bytes) {
-            return DecodeOutcome(session: nil, diagnostics: [.error("not-utf8", "the file is \(encoding), not UTF-8")])
-        }
-        let document: JSONDocument
-        do {
-            document = try JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth, maxValues: limits.maxJSONValues)
-        } catch {
-            return DecodeOutcome(session: nil, diagnostics: [.error(error.code.rawValue, path: error.path, error.message + " (byte \(error.offset))")])
-        }
-        let root = document.root
-        guard root.isObject else {
-            return DecodeOutcome(session: nil, diagnostics: [.error("wrong-type", "the top-level value is \(root.kind), not an object")])
-        }
         var reader = FieldReader()
         let session: TrainingSession?
-        switch LayoutDetector.detect(root) {
-        case .some(.flowExportOld):
-            session = OldLayoutDecoder.decode(root, reader: &reader)
-        case .some(.flowExportNew):
-            session = NewLayoutDecoder.decode(root, reader: &reader)
-        case .some(.accessLink):
-            session = AccessLinkDecoder.decode(root, reader: &reader)
-        case .none:
-            return DecodeOutcome(session: nil, diagnostics: [.error("unknown-layout", "not a Polar training session: no known layout matches its keys")])
+        if let format = OtherFormats.detect(bytes) {
+            session = OtherFormats.decode(format, bytes, limits: limits, reader: &reader)
+        } else {
+            session = decodeJSON(bytes, limits: limits, reader: &reader)
         }
         var diagnostics = reader.diagnostics
         if let session, !reader.hasErrors {
@@ -70,6 +50,35 @@ public enum SessionDecoder {
         var result = ok ? session : nil
         result?.warnings = diagnostics.filter { $0.severity == .warning }
         return DecodeOutcome(session: result, diagnostics: diagnostics)
+    }
+
+    /// The Polar JSON layouts: bytes → JSON → layout → session. A file that is no Polar JSON session at all gets its
+    /// one reason recorded in `reader` and no session.
+    private static func decodeJSON(_ bytes: [UInt8], limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
+        func refuse(_ reason: Diagnostic) -> TrainingSession? {
+            reader.diagnostics.append(reason)
+            return nil
+        }
+        if let encoding = ByteOrderMark.nonUTF8(bytes) {
+            return refuse(.error("not-utf8", "the file is \(encoding), not UTF-8"))
+        }
+        let document: JSONDocument
+        do {
+            document = try JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth, maxValues: limits.maxJSONValues)
+        } catch {
+            return refuse(.error(error.code.rawValue, path: error.path, error.message + " (byte \(error.offset))"))
+        }
+        let root = document.root
+        guard root.isObject else {
+            return refuse(.error("wrong-type", "the top-level value is \(root.kind), not an object"))
+        }
+        switch LayoutDetector.detect(root) {
+        case .some(.flowExportOld): return OldLayoutDecoder.decode(root, reader: &reader)
+        case .some(.flowExportNew): return NewLayoutDecoder.decode(root, reader: &reader)
+        case .some(.accessLink): return AccessLinkDecoder.decode(root, reader: &reader)
+        default:
+            return refuse(.error("unknown-layout", "not a Polar training session: no known layout matches its keys"))
+        }
     }
 }
 

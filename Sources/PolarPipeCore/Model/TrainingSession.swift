@@ -6,6 +6,14 @@ public enum PolarLayout: String, Sendable, Codable, CaseIterable {
     case flowExportNew = "flow-export-v2"
     /// Polar AccessLink v3 exercise JSON.
     case accessLink = "accesslink-v3"
+    /// Garmin FIT activity file (binary), as Polar, Garmin, Wahoo, Suunto and Coros devices write it.
+    case fit = "fit"
+    /// Garmin Training Center XML, as Polar Flow exports one session.
+    case tcx = "tcx"
+    /// GPS Exchange Format 1.0/1.1 track.
+    case gpx = "gpx"
+    /// Polar Flow's per-session CSV export (a header block, then one row a second).
+    case polarCSV = "polar-csv"
 }
 
 /// One training session as delivered in one file: the physical information of its user and one or more
@@ -183,6 +191,10 @@ public struct ExerciseSamples: Sendable, Codable, Equatable {
     /// m, cumulative from the exercise start.
     public var distance = SampleSeries()
     public var route = RouteSeries()
+    /// W.
+    public var power = SampleSeries()
+    /// rpm (steps a minute for running, as the watch writes it).
+    public var cadence = SampleSeries()
     public init() {}
 }
 
