@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import PolarPipeCore
 
 /// The PostgreSQL schema, as versioned migrations recorded in `schema_migrations`. A shipped migration is never
 /// edited: changes come as new migrations appended to `all`. Each migration runs in its own transaction under an
@@ -18,6 +19,17 @@ enum PostgresMigrations {
         Migration(id: "v2_accounts", statements: v2),
         Migration(id: "v3_series_uncompressed", statements: v3),
         Migration(id: "v4_ingestion_ledger", statements: v4),
+        Migration(id: "v5_power_and_channels", statements: v5),
+    ]
+
+    /// The channels each exercise has (`SampleChannels`), for the duplicate rule's richer copy (NULL for exercises
+    /// stored before: they count as having every channel); functional threshold power; and the power, cadence and
+    /// physiology columns of exercise statistics (`ExerciseStatistics.extendedColumnNames`).
+    static let v5: [String] = [
+        "ALTER TABLE exercises ADD COLUMN sample_channels INTEGER, ADD COLUMN ftp_w DOUBLE PRECISION",
+        "ALTER TABLE users ADD COLUMN ftp_w DOUBLE PRECISION",
+        "ALTER TABLE exercise_statistics ADD COLUMN profile_sex TEXT, "
+            + ExerciseStatistics.extendedColumnNames.map { "ADD COLUMN \($0) DOUBLE PRECISION" }.joined(separator: ", "),
     ]
 
     /// The ingestion ledger: an explicit state per row (`FileState`), a zip entry's name in its own column with its

@@ -347,7 +347,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     static let userColumns = """
         id, user_key, polar_user_id, sex, birthday, height_cm, weight_kg, max_hr, resting_hr, vo2max, aerobic_threshold,
-        anaerobic_threshold, pp_ms(physical_recorded_at AT TIME ZONE 'UTC') AS physical_recorded_at, pp_ms(updated_at) AS updated_at
+        anaerobic_threshold, ftp_w, pp_ms(physical_recorded_at AT TIME ZONE 'UTC') AS physical_recorded_at, pp_ms(updated_at) AS updated_at
         """
 
     static func userRecord(_ r: PostgresRandomAccessRow) throws -> UserRecord {
@@ -356,7 +356,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                                                  heightCm: try r.value("height_cm"), weightKg: try r.value("weight_kg"),
                                                  maxHR: try r.value("max_hr"), restingHR: try r.value("resting_hr"),
                                                  vo2max: try r.value("vo2max"), aerobicThreshold: try r.value("aerobic_threshold"),
-                                                 anaerobicThreshold: try r.value("anaerobic_threshold"),
+                                                 anaerobicThreshold: try r.value("anaerobic_threshold"), ftpW: try r.value("ftp_w"),
                                                  recordedAtLocalMillis: try r.value("physical_recorded_at")),
                    updatedAt: try r.value("updated_at"))
     }
@@ -392,7 +392,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             try await conn.perform("""
                 UPDATE users SET sex = \(p.sex), birthday = \(p.birthday), height_cm = \(p.heightCm), weight_kg = \(p.weightKg),
                     max_hr = \(p.maxHR), resting_hr = \(p.restingHR), vo2max = \(p.vo2max), aerobic_threshold = \(p.aerobicThreshold),
-                    anaerobic_threshold = \(p.anaerobicThreshold),
+                    anaerobic_threshold = \(p.anaerobicThreshold), ftp_w = \(p.ftpW),
                     physical_recorded_at = pp_ts(\(p.recordedAtLocalMillis)) AT TIME ZONE 'UTC', updated_at = pp_ts(\(now))
                 WHERE id = \(existing.id)
                 """, logger: logger)
@@ -407,19 +407,27 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         return try await transaction { conn in
             var results: [RecordedExercises] = []
             for file in files {
-                var fresh: [NewExercise] = []
+                var decisions: [ExerciseDecision] = []
                 for item in file.exercises {
-                    let e = item.exercise
-                    let found = try await conn.query("""
-                        SELECT 1 FROM exercises WHERE user_id = \(file.userID) AND sport = \(e.sport)
-                            AND start_utc_ms BETWEEN \(e.startUTCMillis - toleranceMillis) AND \(e.startUTCMillis + toleranceMillis)
+                    let range = DuplicateExercise.searchRange(around: item.exercise.startUTCMillis, toleranceMillis: toleranceMillis)
+                    let rows = try await conn.query("""
+                        SELECT id, file_id, layout, sport, start_utc_ms, tz_offset_min, duration_s, sample_channels FROM exercises
+                        WHERE user_id = \(file.userID) AND start_utc_ms BETWEEN \(range.lowerBound) AND \(range.upperBound)
                             AND file_id <> \(file.fileID)
-                        LIMIT 1
-                        """, logger: logger).collect()
-                    if found.isEmpty { fresh.append(item) }
+                        """, logger: logger).decode((Int64, Int64, String?, String, Int64, Int?, Double, Int?).self)
+                    var stored: [ExerciseFootprint] = []
+                    for try await (id, fileID, layout, sport, startMillis, offset, duration, channels) in rows {
+                        stored.append(ExerciseFootprint(id: id, fileID: fileID, layout: layout.flatMap(PolarLayout.init(rawValue:)) ?? .flowExportOld,
+                                                        sport: sport, startUTCMillis: startMillis, tzOffsetMinutes: offset, durationS: duration,
+                                                        channels: channels.map(SampleChannels.init(rawValue:)) ?? .all))
+                    }
+                    decisions.append(DuplicateExercise.decide(ExerciseFootprint(item.exercise, layout: file.layout), among: stored,
+                                                              toleranceMillis: toleranceMillis))
                 }
-                let ids = try await Self.replaceExercises(of: file, fresh, runID: runID, conn, logger)
-                results.append(RecordedExercises(ids: ids, duplicates: file.exercises.count - fresh.count))
+                let plan = RecordedExercises.Plan(file.exercises, decisions)
+                try await Self.deleteExercises(plan.replacedIDs, conn, logger)
+                let ids = try await Self.replaceExercises(of: file, plan.stored, runID: runID, conn, logger)
+                results.append(RecordedExercises(ids: ids, duplicates: plan.duplicates, replaced: plan.replacedIDs.count))
             }
             return results
         }
@@ -442,12 +450,13 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                 INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
                     start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
                     device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
-                    max_hr, resting_hr, sex, birthday)
+                    max_hr, resting_hr, sex, birthday, ftp_w, sample_channels)
                 VALUES (\(userID), \(fileID), \(runID), \(item.index), \(e.externalID), \(file.layout.rawValue), \(e.sport), \(e.sportRaw),
                     pp_ts(\(e.startUTCMillis)), \(local)::timestamp, \(e.startUTCMillis), \(e.tzOffsetMinutes), \(e.durationS),
                     \(e.distanceM), \(e.calories), \(item.deviceID), \(e.reportedHR?.min), \(e.reportedHR?.avg), \(e.reportedHR?.max),
                     \(e.ascentM), \(e.descentM), \(raw)::jsonb,
-                    \(item.physical?.maxHR), \(item.physical?.restingHR), \(item.physical?.sex), \(item.physical?.birthday))
+                    \(item.physical?.maxHR), \(item.physical?.restingHR), \(item.physical?.sex), \(item.physical?.birthday),
+                    \(item.physical?.ftpW), \(SampleChannels(e.samples).rawValue))
                 RETURNING id
                 """, logger: logger).decode(Int64.self)
             var id: Int64?
@@ -486,12 +495,13 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     static let exerciseColumns = """
         id, user_id, file_id, exercise_index, sport, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
-        max_hr, resting_hr, sex, birthday
+        max_hr, resting_hr, sex, birthday, ftp_w
         """
 
     static func exerciseRecord(_ r: PostgresRandomAccessRow) throws -> ExerciseRecord {
         let physical = PhysicalInformation(sex: try r.value("sex"), birthday: try r.value("birthday"),
-                                           maxHR: try r.value("max_hr"), restingHR: try r.value("resting_hr"))
+                                           maxHR: try r.value("max_hr"), restingHR: try r.value("resting_hr"),
+                                           ftpW: try r.value("ftp_w"))
         return ExerciseRecord(id: try r.value("id"), userID: try r.value("user_id"), fileID: try r.value("file_id"),
                               exerciseIndex: try r.value("exercise_index"), sport: try r.value("sport"),
                               startUTCMillis: try r.value("start_utc_ms"), tzOffsetMinutes: try r.value("tz_offset_min"),
@@ -670,6 +680,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                         trimp = excluded.trimp, best_1km_s = excluded.best_1km_s, best_5km_s = excluded.best_5km_s,
                         best_10km_s = excluded.best_10km_s
                     """, logger: logger)
+                try await conn.perform(Self.extendedStatisticsUpdate(id, s), logger: logger)
                 try await conn.perform("DELETE FROM exercise_splits WHERE exercise_id = \(id)", logger: logger)
                 for split in s.splits {
                     try await conn.perform("""
@@ -702,7 +713,37 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         s.best10kmS = try r.value("best_10km_s")
         let zones: [Double?] = try ["hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s", "hr_zone5_s"].map { try r.value($0) }
         s.hrZonesS = zones[0] == nil ? nil : zones.map { $0 ?? 0 }
+        let extended: [String: Double] = try Dictionary(uniqueKeysWithValues: ExerciseStatistics.extendedColumnNames.compactMap { name in
+            try (r.value(name) as Double?).map { (name, $0) }
+        })
+        s.readExtendedColumns(sex: try r.value("profile_sex")) { extended[$0] }
         return s
+    }
+
+    /// Sets the columns beyond SPEC's (`ExerciseStatistics.extendedColumnNames`) and `profile_sex` of one row.
+    static func extendedStatisticsUpdate(_ id: Int64, _ s: ExerciseStatistics) -> PostgresQuery {
+        var binds = PostgresBindings()
+        binds.append(s.profile?.sex)
+        var assignments = ["profile_sex = $1"]
+        for (name, value) in zip(ExerciseStatistics.extendedColumnNames, s.extendedColumnValues) {
+            binds.append(value)
+            assignments.append("\(name) = $\(binds.count)")
+        }
+        binds.append(id)
+        return PostgresQuery(unsafeSQL: "UPDATE exercise_statistics SET \(assignments.joined(separator: ", ")) WHERE exercise_id = $\(binds.count)",
+                             binds: binds)
+    }
+
+    public func statisticsProfiles(userID: Int64) async throws -> [(exercise: ExerciseRecord, profile: HeartRateProfile?)] {
+        try await rows("""
+            SELECT x.*, s.profile_max_hr, s.profile_resting_hr, s.profile_sex, s.profile_ftp_w
+            FROM (SELECT \(unescaped: Self.exerciseColumns) FROM exercises WHERE user_id = \(userID)) x
+            JOIN exercise_statistics s ON s.exercise_id = x.id ORDER BY x.id
+            """).map { r in
+            let profile = HeartRateProfile(maxHR: try r.value("profile_max_hr"), restingHR: try r.value("profile_resting_hr"),
+                                           sex: try r.value("profile_sex"), ftpW: try r.value("profile_ftp_w"))
+            return (try Self.exerciseRecord(r), profile.isEmpty ? nil : profile)
+        }
     }
 
     public func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics? {

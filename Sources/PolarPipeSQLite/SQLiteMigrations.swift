@@ -1,4 +1,5 @@
 import GRDB
+import PolarPipeCore
 
 /// The schema, as versioned migrations. A shipped migration is never edited: changes come as new migrations.
 enum SQLiteMigrations {
@@ -330,6 +331,20 @@ enum SQLiteMigrations {
                 ALTER TABLE run_lease ADD COLUMN token INTEGER NOT NULL DEFAULT 1;
                 ALTER TABLE run_lease ADD COLUMN owner_mode TEXT NOT NULL DEFAULT 'process';
                 """)
+        }
+        // The channels each exercise has (`SampleChannels`), for the duplicate rule's richer copy (NULL for exercises
+        // stored before: they count as having every channel); functional threshold power; and the power, cadence and
+        // physiology columns of exercise statistics (`ExerciseStatistics.extendedColumnNames`).
+        migrator.registerMigration("v7-power-and-channels") { db in
+            try db.execute(sql: """
+                ALTER TABLE exercises ADD COLUMN sample_channels INTEGER;
+                ALTER TABLE exercises ADD COLUMN ftp_w REAL;
+                ALTER TABLE users ADD COLUMN ftp_w REAL;
+                ALTER TABLE exercise_statistics ADD COLUMN profile_sex TEXT;
+                """)
+            for column in ExerciseStatistics.extendedColumnNames {
+                try db.execute(sql: "ALTER TABLE exercise_statistics ADD COLUMN \(column) REAL")
+            }
         }
         return migrator
     }

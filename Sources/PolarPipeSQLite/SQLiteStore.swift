@@ -309,7 +309,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                    physical: PhysicalInformation(sex: row["sex"], birthday: row["birthday"], heightCm: row["height_cm"],
                                                  weightKg: row["weight_kg"], maxHR: row["max_hr"], restingHR: row["resting_hr"],
                                                  vo2max: row["vo2max"], aerobicThreshold: row["aerobic_threshold"],
-                                                 anaerobicThreshold: row["anaerobic_threshold"],
+                                                 anaerobicThreshold: row["anaerobic_threshold"], ftpW: row["ftp_w"],
                                                  recordedAtLocalMillis: millis(row["physical_recorded_at"])),
                    updatedAt: millis(row["updated_at"]) ?? 0)
     }
@@ -337,15 +337,15 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 guard let physical, physical.replaces(existing.physical) else { return (existing.id, changed) }
                 try db.cachedStatement(sql: """
                     UPDATE users SET sex = ?, birthday = ?, height_cm = ?, weight_kg = ?, max_hr = ?, resting_hr = ?, vo2max = ?,
-                        aerobic_threshold = ?, anaerobic_threshold = ?, physical_recorded_at = ?, updated_at = ? WHERE id = ?
+                        aerobic_threshold = ?, anaerobic_threshold = ?, ftp_w = ?, physical_recorded_at = ?, updated_at = ? WHERE id = ?
                     """).execute(arguments: Self.physicalArguments(physical) + [Self.iso(now), existing.id])
                 return (existing.id, true)
             }
             let p = physical ?? PhysicalInformation()
             try db.cachedStatement(sql: """
                 INSERT INTO users(sex, birthday, height_cm, weight_kg, max_hr, resting_hr, vo2max, aerobic_threshold,
-                    anaerobic_threshold, physical_recorded_at, created_at, updated_at, user_key, polar_user_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    anaerobic_threshold, ftp_w, physical_recorded_at, created_at, updated_at, user_key, polar_user_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: Self.physicalArguments(p) + [Self.iso(now), Self.iso(now), key, polarUserID])
             return (db.lastInsertedRowID, true)
         }
@@ -353,7 +353,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     static func physicalArguments(_ p: PhysicalInformation) -> StatementArguments {
         [p.sex, p.birthday, p.heightCm, p.weightKg, p.maxHR, p.restingHR, p.vo2max, p.aerobicThreshold,
-         p.anaerobicThreshold, iso(p.recordedAtLocalMillis)]
+         p.anaerobicThreshold, p.ftpW, iso(p.recordedAtLocalMillis)]
     }
 
     // MARK: Exercises
@@ -361,19 +361,32 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises] {
         guard !files.isEmpty else { return [] }
         return try await queue.write { db in
-            let duplicate = try db.cachedStatement(sql: """
-                SELECT 1 FROM exercises WHERE user_id = ? AND sport = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ? LIMIT 1
+            let candidates = try db.cachedStatement(sql: """
+                SELECT id, file_id, layout, sport, start_utc_ms, tz_offset_min, duration_s, sample_channels FROM exercises
+                WHERE user_id = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ?
                 """)
             return try files.map { file in
-                let fresh = try file.exercises.filter { item in
-                    let e = item.exercise
-                    return try Bool.fetchOne(duplicate, arguments: [file.userID, e.sport, e.startUTCMillis - toleranceMillis,
-                                                                    e.startUTCMillis + toleranceMillis, file.fileID]) == nil
+                let decisions = try file.exercises.map { item in
+                    let range = DuplicateExercise.searchRange(around: item.exercise.startUTCMillis, toleranceMillis: toleranceMillis)
+                    let stored = try Row.fetchAll(candidates, arguments: [file.userID, range.lowerBound, range.upperBound, file.fileID])
+                        .map(Self.footprint)
+                    return DuplicateExercise.decide(ExerciseFootprint(item.exercise, layout: file.layout), among: stored,
+                                                    toleranceMillis: toleranceMillis)
                 }
-                let ids = try Self.replaceExercises(of: file, fresh, runID: runID, db)
-                return RecordedExercises(ids: ids, duplicates: file.exercises.count - fresh.count)
+                let outcome = RecordedExercises.Plan(file.exercises, decisions)
+                try Self.deleteExercises(outcome.replacedIDs, db)
+                let ids = try Self.replaceExercises(of: file, outcome.stored, runID: runID, db)
+                return RecordedExercises(ids: ids, duplicates: outcome.duplicates, replaced: outcome.replacedIDs.count)
             }
         }
+    }
+
+    static func footprint(_ row: Row) -> ExerciseFootprint {
+        ExerciseFootprint(id: row["id"], fileID: row["file_id"],
+                          layout: (row["layout"] as String?).flatMap(PolarLayout.init(rawValue:)) ?? .flowExportOld,
+                          sport: row["sport"], startUTCMillis: row["start_utc_ms"], tzOffsetMinutes: row["tz_offset_min"],
+                          durationS: row["duration_s"],
+                          channels: (row["sample_channels"] as Int?).map(SampleChannels.init(rawValue:)) ?? .all)
     }
 
     /// Deletes the file's exercises (and everything hanging on them) and inserts `exercises`; returns their ids.
@@ -384,8 +397,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
                 start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
                 device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
-                max_hr, resting_hr, sex, birthday)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                max_hr, resting_hr, sex, birthday, ftp_w, sample_channels)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let series = try db.cachedStatement(sql: "INSERT INTO exercise_series(exercise_id, channel, samples, t, value) VALUES (?, ?, ?, ?, ?)")
         var ids: [Int64] = []
@@ -395,7 +408,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                                            iso(e.startUTCMillis), PolarTime.format(millis: e.startLocalMillis, fraction: true),
                                            e.startUTCMillis, e.tzOffsetMinutes, e.durationS, e.distanceM, e.calories, item.deviceID,
                                            e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw,
-                                           item.physical?.maxHR, item.physical?.restingHR, item.physical?.sex, item.physical?.birthday])
+                                           item.physical?.maxHR, item.physical?.restingHR, item.physical?.sex, item.physical?.birthday,
+                                           item.physical?.ftpW, SampleChannels(e.samples).rawValue])
             let id = db.lastInsertedRowID
             ids.append(id)
             for (channel, values) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance),
@@ -425,7 +439,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     static func exerciseRecord(_ row: Row) -> ExerciseRecord {
-        let physical = PhysicalInformation(sex: row["sex"], birthday: row["birthday"], maxHR: row["max_hr"], restingHR: row["resting_hr"])
+        let physical = PhysicalInformation(sex: row["sex"], birthday: row["birthday"], maxHR: row["max_hr"], restingHR: row["resting_hr"],
+                                           ftpW: row["ftp_w"])
         return ExerciseRecord(id: row["id"], userID: row["user_id"], fileID: row["file_id"], exerciseIndex: row["exercise_index"],
                               sport: row["sport"], startUTCMillis: row["start_utc_ms"], tzOffsetMinutes: row["tz_offset_min"],
                               durationS: row["duration_s"], distanceM: row["distance_m"], calories: row["calories"],
@@ -434,7 +449,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     static let exerciseColumns = """
         id, user_id, file_id, exercise_index, sport, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
-        max_hr, resting_hr, sex, birthday
+        max_hr, resting_hr, sex, birthday, ftp_w
         """
 
     public func exercises(runID: String) async throws -> [ExerciseRecord] {
@@ -592,8 +607,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 INSERT OR REPLACE INTO exercise_statistics(exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum, gps_points,
                     duration_s, distance_m, gps_distance_m, avg_speed_kmh, pace_min_per_km, elevation_gain_m, elevation_loss_m,
                     moving_time_s, hr_zone1_s, hr_zone2_s, hr_zone3_s, hr_zone4_s, hr_zone5_s, trimp,
-                    best_1km_s, best_5km_s, best_10km_s)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    best_1km_s, best_5km_s, best_10km_s, profile_sex, \(ExerciseStatistics.extendedColumnNames.joined(separator: ", ")))
+                VALUES (\(Array(repeating: "?", count: 25 + ExerciseStatistics.extendedColumnNames.count).joined(separator: ", ")))
                 """)
             let deleteSplits = try db.makeStatement(sql: "DELETE FROM exercise_splits WHERE exercise_id = ?")
             let insertSplit = try db.makeStatement(sql: """
@@ -604,7 +619,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 var arguments: StatementArguments = [id, s.hrSamples, s.hrMin, s.hrMax, s.hrAvg, s.hrSum, s.gpsPoints, s.durationS,
                                                      s.distanceM, s.gpsDistanceM, s.avgSpeedKmh, s.paceMinPerKm,
                                                      s.elevationGainM, s.elevationLossM, s.movingTimeS]
-                arguments += [z?[0], z?[1], z?[2], z?[3], z?[4], s.trimp, s.best1kmS, s.best5kmS, s.best10kmS]
+                arguments += [z?[0], z?[1], z?[2], z?[3], z?[4], s.trimp, s.best1kmS, s.best5kmS, s.best10kmS, s.profile?.sex]
+                arguments += StatementArguments(s.extendedColumnValues.map { $0 as (any DatabaseValueConvertible)? })
                 try statement.execute(arguments: arguments)
                 try deleteSplits.execute(arguments: [id])
                 for split in s.splits {
@@ -635,7 +651,22 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         s.best10kmS = row["best_10km_s"]
         let zones: [Double?] = ["hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s", "hr_zone5_s"].map { row[$0] }
         s.hrZonesS = zones[0] == nil ? nil : zones.map { $0 ?? 0 }
+        s.readExtendedColumns(sex: row["profile_sex"]) { row[$0] }
         return s
+    }
+
+    public func statisticsProfiles(userID: Int64) async throws -> [(exercise: ExerciseRecord, profile: HeartRateProfile?)] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT x.*, s.profile_max_hr, s.profile_resting_hr, s.profile_sex, s.profile_ftp_w
+                FROM (SELECT \(Self.exerciseColumns) FROM exercises WHERE user_id = ?) x
+                JOIN exercise_statistics s ON s.exercise_id = x.id ORDER BY x.id
+                """), arguments: [userID]).map { row in
+                let profile = HeartRateProfile(maxHR: row["profile_max_hr"], restingHR: row["profile_resting_hr"], sex: row["profile_sex"],
+                                               ftpW: row["profile_ftp_w"])
+                return (Self.exerciseRecord(row), profile.isEmpty ? nil : profile)
+            }
+        }
     }
 
     public func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics? {

@@ -141,7 +141,7 @@ import PolarPipeTestSupport
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
         let outcome = try await makeRunner(tmp, store).run(runID: "dups").outcome
         #expect(outcome.state == .success)
-        #expect(outcome.outputs["extract_exercise_metadata"]?.counts == ["exercises": 1, "duplicate_exercises": 2])
+        #expect(outcome.outputs["extract_exercise_metadata"]?.counts == ["exercises": 1, "duplicate_exercises": 2, "replaced_exercises": 0])
         try await store.queue.read { (db: Database) throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises") == 1)
             #expect(try String.fetchAll(db, sql: "SELECT original_path || ':' || status FROM ingested_files ORDER BY original_path")

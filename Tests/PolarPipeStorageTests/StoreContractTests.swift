@@ -185,6 +185,48 @@ import Testing
                  raw: #"{"exercises":[{"sport":"RUNNING","hrAvg":NaN,"note":"a\u0000b"}]}"#, samples: samples)
     }
 
+    /// The same session as a GPX (route only), then a FIT (route, HR, power, cadence), then a TCX (route only): the FIT
+    /// replaces the GPX's exercise, the TCX is a duplicate, and the power and cadence channels are stored.
+    @Test(arguments: Backend.available) func aRicherCopyInAnotherFormatReplacesThePoorerOne(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = s.store
+            try await store.createRun("run-1", startedAt: Self.t0, trigger: "manual")
+            let (user, _) = try await store.upsertUser(key: "u", physical: nil, polarUserID: nil, now: Self.t0)
+            var files: [Int64] = []
+            for name in ["ride.gpx", "ride.fit", "ride.tcx"] {
+                files.append(try await store.claimFile(ClaimedFile(originalPath: "u/\(name)", userKey: "u", runID: "run-1", path: name, bytes: 1)))
+            }
+            var routeOnly = ExerciseSamples()
+            routeOnly.route = RouteSeries(t: [0, 1], latitude: [60.1, 60.1001], longitude: [24.9, 24.9001], altitude: [.nan, .nan])
+            var rich = routeOnly
+            rich.heartRate = SampleSeries(t: [0, 1], value: [120, 121])
+            rich.power = SampleSeries(t: [0, 1], value: [210, 250.5])
+            rich.cadence = SampleSeries(t: [0, 1], value: [88, 90])
+            // The GPX states UTC with no offset; the FIT's start is 20 s later (another device's clock), with an offset.
+            var gpx = Self.exercise(startUTC: Self.t0, sport: "CYCLING", samples: routeOnly)
+            gpx.startLocalMillis = Self.t0
+            gpx.tzOffsetMinutes = nil
+            let fit = Self.exercise(startUTC: Self.t0 + 20_000, sport: "ROAD_CYCLING", samples: rich)
+            var tcx = gpx
+            tcx.startLocalMillis += 10_000
+            func record(_ file: Int64, _ layout: PolarLayout, _ e: Exercise) async throws -> RecordedExercises {
+                try #require(try await store.recordExercises(runID: "run-1", toleranceMillis: 2_000, [
+                    FileExercises(fileID: file, userID: user, layout: layout, exercises: [NewExercise(index: 0, exercise: e, deviceID: nil)])]).first)
+            }
+            let first = try await record(files[0], .gpx, gpx)
+            #expect(first.ids.count == 1 && first.duplicates == 0 && first.replaced == 0)
+            let second = try await record(files[1], .fit, fit)
+            #expect(second.ids.count == 1 && second.duplicates == 0 && second.replaced == 1)
+            #expect(try await store.exercise(id: first.ids[0]) == nil || first.ids == second.ids)
+            let third = try await record(files[2], .tcx, tcx)
+            #expect(third.ids.isEmpty && third.duplicates == 1 && third.replaced == 0)
+            let stored = try await store.exercises(runID: "run-1")
+            #expect(stored.map(\.fileID) == [files[1]])
+            let samples = try await store.samples(exerciseID: try #require(stored.first?.id))
+            #expect(samples.power == rich.power && samples.cadence == rich.cadence)
+        }
+    }
+
     @Test(arguments: Backend.available) func exercisesSamplesAndStatisticsRoundTrip(_ backend: Backend) async throws {
         try await withStore(backend) { s in
             let store = s.store

@@ -111,6 +111,7 @@ enum NewLayoutDecoder {
             vo2max: reader.number(value, "vo2Max", p),
             aerobicThreshold: reader.number(value, "aerobicThreshold", p),
             anaerobicThreshold: reader.number(value, "anaerobicThreshold", p),
+            ftpW: reader.number(value, "functionalThresholdPower", p),
             recordedAtLocalMillis: reader.localTime(value, "modified", p) ?? reader.localTime(value, "created", p))
         return reader.plausible(info, path: p, keys: .newLayout, sessionStart: sessionStart)
     }

@@ -77,6 +77,7 @@ enum OldLayoutDecoder {
             vo2max: reader.number(value, "vo2Max", p),
             aerobicThreshold: reader.number(value, "aerobicThreshold", p),
             anaerobicThreshold: reader.number(value, "anaerobicThreshold", p),
+            ftpW: reader.number(value, "functionalThresholdPower", p),
             recordedAtLocalMillis: reader.localTime(value, "dateTime", p))
         return reader.plausible(info, path: p, keys: .oldLayout, sessionStart: sessionStart)
     }

@@ -13,6 +13,7 @@
 /// | birthday | a real date from 1900-01-01 up to the session's own date | |
 /// | VO2max | 10–100 ml/kg/min | the highest measured values are in the 90s |
 /// | aerobic / anaerobic threshold | 60–250 bpm, aerobic below anaerobic | |
+/// | functional threshold power | 30–700 W | world-class cyclists hold about 450 W for an hour |
 public enum PhysicalPlausibility {
     public static let maxHR: ClosedRange<Double> = 100 ... 250
     public static let restingHR: ClosedRange<Double> = 25 ... 120
@@ -20,6 +21,7 @@ public enum PhysicalPlausibility {
     public static let heightCm: ClosedRange<Double> = 100 ... 250
     public static let vo2max: ClosedRange<Double> = 10 ... 100
     public static let thresholdHR: ClosedRange<Double> = 60 ... 250
+    public static let functionalThresholdPowerW: ClosedRange<Double> = 30 ... 700
     /// Days since 1970-01-01 of 1900-01-01, the earliest plausible birthday.
     public static let earliestBirthdayDay = PolarTime.daysFromCivil(1900, 1, 1)
 
@@ -68,6 +70,7 @@ public enum PhysicalPlausibility {
         out.vo2max = keep(info.vo2max, vo2max, "vo2Max", "ml/kg/min")
         out.aerobicThreshold = keep(info.aerobicThreshold, thresholdHR, "aerobicThreshold", "bpm")
         out.anaerobicThreshold = keep(info.anaerobicThreshold, thresholdHR, "anaerobicThreshold", "bpm")
+        out.ftpW = keep(info.ftpW, functionalThresholdPowerW, "functionalThresholdPower", "W")
         if let aerobic = out.aerobicThreshold, let anaerobic = out.anaerobicThreshold, aerobic >= anaerobic {
             findings.append(Finding(key: "aerobicThreshold",
                                     message: "aerobic threshold \(aerobic) is not below anaerobic threshold \(anaerobic); both ignored"))

@@ -53,12 +53,15 @@ public struct PhysicalInformation: Sendable, Codable, Equatable {
     public var vo2max: Double?
     public var aerobicThreshold: Double?
     public var anaerobicThreshold: Double?
+    /// Functional threshold power, W (`functionalThresholdPower`; FIT `user_profile`).
+    public var ftpW: Double?
     /// When the snapshot was taken, local epoch milliseconds (orders snapshots of one user).
     public var recordedAtLocalMillis: Int64?
 
     public init(sex: String? = nil, birthday: String? = nil, heightCm: Double? = nil, weightKg: Double? = nil,
                 maxHR: Double? = nil, restingHR: Double? = nil, vo2max: Double? = nil,
-                aerobicThreshold: Double? = nil, anaerobicThreshold: Double? = nil, recordedAtLocalMillis: Int64? = nil) {
+                aerobicThreshold: Double? = nil, anaerobicThreshold: Double? = nil, ftpW: Double? = nil,
+                recordedAtLocalMillis: Int64? = nil) {
         self.sex = sex
         self.birthday = birthday
         self.heightCm = heightCm
@@ -68,13 +71,14 @@ public struct PhysicalInformation: Sendable, Codable, Equatable {
         self.vo2max = vo2max
         self.aerobicThreshold = aerobicThreshold
         self.anaerobicThreshold = anaerobicThreshold
+        self.ftpW = ftpW
         self.recordedAtLocalMillis = recordedAtLocalMillis
     }
 
     /// True when no field is known.
     public var isEmpty: Bool {
         sex == nil && birthday == nil && heightCm == nil && weightKg == nil && maxHR == nil && restingHR == nil
-            && vo2max == nil
+            && vo2max == nil && ftpW == nil
     }
 }
 

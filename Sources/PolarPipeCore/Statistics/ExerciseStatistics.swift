@@ -23,6 +23,11 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     /// Seconds in HR zones 1–5 (nil when max HR is unknown).
     public var hrZonesS: [Double]?
     public var trimp: Double?
+    /// Power and cadence; nil when the exercise has neither.
+    public var power: PowerStatistics?
+    /// The physiology zones, TRIMP and TSS were computed with (`HeartRateProfile.resolve`), so that a change of the
+    /// user's physical information finds the exercises whose statistics it changes.
+    public var profile: HeartRateProfile?
 
     public init(hrSamples: Int = 0, hrMin: Double? = nil, hrMax: Double? = nil, hrAvg: Double? = nil, hrSum: Double = 0,
                 gpsPoints: Int = 0, durationS: Double, distanceM: Double? = nil, gpsDistanceM: Double? = nil,
@@ -100,6 +105,9 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         stats.best5kmS = Splits.bestEffort(5000, curve: curve)
         stats.best10kmS = Splits.bestEffort(10_000, curve: curve)
         stats.splits = Splits.compute(samples, curve: curve)
+        let power = PowerStatistics.compute(power: samples.power, cadence: samples.cadence, ftpW: profile.ftpW, durationS: durationS)
+        stats.power = power.isEmpty ? nil : power
+        stats.profile = profile.isEmpty ? nil : profile
         return stats
     }
 }

@@ -1,16 +1,22 @@
 import Foundation
 
 /// What heart-rate zones and TRIMP need to know about the athlete at the time of an exercise.
-public struct HeartRateProfile: Sendable, Equatable {
+public struct HeartRateProfile: Sendable, Codable, Equatable {
     public var maxHR: Double?
     public var restingHR: Double?
     /// `MALE`, `FEMALE`, or nil when unknown.
     public var sex: String?
-    public init(maxHR: Double?, restingHR: Double?, sex: String?) {
+    /// Functional threshold power, W, for intensity factor, TSS and power zones.
+    public var ftpW: Double?
+    public init(maxHR: Double?, restingHR: Double?, sex: String?, ftpW: Double? = nil) {
         self.maxHR = maxHR
         self.restingHR = restingHR
         self.sex = sex
+        self.ftpW = ftpW
     }
+
+    /// Nothing known: zones, TRIMP and TSS cannot be computed.
+    public var isEmpty: Bool { maxHR == nil && restingHR == nil && sex == nil && ftpW == nil }
 
     /// Max HR from the session's physical information, else the user's, else 220 − age (SPEC §4.1). Implausible
     /// values (`PhysicalPlausibility`) are not used, whichever source holds them.
@@ -22,7 +28,7 @@ public struct HeartRateProfile: Sendable, Equatable {
         }
         var restingHR = session?.restingHR ?? user?.restingHR
         if let rest = restingHR, let max = maxHR, rest >= max { restingHR = nil }
-        return HeartRateProfile(maxHR: maxHR, restingHR: restingHR, sex: session?.sex ?? user?.sex)
+        return HeartRateProfile(maxHR: maxHR, restingHR: restingHR, sex: session?.sex ?? user?.sex, ftpW: session?.ftpW ?? user?.ftpW)
     }
 
     /// Whole years between `YYYY-MM-DD` and the date of `millis`; nil for a birthday that is not a date or an age
@@ -116,8 +122,12 @@ public struct DailyLoad: Sendable, Equatable {
         self.atl = atl
     }
 
-    public static func series(dailyTRIMP: [Int: Double]) -> [DailyLoad] {
-        guard let first = dailyTRIMP.keys.min(), let last = dailyTRIMP.keys.max() else { return [] }
+    /// Fitness (CTL, 42-day), fatigue (ATL, 7-day) and form from the first exercise day through `through` (today),
+    /// decaying on days without training; through the last exercise day when that is later (a watch clock ahead).
+    public static func series(dailyTRIMP: [Int: Double], through today: Int? = nil) -> [DailyLoad] {
+        guard let first = dailyTRIMP.keys.min(), let lastExercise = dailyTRIMP.keys.max() else { return [] }
+        // A day beyond the last exercise by more than ten years is a wrong clock, not a rest: the series stops there.
+        let last = max(lastExercise, min(today ?? lastExercise, lastExercise + 3_660))
         let kCTL = 1 - exp(-1.0 / 42), kATL = 1 - exp(-1.0 / 7)
         var ctl = 0.0, atl = 0.0
         var result: [DailyLoad] = []

@@ -26,10 +26,11 @@ public protocol ExerciseStore: Sendable {
     /// anything was written.
     func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool)
 
-    /// `extract_exercise_metadata` for a chunk of files, in one transaction and in order. For each file: an
-    /// exercise is a duplicate when another file has an exercise of the same user and sport whose UTC start is within
-    /// `toleranceMillis` (files earlier in the chunk included); the file's exercises are replaced (idempotent) by the
-    /// others. The files' ledger states are the caller's (`FileState`).
+    /// `extract_exercise_metadata` for a chunk of files, in one transaction and in order. For each exercise the store
+    /// reads the user's exercises of other files that start within `DuplicateExercise.searchWindowMillis` (files
+    /// earlier in the chunk included) and applies `DuplicateExercise.decide`: a duplicate is skipped, a richer copy
+    /// deletes the poorer ones. The file's exercises are then replaced (idempotent) by those to store. The files'
+    /// ledger states are the caller's (`FileState`).
     func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises]
     func exercises(runID: String) async throws -> [ExerciseRecord]
     func exercise(id: Int64) async throws -> ExerciseRecord?
@@ -46,6 +47,9 @@ public protocol ExerciseStore: Sendable {
 public protocol StatisticsStore: Sendable {
     func upsertExerciseStatistics(_ batch: [(exerciseID: Int64, stats: ExerciseStatistics)]) async throws
     func exerciseStatistics(exerciseID: Int64) async throws -> ExerciseStatistics?
+    /// Each exercise of the user that has statistics, with the physiology they were computed with
+    /// (`ExerciseStatistics.profile`), so that a change of the user's physical information finds what it makes stale.
+    func statisticsProfiles(userID: Int64) async throws -> [(exercise: ExerciseRecord, profile: HeartRateProfile?)]
     func exerciseSummaries(userID: Int64) async throws -> [ExerciseSummary]
     func upsertUserStatistics(userID: Int64, _ stats: UserStatistics, computedAt: Int64) async throws
     func userStatistics(userID: Int64) async throws -> UserStatistics?
@@ -165,14 +169,34 @@ public struct FileExercises: Sendable {
     }
 }
 
-/// What `recordExercises` did with one file: the ids of its inserted exercises, in order, and how many of its
-/// exercises were duplicates.
+/// What `recordExercises` did with one file: the ids of its inserted exercises, in order, how many of its
+/// exercises were duplicates, and how many stored exercises (of other files) they replaced as richer copies.
 public struct RecordedExercises: Sendable, Equatable {
     public var ids: [Int64]
     public var duplicates: Int
-    public init(ids: [Int64], duplicates: Int) {
+    public var replaced: Int
+    public init(ids: [Int64], duplicates: Int, replaced: Int = 0) {
         self.ids = ids
         self.duplicates = duplicates
+        self.replaced = replaced
+    }
+
+    /// A file's exercises sorted by their `ExerciseDecision`s (the stores' common step).
+    public struct Plan {
+        public var stored: [NewExercise] = []
+        public var replacedIDs: [Int64] = []
+        public var duplicates = 0
+        public init(_ exercises: [NewExercise], _ decisions: [ExerciseDecision]) {
+            for (item, decision) in zip(exercises, decisions) {
+                switch decision {
+                case .insert: stored.append(item)
+                case .duplicate: duplicates += 1
+                case .replace(let ids):
+                    stored.append(item)
+                    replacedIDs += ids.filter { !replacedIDs.contains($0) }
+                }
+            }
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 /// `calculate_exercise_statistics`, `update_user_statistics`, `update_global_statistics` (SPEC §4).
 ///
 /// Exercise statistics are computed from the samples as stored, by the same function `stats rebuild` uses, so a
-/// run and a rebuild give the same numbers. User statistics are recomputed only for the users this run touched;
-/// the global row is one per run.
+/// run and a rebuild give the same numbers. That includes older exercises of this run's users whose physiology
+/// changed (a 2024 file bringing the max HR a 2014 session lacked): each exercise's statistics record the profile
+/// they used, and those whose profile now resolves differently are computed again from their stored samples.
+/// User statistics are recomputed only for the users this run touched; the global row is one per run.
 enum CalculateStatistics {
     static func exercises(_ ctx: PipelineContext) async throws -> TaskOutput {
         let exercises = try await ctx.store.exercises(runID: ctx.runID)
@@ -20,7 +22,33 @@ enum CalculateStatistics {
             }
             try await ctx.store.upsertExerciseStatistics(batch)
         }
-        return TaskOutput(["exercises": exercises.count])
+        let recomputed = try await recomputeStale(users: Set(exercises.map(\.userID)), skipping: Set(exercises.map(\.id)), users,
+                                                  store: ctx.store)
+        return TaskOutput(["exercises": exercises.count, "exercises_recomputed": recomputed])
+    }
+
+    /// Recomputes the statistics of the users' exercises (other than `skipping`) computed with a profile that no
+    /// longer resolves the same; returns how many.
+    static func recomputeStale(users userIDs: Set<Int64>, skipping: Set<Int64>, _ users: [Int64: UserRecord],
+                               store: any PipelineStore) async throws -> Int {
+        var recomputed = 0
+        for userID in userIDs.sorted() {
+            try Task.checkCancellation()
+            let stale = try await store.statisticsProfiles(userID: userID).filter { exercise, used in
+                guard !skipping.contains(exercise.id) else { return false }
+                let now = profile(exercise, users)
+                return (now.isEmpty ? nil : now) != used
+            }
+            for start in stride(from: 0, to: stale.count, by: 64) {
+                var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
+                for (exercise, _) in stale[start ..< min(start + 64, stale.count)] {
+                    batch.append((exercise.id, try await compute(exercise, users: users, store: store)))
+                }
+                try await store.upsertExerciseStatistics(batch)
+            }
+            recomputed += stale.count
+        }
+        return recomputed
     }
 
     /// The statistics of one stored exercise, from its stored samples.
@@ -53,7 +81,7 @@ enum CalculateStatistics {
         try await store.replaceUserWeekly(userID: userID, WeeklyTotals.compute(summaries.map { (userID, $0) }))
         var daily: [Int: Double] = [:]
         for s in summaries { daily[s.localDay, default: 0] += s.trimp ?? 0 }
-        try await store.replaceUserDailyLoad(userID: userID, DailyLoad.series(dailyTRIMP: daily))
+        try await store.replaceUserDailyLoad(userID: userID, DailyLoad.series(dailyTRIMP: daily, through: ExerciseSummary.day(ofLocalMillis: now)))
         try await store.replaceUserRecords(userID: userID, PersonalRecord.compute(summaries))
     }
 

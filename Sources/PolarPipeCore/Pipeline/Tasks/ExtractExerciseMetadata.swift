@@ -1,7 +1,8 @@
 /// `extract_exercise_metadata`: one `exercises` row per exercise of each valid file (raw JSON without samples),
-/// skipping exercises already loaded from another file (same user and sport, UTC start within ±2 s). A file
-/// whose every exercise is such a duplicate becomes `duplicate` (`duplicate-exercise`); the others `loaded`.
-/// Output: exercise ids.
+/// skipping exercises already loaded from another file (`DuplicateExercise`: same user and sport, UTC start within
+/// ±2 s; across formats a wider, documented match), and replacing a stored copy by a richer one. A file whose every
+/// exercise is such a duplicate becomes `duplicate` (`duplicate-exercise`); the others `loaded`.
+/// Output: the counts of exercises stored, skipped as duplicates and replaced.
 enum ExtractExerciseMetadata {
     /// Files per store call (one transaction each).
     static let chunkSize = 32
@@ -12,6 +13,7 @@ enum ExtractExerciseMetadata {
         guard !files.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         var inserted = 0
         var duplicates = 0
+        var replaced = 0
         for start in stride(from: 0, to: files.count, by: chunkSize) {
             try Task.checkCancellation()
             let chunk = try await Array(files[start ..< min(start + chunkSize, files.count)]).concurrentMap { file in
@@ -29,13 +31,14 @@ enum ExtractExerciseMetadata {
             for (file, result) in zip(chunk, results) {
                 inserted += result.ids.count
                 duplicates += result.duplicates
+                replaced += result.replaced
                 updates.append(result.ids.isEmpty
                     ? FileUpdate(id: file.fileID, state: .duplicate, reason: .some("duplicate-exercise"))
                     : FileUpdate(id: file.fileID, state: .loaded, reason: .some(nil)))
             }
             try await ctx.store.updateFiles(updates)
         }
-        return TaskOutput(["exercises": inserted, "duplicate_exercises": duplicates])
+        return TaskOutput(["exercises": inserted, "duplicate_exercises": duplicates, "replaced_exercises": replaced])
     }
 }
 
