@@ -464,7 +464,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             guard let id else { throw PostgresStoreError.unexpected("INSERT returned no id") }
             ids.append(id)
             for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance),
-                                     ("power", e.samples.power), ("cadence", e.samples.cadence)]
+                                     ("power", e.samples.power), ("cadence", e.samples.cadence), ("rr", e.samples.rr)]
             where !series.isEmpty {
                 try await conn.perform("""
                     INSERT INTO exercise_series(exercise_id, channel, samples, t, value)
@@ -649,6 +649,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             case "distance": s.distance = series
             case "power": s.power = series
             case "cadence": s.cadence = series
+            case "rr": s.rr = series
             default: break
             }
         }

@@ -413,7 +413,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let id = db.lastInsertedRowID
             ids.append(id)
             for (channel, values) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance),
-                                     ("power", e.samples.power), ("cadence", e.samples.cadence)]
+                                     ("power", e.samples.power), ("cadence", e.samples.cadence), ("rr", e.samples.rr)]
             where !values.isEmpty {
                 try series.execute(arguments: [id, channel, values.count, blob(values.t), blob(values.value)])
             }
@@ -592,6 +592,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 case "distance": s.distance = series
                 case "power": s.power = series
                 case "cadence": s.cadence = series
+                case "rr": s.rr = series
                 default: break
                 }
             }

@@ -11,8 +11,11 @@ enum AccessLinkDecoder {
         switch code {
         case 0: return \.heartRate
         case 1: return \.speed
+        case 2, 8: return \.cadence
         case 3: return \.altitude
+        case 4: return \.power
         case 10: return \.distance
+        case 11: return \.rr
         default: return nil
         }
     }
@@ -90,6 +93,8 @@ enum AccessLinkDecoder {
             if malformed > 0 {
                 reader.warning("malformed-samples", p + ".data", "\(malformed) entries that are not numbers skipped")
             }
+            // R-R intervals have no recording rate: they are timed by their own running sum.
+            if type == 11 { series = HeartRateVariability.timed(series.value) }
             if result[keyPath: keyPath].isEmpty { result[keyPath: keyPath] = series }
         }
         return result

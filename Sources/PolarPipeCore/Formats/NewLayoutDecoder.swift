@@ -122,6 +122,7 @@ enum NewLayoutDecoder {
         guard let list = reader.array(samples, "samples", path) else { return result }
         let channels: [(StaticString, WritableKeyPath<ExerciseSamples, SampleSeries>)] = [
             ("HEART_RATE", \.heartRate), ("SPEED", \.speed), ("ALTITUDE", \.altitude), ("DISTANCE", \.distance),
+            ("CADENCE", \.cadence), ("POWER", \.power), ("LEFT_CRANK_CURRENT_POWER", \.power),
         ]
         for (i, channel) in list.elements.enumerated() {
             let p = "\(path).samples[\(i)]"

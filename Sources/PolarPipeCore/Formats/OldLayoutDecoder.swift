@@ -88,17 +88,19 @@ enum OldLayoutDecoder {
     static func readSamples(_ samples: JSONValue, startMillis: Int64, path: String, reader: inout FieldReader) -> ExerciseSamples {
         var result = ExerciseSamples()
         let document = samples.document
-        let channels: [(StaticString, WritableKeyPath<ExerciseSamples, SampleSeries>)] = [
-            ("heartRate", \.heartRate), ("speed", \.speed), ("altitude", \.altitude), ("distance", \.distance),
+        let channels: [(StaticString, StaticString, WritableKeyPath<ExerciseSamples, SampleSeries>)] = [
+            ("heartRate", "value", \.heartRate), ("speed", "value", \.speed), ("altitude", "value", \.altitude),
+            ("distance", "value", \.distance), ("cadence", "value", \.cadence),
+            ("leftPedalCrankBasedPower", "currentPower", \.power),
         ]
-        for (key, keyPath) in channels {
+        for (key, valueKey, keyPath) in channels {
             guard let array = reader.array(samples, key, path) else { continue }
             var series = SampleSeries()
             var malformed = 0
             let expected = array.node.next - UInt32(array.index)
             series.t.reserveCapacity(Int(expected) / 4)
             series.value.reserveCapacity(Int(expected) / 4)
-            document.forEachObjectElement(array: array.index, keys: ["dateTime", "value"]) { b, n, isObject, slots in
+            document.forEachObjectElement(array: array.index, keys: ["dateTime", valueKey]) { b, n, isObject, slots in
                 guard isObject, let time = TapeRead.localMillis(b, n, slots.f0) else { malformed += 1; return }
                 guard slots.f1 >= 0 else { return }  // missing value
                 let kind = n[slots.f1].kind
@@ -124,6 +126,21 @@ enum OldLayoutDecoder {
                 reader.warning("malformed-samples", path + ".recordedRoute", "\(malformed) malformed route points skipped")
             }
             result.route = SampleOrdering.sortedUnique(route)
+        }
+        if let array = reader.array(samples, "rr", path) {
+            // `{"duration": "PT0.749S", "offline": false}`: a sequence without times.
+            var intervals: [Double] = []
+            var malformed = 0
+            for element in array.elements {
+                guard element.isObject, let text = element["duration"]?.string, let seconds = PolarTime.durationSeconds(text) else {
+                    malformed += 1
+                    continue
+                }
+                if element["offline"]?.kind == .true { continue }
+                intervals.append(seconds * 1000)
+            }
+            if malformed > 0 { reader.warning("malformed-samples", path + ".rr", "\(malformed) malformed R-R intervals skipped") }
+            result.rr = HeartRateVariability.timed(intervals)
         }
         return result
     }

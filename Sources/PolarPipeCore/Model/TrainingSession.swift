@@ -199,6 +199,8 @@ public struct ExerciseSamples: Sendable, Codable, Equatable {
     public var power = SampleSeries()
     /// rpm (steps a minute for running, as the watch writes it).
     public var cadence = SampleSeries()
+    /// R-R intervals (beat to beat), ms; `t` is their running sum from the exercise start (files give no times).
+    public var rr = SampleSeries()
     public init() {}
 }
 

@@ -23,6 +23,8 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     /// Seconds in HR zones 1–5 (nil when max HR is unknown).
     public var hrZonesS: [Double]?
     public var trimp: Double?
+    /// RMSSD of the R-R intervals, ms (`HeartRateVariability`); nil without enough of them.
+    public var hrvRMSSDMs: Double?
     /// Power and cadence; nil when the exercise has neither.
     public var power: PowerStatistics?
     /// The physiology zones, TRIMP and TSS were computed with (`HeartRateProfile.resolve`), so that a change of the
@@ -107,6 +109,7 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         stats.splits = Splits.compute(samples, curve: curve)
         let power = PowerStatistics.compute(power: samples.power, cadence: samples.cadence, ftpW: profile.ftpW, durationS: durationS)
         stats.power = power.isEmpty ? nil : power
+        stats.hrvRMSSDMs = HeartRateVariability.rmssd(samples.rr)
         stats.profile = profile.isEmpty ? nil : profile
         return stats
     }

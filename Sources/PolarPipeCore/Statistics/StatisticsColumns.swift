@@ -1,4 +1,4 @@
-/// The numeric columns of `exercise_statistics` added after SPEC's (power, cadence and the physiology used), named
+/// The numeric columns of `exercise_statistics` added after SPEC's (power, cadence, HRV and the physiology used), named
 /// once here so that both stores write and read them the same way.
 extension ExerciseStatistics {
     /// Column names, in order; `profile_sex` (text) is the one column beside them.
@@ -7,7 +7,7 @@ extension ExerciseStatistics {
         "best_power_5s_w", "best_power_1min_w", "best_power_5min_w", "best_power_20min_w",
         "power_zone1_s", "power_zone2_s", "power_zone3_s", "power_zone4_s", "power_zone5_s", "power_zone6_s", "power_zone7_s",
         "cadence_avg", "cadence_max",
-        "profile_max_hr", "profile_resting_hr", "profile_ftp_w",
+        "profile_max_hr", "profile_resting_hr", "profile_ftp_w", "hrv_rmssd_ms",
     ]
 
     /// The values of `extendedColumnNames`, in order.
@@ -17,7 +17,7 @@ extension ExerciseStatistics {
         return [p?.avgW, p?.maxW, p?.normalizedW, p?.intensityFactor, p?.tss,
                 p?.best5sW, p?.best1minW, p?.best5minW, p?.best20minW]
             + zones
-            + [p?.cadenceAvg, p?.cadenceMax, profile?.maxHR, profile?.restingHR, profile?.ftpW]
+            + [p?.cadenceAvg, p?.cadenceMax, profile?.maxHR, profile?.restingHR, profile?.ftpW, hrvRMSSDMs]
     }
 
     /// Sets power, cadence and profile from stored columns: `value` gives a column's value by name, `sex` the stored
@@ -38,6 +38,7 @@ extension ExerciseStatistics {
         p.cadenceAvg = value("cadence_avg")
         p.cadenceMax = value("cadence_max")
         power = p.isEmpty ? nil : p
+        hrvRMSSDMs = value("hrv_rmssd_ms")
         let profile = HeartRateProfile(maxHR: value("profile_max_hr"), restingHR: value("profile_resting_hr"), sex: sex,
                                        ftpW: value("profile_ftp_w"))
         self.profile = profile.isEmpty ? nil : profile
