@@ -231,6 +231,11 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             .first.map { try $0.value("id") }
     }
 
+    public func fileID(skippedSHA256 sha256: String) async throws -> Int64? {
+        try await rows("SELECT id FROM ingested_files WHERE sha256 = \(sha256) AND status = 'skipped' ORDER BY id LIMIT 1")
+            .first.map { try $0.value("id") }
+    }
+
     public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
         guard !files.isEmpty else { return [] }
         let logger = self.logger

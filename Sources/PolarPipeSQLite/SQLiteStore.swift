@@ -191,6 +191,12 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
+    public func fileID(skippedSHA256 sha256: String) async throws -> Int64? {
+        try await queue.unsafeRead { db in
+            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM ingested_files WHERE sha256 = ? AND status = 'skipped' LIMIT 1"), arguments: [sha256])
+        }
+    }
+
     public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
         guard !files.isEmpty else { return [] }
         return try await queue.write { db in
