@@ -88,6 +88,31 @@ import ZIPFoundation
         // Skipped files are archived like loaded ones: the inbox ends empty.
         #expect(tmp.files(under: tmp.workspace.inbox).isEmpty)
         #expect(tmp.files(under: tmp.workspace.processed).count == files.count + 1)
+        // The import report: in the ledger, in `runs show` (text and JSON) and on the dashboard.
+        let report = try await ImportReport.load(runID: "export-1", store: store)
+        let ann = try #require(report.users.first)
+        #expect(report.users.map(\.user_key) == ["ann"])
+        #expect(ann.loaded == files.count - parts.count && ann.duplicates == 1 && ann.pending == 0)
+        #expect(ann.skipped["generic-period"] == 2 && ann.skipped["account"] == 2 && ann.skipped["activity"] == 1)
+        #expect(ann.skippedCount == parts.count && ann.quarantined == ["invalid-json": 1])
+        #expect(ann.quarantined_files == [ImportReport.QuarantinedFile(
+            file: "ann/training-session-2026-02-01-1-broken.json", reason: "invalid-json",
+            path: "quarantine/ann/training-session-2026-02-01-1-broken.json")])
+        let shown = try PolarPipeExecutable.run(["runs", "show", "export-1", "--workspace", tmp.workspace.root.path])
+        #expect(shown.status == 0)
+        #expect(shown.output.contains("  ann: \(ann.loaded) loaded, 1 duplicate, \(parts.count) skipped (247-heart-rate 1, account 2, activity 1,"),
+                "\(shown.output)")
+        #expect(shown.output.contains("1 quarantined (invalid-json 1)"))
+        #expect(shown.output.contains("    quarantined ann/training-session-2026-02-01-1-broken.json: invalid-json (quarantine/ann/"))
+        let json = try PolarPipeExecutable.run(["runs", "show", "export-1", "--json", "--workspace", tmp.workspace.root.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let total = try #require((object["import"] as? [String: Any])?["total"] as? [String: Any])
+        #expect(total["loaded"] as? Int == ann.loaded && (total["skipped"] as? [String: Int])?["training-target"] == 1)
+        let index = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("<h2>Latest imports</h2><h3>Run export-1</h3>"))
+        #expect(index.contains("<td>ann</td><td class=\"n\">\(ann.loaded)</td><td class=\"n\">1</td><td>\(parts.count) (247-heart-rate 1, account 2,"))
+        #expect(index.contains("<td>ann/training-session-2026-02-01-1-broken.json</td><td>invalid-json</td>"))
+
         let before = try await Self.statusCounts(store)
         #expect(before == ["loaded": files.count - parts.count, "skipped": parts.count, "duplicate": 1, "quarantined": 1])
 

@@ -10,13 +10,16 @@ public enum RunHistoryJSON {
     public struct Run: Encodable, Sendable {
         public var run_id: String, state: String, started_at: String, ended_at: String?, trigger: String, summary: String?
         public var tasks: [Task]?
-        public init(_ r: RunRecord, tasks: [TaskInstanceRecord]?) {
+        /// What the run did with each user's files (`runs show`, `GET /api/v1/runs/{id}`).
+        public var `import`: ImportReport?
+        public init(_ r: RunRecord, tasks: [TaskInstanceRecord]?, importReport: ImportReport? = nil) {
             run_id = r.runID
             state = r.state.rawValue
             started_at = PolarTime.formatUTC(millis: r.startedAt)
             ended_at = r.endedAt.map(PolarTime.formatUTC)
             trigger = r.trigger
             summary = r.summary
+            `import` = importReport
             self.tasks = tasks?.map {
                 Task(task_id: $0.taskID, try_number: $0.tryNumber, state: $0.state.rawValue,
                      started_at: $0.startedAt.map(PolarTime.formatUTC), ended_at: $0.endedAt.map(PolarTime.formatUTC),

@@ -26,7 +26,9 @@ struct ReadRoutes: Sendable {
             _ = try await auth.admin(request)
             let id = try context.parameters.require("id")
             guard let run = try await environment.store.run(id) else { throw APIError.notFound("no run \(id)") }
-            return try JSONResponse.make(RunHistoryJSON.Run(run, tasks: try await environment.store.taskInstances(runID: id)))
+            let report = try await ImportReport.load(runID: id, store: environment.store)
+            return try JSONResponse.make(RunHistoryJSON.Run(run, tasks: try await environment.store.taskInstances(runID: id),
+                                                            importReport: report))
         }
         api.get("global/statistics") { request, _ in
             _ = try await auth.admin(request)
