@@ -371,8 +371,14 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     }
 
     public func users() async throws -> [UserRecord] {
-        try await rows("SELECT \(unescaped: Self.userColumns) FROM users ORDER BY user_key").map(Self.userRecord)
+        try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE \(unescaped: Self.athlete) ORDER BY user_key").map(Self.userRecord)
     }
+
+    /// Users that are athletes: not an account that only holds an admin token (one with exercises of its own stays).
+    static let athlete = """
+        NOT (EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_key = users.user_key AND t.is_admin)
+             AND NOT EXISTS (SELECT 1 FROM exercises e WHERE e.user_id = users.id))
+        """
 
     public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
         try await transaction { conn in
@@ -755,7 +761,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func computeGlobalStatistics() async throws -> GlobalStatistics {
         var g = GlobalStatistics()
-        g.totalUsers = try await rows("SELECT COUNT(*)::bigint AS n FROM users").first?.value("n") ?? 0
+        g.totalUsers = try await rows("SELECT COUNT(*)::bigint AS n FROM users WHERE \(unescaped: Self.athlete)").first?.value("n") ?? 0
         if let r = try await rows("""
             SELECT COUNT(*)::bigint AS n, COALESCE(SUM(s.distance_m), 0)::float8 AS distance,
                 COALESCE(SUM(e.duration_s), 0)::float8 AS duration, COALESCE(SUM(e.calories), 0)::float8 AS calories,

@@ -335,6 +335,18 @@ import Testing
         }
     }
 
+    @Test(arguments: Backend.available) func anAccountThatOnlyHoldsAnAdminTokenIsNoAthlete(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = try #require(s.store as? any AccountStore)
+            for key in ["admin", "ann", "coach"] { _ = try await s.store.upsertUser(key: key, physical: nil, polarUserID: nil, now: Self.t0) }
+            try await store.insertToken(APITokenRecord(id: "t1", userKey: "admin", isAdmin: true, salt: "00", hash: "ab", createdAt: Self.t0))
+            try await store.insertToken(APITokenRecord(id: "t2", userKey: "coach", isAdmin: false, salt: "00", hash: "ab", createdAt: Self.t0))
+            #expect(try await s.store.users().map(\.userKey) == ["ann", "coach"])
+            #expect(try await s.store.computeGlobalStatistics().totalUsers == 2)
+            #expect(try await s.store.user(key: "admin") != nil)  // still there for its token
+        }
+    }
+
     @Test(arguments: Backend.available) func accountsTokensUploadsAndAccessLink(_ backend: Backend) async throws {
         try await withStore(backend) { s in
             let store = try #require(s.store as? any AccountStore)
