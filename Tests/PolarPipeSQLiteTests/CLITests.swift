@@ -152,6 +152,13 @@ import PolarPipeTestSupport
         #expect(!FileManager.default.fileExists(atPath: root.path))
     }
 
+    @Test(arguments: [["--help"], ["run", "--help"], ["runs", "list", "--help"], ["help", "serve"]])
+    func helpPrintsTheUsageAndExitsZero(_ command: [String]) throws {
+        let result = try Self.polarpipe(command)
+        #expect(result.status == 0)
+        #expect(result.output.contains("USAGE: polarpipe") && !result.output.contains("CommandError"), "\(result.output)")
+    }
+
     @Test func versionIsOneLine() throws {
         let result = try Self.polarpipe(["--version"])
         #expect(result.status == 0)
