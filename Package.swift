@@ -82,7 +82,7 @@ let package = Package(
             name: "PolarPipeTestSupport",
             dependencies: ["PolarPipeCore", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            resources: [.copy("Resources/samples")]
+            resources: [.copy("Resources/samples"), .copy("Resources/export-parts")]
         ),
         // Thin executable: argument parsing and exit codes only.
         .executableTarget(

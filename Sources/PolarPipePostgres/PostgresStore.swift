@@ -231,6 +231,11 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             .first.map { try $0.value("id") }
     }
 
+    public func fileID(skippedSHA256 sha256: String) async throws -> Int64? {
+        try await rows("SELECT id FROM ingested_files WHERE sha256 = \(sha256) AND status = 'skipped' ORDER BY id LIMIT 1")
+            .first.map { try $0.value("id") }
+    }
+
     public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
         guard !files.isEmpty else { return [] }
         let logger = self.logger
@@ -366,8 +371,14 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     }
 
     public func users() async throws -> [UserRecord] {
-        try await rows("SELECT \(unescaped: Self.userColumns) FROM users ORDER BY user_key").map(Self.userRecord)
+        try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE \(unescaped: Self.athlete) ORDER BY user_key").map(Self.userRecord)
     }
+
+    /// Users that are athletes: not an account that only holds an admin token (one with exercises of its own stays).
+    static let athlete = """
+        NOT (EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_key = users.user_key AND t.is_admin)
+             AND NOT EXISTS (SELECT 1 FROM exercises e WHERE e.user_id = users.id))
+        """
 
     public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
         try await transaction { conn in
@@ -792,7 +803,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func computeGlobalStatistics() async throws -> GlobalStatistics {
         var g = GlobalStatistics()
-        g.totalUsers = try await rows("SELECT COUNT(*)::bigint AS n FROM users").first?.value("n") ?? 0
+        g.totalUsers = try await rows("SELECT COUNT(*)::bigint AS n FROM users WHERE \(unescaped: Self.athlete)").first?.value("n") ?? 0
         if let r = try await rows("""
             SELECT COUNT(*)::bigint AS n, COALESCE(SUM(s.distance_m), 0)::float8 AS distance,
                 COALESCE(SUM(e.duration_s), 0)::float8 AS duration, COALESCE(SUM(e.calories), 0)::float8 AS calories,

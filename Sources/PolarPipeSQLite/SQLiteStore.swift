@@ -191,6 +191,12 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
+    public func fileID(skippedSHA256 sha256: String) async throws -> Int64? {
+        try await queue.unsafeRead { db in
+            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM ingested_files WHERE sha256 = ? AND status = 'skipped' LIMIT 1"), arguments: [sha256])
+        }
+    }
+
     public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
         guard !files.isEmpty else { return [] }
         return try await queue.write { db in
@@ -321,8 +327,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func users() async throws -> [UserRecord] {
-        try await queue.unsafeRead { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY user_key").map(Self.userRecord) }
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE \(Self.athlete) ORDER BY user_key").map(Self.userRecord)
+        }
     }
+
+    /// Users that are athletes: not an account that only holds an admin token (one with exercises of its own stays).
+    static let athlete = """
+        NOT (EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_key = users.user_key AND t.is_admin = 1)
+             AND NOT EXISTS (SELECT 1 FROM exercises e WHERE e.user_id = users.id))
+        """
 
     public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
         try await queue.write { db in
@@ -715,7 +729,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func computeGlobalStatistics() async throws -> GlobalStatistics {
         try await queue.read { db in
             var g = GlobalStatistics()
-            g.totalUsers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0
+            g.totalUsers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE \(Self.athlete)") ?? 0
             if let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS n, COALESCE(SUM(s.distance_m), 0) AS distance, COALESCE(SUM(e.duration_s), 0) AS duration,
                     COALESCE(SUM(e.calories), 0) AS calories, COALESCE(SUM(s.hr_samples), 0) AS hr, COALESCE(SUM(s.gps_points), 0) AS gps,

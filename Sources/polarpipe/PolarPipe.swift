@@ -41,9 +41,16 @@ struct PolarPipe: AsyncParsableCommand {
             exit(withError: error)
         } catch let error as CleanExit {
             exit(withError: error)
+        } catch where isArgumentParserError(error) {
+            exit(withError: error)  // `--help` and `help <command>`: ArgumentParser's help command throws its help request
         } catch {
             FileHandle.standardError.write(Data("polarpipe: \(CLIError(error).message)\n".utf8))
             exit(withError: ExitCode.failure)
         }
+    }
+
+    /// An error of ArgumentParser's own (its types are internal to it), which it prints and maps to a status itself.
+    static func isArgumentParserError(_ error: any Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 }

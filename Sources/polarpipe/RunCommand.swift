@@ -78,11 +78,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCodes.runFailed
         }
         let files = try await store.files(runID: runID)
-        let count = { (s: FileStatus) in files.filter { $0.status == s }.count }
+        let total = ImportReport(runID: runID, files: files).total
         let exercises = try await store.exercises(runID: runID).count
-        let megabytes = ProgressPrinter.megabytes(files.reduce(0) { $0 + $1.bytes })
-        print("run \(runID) \(outcome.state.rawValue): \(files.count) files (\(megabytes)) — \(count(.loaded)) loaded, "
-              + "\(count(.duplicate)) duplicate, \(count(.quarantined)) quarantined; \(exercises) exercises")
+        let megabytes = ProgressPrinter.megabytes(files.filter(\.isOnDisk).reduce(0) { $0 + $1.bytes })
+        print("run \(runID) \(outcome.state.rawValue): \(total.files) files (\(megabytes)) — \(total.loaded) loaded, "
+              + "\(total.duplicates) duplicate, \(total.skippedCount) skipped, \(total.quarantinedCount) quarantined; \(exercises) exercises")
+        if total.quarantinedCount > 0 { print("quarantined files and their reasons: polarpipe runs show \(runID)") }
         if files.isEmpty, outcome.state == .success { print(Self.emptyInboxHint(ws, isNew: isNew, settleSeconds: config.settleSeconds)) }
         if outcome.state == .success, exercises > 0 {
             print("dashboard: \(ws.reports.appendingPathComponent("index.html").path)")

@@ -45,11 +45,14 @@ struct RunsCommand: AsyncParsableCommand {
                 throw CLIError("no run with id \(runID); `polarpipe runs list` shows the recent runs")
             }
             let tasks = try await store.taskInstances(runID: runID)
+            let report = try await ImportReport.load(runID: runID, store: store)
             if json {
-                print(try RunHistoryJSON.encode(RunHistoryJSON.Run(run, tasks: tasks)))
+                print(try RunHistoryJSON.encode(RunHistoryJSON.Run(run, tasks: tasks, importReport: report)))
                 return
             }
             print("run \(run.runID): \(run.state.rawValue), started \(Format.date(run.startedAt)) UTC, trigger \(run.trigger)")
+            print("files:")
+            report.lines.forEach { print("  " + $0) }
             let latest = Dictionary(grouping: tasks, by: \.taskID)
             let order = (try? TrainingPipeline.graph().tasks.map(\.id)) ?? Array(latest.keys)
             var rows: [[String]] = []

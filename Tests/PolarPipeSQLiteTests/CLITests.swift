@@ -152,6 +152,13 @@ import PolarPipeTestSupport
         #expect(!FileManager.default.fileExists(atPath: root.path))
     }
 
+    @Test(arguments: [["--help"], ["run", "--help"], ["runs", "list", "--help"], ["help", "serve"]])
+    func helpPrintsTheUsageAndExitsZero(_ command: [String]) throws {
+        let result = try Self.polarpipe(command)
+        #expect(result.status == 0)
+        #expect(result.output.contains("USAGE: polarpipe") && !result.output.contains("CommandError"), "\(result.output)")
+    }
+
     @Test func versionIsOneLine() throws {
         let result = try Self.polarpipe(["--version"])
         #expect(result.status == 0)
@@ -240,7 +247,7 @@ import PolarPipeTestSupport
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("… validate_json_files  1/6 files, "), "\(result.output)")
         #expect(result.output.contains("6/6 files, \(mb)/\(mb) MB"))
-        #expect(result.output.contains(" files=6 quarantined=0 valid=6 (\(mb) MB)"))
+        #expect(result.output.contains(" files=6 quarantined=0 skipped=0 valid=6 (\(mb) MB)"))
         #expect(result.output.contains("success: 6 files (\(mb) MB) — 6 loaded"))
 
         // Without a terminal: plain lines, no status line.

@@ -124,14 +124,16 @@ import PolarPipeTestSupport
             try Row.fetchAll(db, sql: "SELECT run_id, COUNT(*) AS n FROM ingested_files WHERE entry_name IS NOT NULL GROUP BY run_id ORDER BY run_id")
                 .map { "\($0["run_id"] as String)=\($0["n"] as Int)" }
         }
-        #expect(entryRuns == ["batch-1=10", "batch-2=10", "batch-3=5"])
+        // 25 sessions, 10 a run, and the activity entry (skipped, on a row of its own) in the last.
+        #expect(entryRuns == ["batch-1=10", "batch-2=10", "batch-3=6"])
         // The same sessions in another export (other zip bytes: one more file): every session is a duplicate.
         try makeZip(tmp.workspace.inbox.appendingPathComponent("zoe/polar-user-data-export_9 (copy).zip"),
-                    entries + [("sleep_result_2026-01-02.json", Data("{}".utf8))])
+                    entries + [("sleep_result_2026-01-02.json", Data("[]".utf8))])
         let again = try await makeRunner(tmp, store).run(runID: "batch-4")
         #expect(again.outcome.state == .success)
         let copies = try await store.files(runID: "batch-4")
-        #expect(copies.filter { $0.entryName != nil }.map(\.state) == Array(repeating: .duplicate, count: 25))
+        // Every session and the activity entry are duplicates; the new sleep entry is skipped.
+        #expect(copies.filter { $0.entryName != nil }.map(\.state) == Array(repeating: .duplicate, count: 26) + [.skipped])
         #expect(try await Self.exerciseCount(store) == 25)
         // And the very same zip file again is a duplicate as a whole.
         try FileManager.default.copyItem(at: tmp.workspace.url(archives[0]), to: tmp.workspace.inbox.appendingPathComponent("zoe/again.zip"))

@@ -108,6 +108,22 @@ import Testing
         }
     }
 
+    @Test(arguments: Backend.available) func skippedFilesAreFoundByTheirHashOnly(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = s.store
+            try await store.createRun("run-1", startedAt: Self.t0, trigger: "manual")
+            let skipped = try await store.claimFile(ClaimedFile(originalPath: "u1/activity-1.json", userKey: "u1", runID: "run-1", path: "", bytes: 5))
+            let broken = try await store.claimFile(ClaimedFile(originalPath: "u1/b.json", userKey: "u1", runID: "run-1", path: "", bytes: 3))
+            #expect(try await store.fileID(skippedSHA256: "cc") == nil)  // claimed, not yet skipped
+            try await store.updateFiles([FileUpdate(id: skipped, state: .skipped, reason: .some("activity"), sha256: "cc"),
+                                         FileUpdate(id: broken, state: .quarantined, reason: .some("invalid-json"), sha256: "bb")])
+            #expect(try await store.fileID(skippedSHA256: "cc") == skipped)
+            #expect(try await store.fileID(loadedSHA256: "cc") == nil)
+            #expect(try await store.fileID(skippedSHA256: "bb") == nil)  // quarantined is not skipped
+            #expect(try await store.files(runID: "run-1").map(\.reason) == ["activity", "invalid-json"])
+        }
+    }
+
     @Test(arguments: Backend.available) func filesAndUsers(_ backend: Backend) async throws {
         try await withStore(backend) { s in
             let store = s.store
@@ -126,6 +142,7 @@ import Testing
             try await store.updateFiles([FileUpdate(id: a, state: .loaded, reason: .some(nil)),
                                          FileUpdate(id: a, state: .archived, path: "processed/2026/03/u1/a.json")])
             #expect(try await store.fileID(loadedSHA256: "aa") == a)
+            #expect(try await store.fileID(skippedSHA256: "aa") == nil)  // loaded is not skipped
             await #expect(throws: LedgerError(fileID: a, from: .archived, to: .loaded)) { try await store.updateFile(FileUpdate(id: a, state: .loaded)) }
             try await store.addAttempts([e, z], 1)
             try await store.addAttempts([z], -5)
@@ -357,6 +374,18 @@ import Testing
             changed.exercises = 3
             try await store.upsertGlobalWeekly([changed], clearing: ["2026-W20"])
             #expect(try await store.globalWeekly() == [globalWeeks[0], changed])
+        }
+    }
+
+    @Test(arguments: Backend.available) func anAccountThatOnlyHoldsAnAdminTokenIsNoAthlete(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let store = try #require(s.store as? any AccountStore)
+            for key in ["admin", "ann", "coach"] { _ = try await s.store.upsertUser(key: key, physical: nil, polarUserID: nil, now: Self.t0) }
+            try await store.insertToken(APITokenRecord(id: "t1", userKey: "admin", isAdmin: true, salt: "00", hash: "ab", createdAt: Self.t0))
+            try await store.insertToken(APITokenRecord(id: "t2", userKey: "coach", isAdmin: false, salt: "00", hash: "ab", createdAt: Self.t0))
+            #expect(try await s.store.users().map(\.userKey) == ["ann", "coach"])
+            #expect(try await s.store.computeGlobalStatistics().totalUsers == 2)
+            #expect(try await s.store.user(key: "admin") != nil)  // still there for its token
         }
     }
 

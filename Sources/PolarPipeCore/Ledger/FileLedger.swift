@@ -186,6 +186,8 @@ public protocol LedgerStore: Sendable {
     func partialArchive(sha256: String, userKey: String) async throws -> FileRecord?
     /// The id of a loaded file with these bytes, if any.
     func fileID(loadedSHA256 sha256: String) async throws -> Int64?
+    /// The id of a skipped file (activity, sleep, … of an export) with these bytes, if any.
+    func fileID(skippedSHA256 sha256: String) async throws -> Int64?
     /// Sets the files' users in one transaction.
     func setFileUsers(_ users: [(fileID: Int64, userID: Int64)]) async throws
     /// How many files are in each status (one query, for `/metrics`).

@@ -39,9 +39,12 @@ public enum UploadCheck {
         }
         var sessions = 0, refused = 0
         var firstRefusal: String?
-        for entry in archive where entry.type == .file && ZipIngest.isTrainingSession(entry.path) {
+        for entry in archive where entry.type == .file {
             let bytes = try? ZipIngest.read(entry, from: archive, limit: limits.maxFileBytes)
             let error = bytes.map { SessionDecoder.decode($0, limits: limits) }.flatMap { $0.session == nil ? $0.firstError : nil }
+            if let bytes, error != nil, ExportFileKinds.kind(name: entry.path, bytes: bytes, limits: limits) != nil {
+                continue  // activity, sleep, …: skipped by the pipeline, not refused
+            }
             if bytes == nil || error != nil {
                 refused += 1
                 firstRefusal = firstRefusal ?? "entry \(entry.path): \(error?.message ?? "too large")"
@@ -50,7 +53,7 @@ public enum UploadCheck {
             }
         }
         if sessions == 0 {
-            return .refused(code: "no-sessions", detail: firstRefusal ?? "the zip holds no training-session*.json entry")
+            return .refused(code: "no-sessions", detail: firstRefusal ?? "the zip holds no training session")
         }
         return .archive(sessions: sessions, refusedSessions: refused)
     }

@@ -8,15 +8,20 @@ public enum RunHistoryJSON {
         public var started_at: String?, ended_at: String?, error: String?, output: String?
     }
     public struct Run: Encodable, Sendable {
-        public var run_id: String, state: String, started_at: String, ended_at: String?, trigger: String, summary: String?
+        public var run_id: String, state: String, started_at: String, ended_at: String?, trigger: String
+        /// The run's counts (`validate_json_files.valid`: 12, …), an object: the stored text decoded.
+        public var summary: [String: Int]?
         public var tasks: [Task]?
-        public init(_ r: RunRecord, tasks: [TaskInstanceRecord]?) {
+        /// What the run did with each user's files (`runs show`, `GET /api/v1/runs/{id}`).
+        public var `import`: ImportReport?
+        public init(_ r: RunRecord, tasks: [TaskInstanceRecord]?, importReport: ImportReport? = nil) {
             run_id = r.runID
             state = r.state.rawValue
             started_at = PolarTime.formatUTC(millis: r.startedAt)
             ended_at = r.endedAt.map(PolarTime.formatUTC)
             trigger = r.trigger
-            summary = r.summary
+            summary = r.summary.flatMap { try? JSONDecoder().decode([String: Int].self, from: Data($0.utf8)) }
+            `import` = importReport
             self.tasks = tasks?.map {
                 Task(task_id: $0.taskID, try_number: $0.tryNumber, state: $0.state.rawValue,
                      started_at: $0.startedAt.map(PolarTime.formatUTC), ended_at: $0.endedAt.map(PolarTime.formatUTC),

@@ -7,6 +7,7 @@ public struct ReportData: Sendable {
     public var runs: [(run: RunRecord, tasks: [TaskInstanceRecord])]
     public var weekly: [WeeklyTotals]
     public var generatedAt: Int64
+    public var imports: [ImportReport] = []
 
     public static func load(from store: any PipelineStore, now: Int64) async throws -> ReportData {
         let latest = try await store.latestGlobalStatistics()
@@ -20,7 +21,8 @@ public struct ReportData: Sendable {
         for run in try await store.runs(limit: 10) {
             runs.append((run, try await store.taskInstances(runID: run.runID)))
         }
-        return ReportData(global: global, users: users, runs: runs, weekly: try await store.globalWeekly(), generatedAt: now)
+        return ReportData(global: global, users: users, runs: runs, weekly: try await store.globalWeekly(), generatedAt: now,
+                          imports: try await ImportReportHTML.recent(runs.map(\.0), store: store))
     }
 
     /// User keys by user id.
@@ -198,6 +200,7 @@ public enum ReportWriter {
                 return [.text(run.runID), .html("<span class=\"state-\(run.state.rawValue)\">\(run.state.rawValue)</span>"),
                         .text(Format.date(run.startedAt)), .text("\(ok)/\(latest.count) done")]
             }) + "</section>"
+        body += ImportReportHTML.section(data.imports)
         return HTML.page(title: "polarpipe — training overview",
                          subtitle: "Generated \(Format.date(data.generatedAt)) UTC", body: body)
     }

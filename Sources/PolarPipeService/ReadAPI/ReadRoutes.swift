@@ -22,11 +22,25 @@ struct ReadRoutes: Sendable {
             let runs = try await environment.store.runs(limit: limit)
             return try JSONResponse.make(runs.map { RunHistoryJSON.Run($0, tasks: nil) })
         }
+        api.post("runs") { request, _ in
+            _ = try await auth.admin(request)
+            struct Started: Encodable { var run_id: String, state: String }
+            do {
+                let runID = try await RunStarter.start(environment, trigger: "api")
+                var response = try JSONResponse.make(Started(run_id: runID, state: "running"), status: .accepted)
+                response.headers[.location] = "/api/v1/runs/\(runID)"
+                return response
+            } catch PipelineError.anotherRunActive(let active, _) {
+                throw APIError(.conflict, "run-active", "run \(active) is active; try again when it has finished")
+            }
+        }
         api.get("runs/{id}") { request, context in
             _ = try await auth.admin(request)
             let id = try context.parameters.require("id")
             guard let run = try await environment.store.run(id) else { throw APIError.notFound("no run \(id)") }
-            return try JSONResponse.make(RunHistoryJSON.Run(run, tasks: try await environment.store.taskInstances(runID: id)))
+            let report = try await ImportReport.load(runID: id, store: environment.store)
+            return try JSONResponse.make(RunHistoryJSON.Run(run, tasks: try await environment.store.taskInstances(runID: id),
+                                                            importReport: report))
         }
         api.get("global/statistics") { request, _ in
             _ = try await auth.admin(request)

@@ -3,9 +3,10 @@ import Foundation
 import Hummingbird
 import PolarPipeCore
 
-/// `POST /api/v1/exercises` (and `/api/v1/users/{key}/exercises`): one Polar file or export zip per request.
+/// `POST /api/v1/exercises` (and `/api/v1/users/{key}/exercises`): one Polar file or export zip per request, as the
+/// raw body or as the file of a `multipart/form-data` body (an HTML form, `curl -F file=@run.json`).
 ///
-/// The body streams to `inbox/<user>/upload-<uuid>.part` (never claimed by a run: the inbox scanner skips `.part`)
+/// The body (a form's file part: `MultipartFile`) streams to `inbox/<user>/upload-<uuid>.part` (never claimed by a run: the inbox scanner skips `.part`)
 /// while its size is checked against `service.max_upload_bytes` and its SHA-256 computed; nothing is buffered whole.
 /// The file is then checked with the pipeline's own decoders (`UploadCheck`, at most one check per core at once and a
 /// bounded queue of 1 024: past it the answer is 503), renamed to `upload-<sha256 prefix>.json|.zip`, where the next run
@@ -15,7 +16,8 @@ import PolarPipeCore
 /// Answers: 201 new upload; 200 the same bytes were uploaded before by this user (the existing id, nothing
 /// written); 400 not a Polar file (with the reason code the pipeline would quarantine it for); 411/413 size;
 /// 401/403 token. The `id` answered is the upload's id (`GET /api/v1/uploads/{id}`), which shows the
-/// `ingested_files` id once a run has loaded the file.
+/// `ingested_files` id once a run has loaded the file. The answer's `processing` says when the file is processed:
+/// `now` when `?run=now` started a run for it, else the time (UTC) of the next scheduled run.
 struct UploadHandler: Sendable {
     let environment: ServiceEnvironment
 
@@ -28,6 +30,9 @@ struct UploadHandler: Sendable {
         var id: Int64, user_key: String, sha256: String, bytes: Int64, layout: String, path: String, created_at: String
         var file_id: Int64?
         var status: String
+        /// `now` (a run was started for it) or the next scheduled run (UTC); absent once loaded.
+        var processing: String?
+        var run_id: String?
     }
 
     func upload(_ request: Request, userKey: String) async throws -> Response {
@@ -47,22 +52,40 @@ struct UploadHandler: Sendable {
         var keepPart = false
         defer { if !keepPart { try? FileManager.default.removeItem(at: part) } }
 
-        // Stream the body to the .part file, hashing and counting as it comes.
+        // Stream the body (or the form's file) to the .part file, hashing and counting as it comes.
         var hasher = SHA256()
         var bytes = 0
+        var form = request.headers[.contentType].flatMap(MultipartFile.boundary).map(MultipartFile.init)
         do {
             let handle = try FileHandle(forWritingTo: part)
             defer { try? handle.close() }
+            var received = 0
             for try await buffer in request.body {
-                bytes += buffer.readableBytes
-                if bytes > limit {
+                received += buffer.readableBytes
+                if received > limit {
                     env.metrics.uploadRejected("too-large")
                     throw APIError(.contentTooLarge, "too-large", "the body is larger than the limit of \(limit) bytes")
                 }
                 try buffer.withUnsafeReadableBytes { raw in
-                    hasher.update(bufferPointer: raw)
-                    try handle.write(contentsOf: Data(raw))
+                    guard form != nil else {
+                        hasher.update(bufferPointer: raw)
+                        try handle.write(contentsOf: Data(raw))
+                        bytes += raw.count
+                        return
+                    }
+                    try form?.feed(raw) { content in
+                        hasher.update(data: content)
+                        try handle.write(contentsOf: Data(content))
+                        bytes += content.count
+                    }
                 }
+            }
+            try form?.finish()
+        } catch let failure as MultipartFile.Failure {
+            env.metrics.uploadRejected("bad-form")
+            switch failure {
+            case .noFile: throw APIError(.badRequest, "no-file", "the form has no file: send it as a file field (curl -F file=@run.json)")
+            case .malformed(let why): throw APIError(.badRequest, "bad-form", "not a well-formed multipart/form-data body: \(why)")
             }
         }
         env.metrics.uploadBytes.increment(by: bytes)
@@ -113,7 +136,15 @@ struct UploadHandler: Sendable {
         }
         env.metrics.uploads("created").increment()
         env.logger.info("upload stored", metadata: ["upload.id": "\(id)", "upload.bytes": "\(bytes)", "upload.layout": "\(layout)"])
-        var response = try JSONResponse.make(try await json(record, id: id, status: "created"), status: .created)
+        var answer = try await json(record, id: id, status: "created")
+        if request.uri.queryParameters.get("run") == "now" {
+            // A run for it now; when one is already going the file waits for the next.
+            if let runID = try? await RunStarter.start(env, trigger: "upload") {
+                answer.processing = "now"
+                answer.run_id = runID
+            }
+        }
+        var response = try JSONResponse.make(answer, status: .created)
         response.headers[.location] = "/api/v1/uploads/\(id)"
         return response
     }
@@ -122,6 +153,7 @@ struct UploadHandler: Sendable {
         let fileID = try await environment.store.fileID(loadedSHA256: u.sha256)
         return UploadJSON(id: id, user_key: u.userKey, sha256: u.sha256, bytes: u.bytes, layout: u.layout, path: u.path,
                           created_at: PolarTime.formatUTC(millis: u.createdAt), file_id: fileID,
-                          status: fileID != nil ? "loaded" : status)
+                          status: fileID != nil ? "loaded" : status,
+                          processing: fileID != nil ? nil : RunStarter.nextScheduledRun(environment))
     }
 }

@@ -11,7 +11,7 @@ enum Restage {
         }
         let url = ctx.workspace.url(staged)
         if FileManager.default.fileExists(atPath: url.path) { return url }
-        let prepared = try ValidateJSONFiles.prepare(try originalBytes(row, ctx: ctx), ctx: ctx)
+        let prepared = try ValidateJSONFiles.prepare(try originalBytes(row, ctx: ctx), name: row.entryName ?? row.originalPath, ctx: ctx)
         guard prepared.sha256 == row.sha256, let again = prepared.staged else {
             throw PipelineError.missingInput("file \(row.displayName) changed in staging; its staged session cannot be made again")
         }

@@ -27,7 +27,7 @@ enum ValidateJSONFiles {
                 batch.exercises += session.exercises.count
             }
         }
-        var counts = ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "exercises": 0]
+        var counts = ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "skipped": 0, "exercises": 0]
 
         // Claims of an earlier try that are not finished: complete or forget each, then work on them first.
         var work: [Claim] = []
@@ -166,7 +166,7 @@ enum ValidateJSONFiles {
     }
 
     enum Outcome {
-        case valid(exercises: Int), quarantined, duplicate
+        case valid(exercises: Int), quarantined, duplicate, skipped
         case archive(valid: Int, exercises: Int, quarantined: Int, duplicates: Int, skipped: Int)
 
         func add(to counts: inout [String: Int]) {
@@ -176,12 +176,13 @@ enum ValidateJSONFiles {
                 counts["exercises", default: 0] += n
             case .quarantined: counts["quarantined", default: 0] += 1
             case .duplicate: counts["duplicates", default: 0] += 1
+            case .skipped: counts["skipped", default: 0] += 1
             case .archive(let v, let n, let q, let d, let skipped):
                 counts["valid", default: 0] += v
                 counts["exercises", default: 0] += n
                 counts["quarantined", default: 0] += q
                 counts["duplicates", default: 0] += d
-                counts["zip_entries_skipped", default: 0] += skipped
+                counts["skipped", default: 0] += skipped
             }
         }
     }
@@ -192,6 +193,8 @@ enum ValidateJSONFiles {
         var size: Int
         var outcome: DecodeOutcome
         var staged: URL?
+        /// The export file kind of a file that is no session but a known part of an export (`ExportFileKinds`).
+        var skippedKind: ExportFileKind?
     }
 
     /// Reads, hashes, decodes and stages plain files concurrently; nil for files that need the sequential path
@@ -205,7 +208,7 @@ enum ValidateJSONFiles {
                           url.pathExtension.lowercased() != "zip", let bytes = try? FileMoves.read(url),
                           !ZipIngest.hasZipMagic(bytes)
                     else { return (i, nil) }
-                    return (i, try? prepare(bytes, ctx: ctx))
+                    return (i, try? prepare(bytes, name: claim.originalPath, ctx: ctx))
                 }
             }
             var result = [Prepared?](repeating: nil, count: claims.count)
@@ -214,16 +217,20 @@ enum ValidateJSONFiles {
         }
     }
 
-    static func prepare(_ bytes: [UInt8], ctx: PipelineContext) throws -> Prepared {
+    /// Hashes and decodes a file's (or a zip entry's) bytes; a session is staged, a file that is none is given its
+    /// export kind when `name` and content agree on one (`ExportFileKinds`, one rule for files and entries).
+    static func prepare(_ bytes: [UInt8], name: String, ctx: PipelineContext) throws -> Prepared {
         let sha256 = Hex.string(SHA256.hash(data: bytes))
-        let outcome = SessionDecoder.decode(bytes, limits: ctx.configuration.limits)
+        let limits = ctx.configuration.limits
+        let outcome = SessionDecoder.decode(bytes, limits: limits)
         var staged: URL?
         if let session = outcome.session {
             let url = ctx.workspace.sessions(ctx.runID).appendingPathComponent(sha256 + ".pps")
             try StagedSession.write(session, to: url)
             staged = url
         }
-        return Prepared(sha256: sha256, size: bytes.count, outcome: outcome, staged: staged)
+        let kind = outcome.session == nil ? ExportFileKinds.kind(name: name, bytes: bytes, limits: limits) : nil
+        return Prepared(sha256: sha256, size: bytes.count, outcome: outcome, staged: staged, skippedKind: kind)
     }
 
     static func process(_ claim: Claim, prepared: Prepared?, seenHashes: inout Set<String>, batch: inout Batch,
@@ -252,12 +259,13 @@ enum ValidateJSONFiles {
                                      sha256: "", bytes: Int64(size), ctx: ctx)
             return .quarantined
         }
-        let ready = try prepare(try FileMoves.read(url), ctx: ctx)
+        let ready = try prepare(try FileMoves.read(url), name: claim.originalPath, ctx: ctx)
         return try await record(ready, item: item, seenHashes: &seenHashes, batch: &batch, updates: &updates, ctx: ctx)
     }
 
-    /// Records one decoded file or zip entry on its ledger row: `validated` and staged, `duplicate` (both appended to
-    /// `updates`, which the caller writes), or quarantined (written at once, before the file moves).
+    /// Records one decoded file or zip entry on its ledger row: `validated` and staged, `skipped` with its export kind,
+    /// `duplicate` (all appended to `updates`, which the caller writes), or quarantined (written at once, before the
+    /// file moves). Duplicates are found by content: the same bytes earlier in this run, or in a loaded or skipped file.
     static func record(_ prepared: Prepared, item: Quarantine.Item, seenHashes: inout Set<String>, batch: inout Batch,
                        updates: inout [FileUpdate], ctx: PipelineContext) async throws -> Outcome {
         let ws = ctx.workspace
@@ -272,6 +280,8 @@ enum ValidateJSONFiles {
             duplicateReason = "same bytes as a file of this run"
         } else if try await ctx.store.fileID(loadedSHA256: sha256) != nil {
             duplicateReason = "same bytes as an ingested file"
+        } else if prepared.skippedKind != nil, try await ctx.store.fileID(skippedSHA256: sha256) != nil {
+            duplicateReason = "same bytes as a skipped file"
         } else {
             duplicateReason = nil
         }
@@ -279,6 +289,12 @@ enum ValidateJSONFiles {
             updates.append(FileUpdate(id: item.rowID, state: .duplicate, path: item.location.map(ws.relative),
                                       reason: .some(duplicateReason), sha256: sha256))
             return .duplicate
+        }
+        if let kind = prepared.skippedKind {
+            seenHashes.insert(sha256)
+            updates.append(FileUpdate(id: item.rowID, state: .skipped, path: item.location.map(ws.relative),
+                                      reason: .some(kind.rawValue), sha256: sha256))
+            return .skipped
         }
         let outcome = prepared.outcome
         guard let session = outcome.session, let staged = prepared.staged else {

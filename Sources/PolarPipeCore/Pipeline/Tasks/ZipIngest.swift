@@ -3,8 +3,9 @@ import Foundation
 import ZIPFoundation
 
 /// Polar export zips (`polar-user-data-export_*.zip`, any `.zip` in a user folder), read entry by entry without
-/// extracting the archive to disk. Training-session entries are decoded like files (one ledger row each, its entry
-/// name in its own column); other entries (activity, sleep, account, …) are skipped, not errors.
+/// extracting the archive to disk. Every entry is read and recorded like a plain file (one ledger row each, its entry
+/// name in its own column) under the same rule (`ExportFileKinds`): sessions are decoded, the other parts of an export
+/// (activity, sleep, account, …) are `skipped` with their kind, not errors.
 ///
 /// Before any entry is read the whole archive is checked: no entry path may escape (`..`, absolute), the total
 /// uncompressed size is at most `limits.max_zip_bytes` and the compression ratio at most 200:1; otherwise the
@@ -57,12 +58,6 @@ enum ZipIngest {
             return .error("zip-bomb", "compression ratio \(uncompressed / max(compressed, 1)):1 exceeds \(Int(limits.maxZipRatio)):1")
         }
         return nil
-    }
-
-    /// A training-session entry, by its file name.
-    static func isTrainingSession(_ path: String) -> Bool {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        return name.hasPrefix("training-session") && name.lowercased().hasSuffix(".json")
     }
 
     /// The bytes of one entry, refusing to read more than `limit`.
@@ -142,13 +137,16 @@ extension ZipIngest {
         for row in try await ctx.store.entries(ofArchive: zipID) {
             if let name = row.entryName { rows[name] = row }
         }
-        var valid = 0, exercises = 0, quarantined = 0, duplicates = 0, skipped = 0, sessions = 0
+        var valid = 0, exercises = 0, quarantined = 0, duplicates = 0, skipped = 0
+        var sessions = 0, others = 0  // for the zip's summary, entries recorded earlier included
         var complete = true
         let zipPath = ws.relative(url)
         for entry in archive where entry.type == .file {
-            guard isTrainingSession(entry.path) else { skipped += 1; continue }
-            sessions += 1
-            if let row = rows[entry.path], row.state != .claimed { continue }
+            if let row = rows[entry.path], row.state != .claimed {
+                let other = row.state == .skipped || (row.state == .duplicate && ExportFileKinds.kind(named: entry.path) != nil)
+                if other { others += 1 } else { sessions += 1 }
+                continue
+            }
             if batch.isFull {
                 complete = false
                 break
@@ -170,6 +168,7 @@ extension ZipIngest {
                 try await Quarantine.put(entryItem, PoisonPill.diagnostic(earlier.attempts), sha256: "",
                                          bytes: Int64(clamping: entry.uncompressedSize), ctx: ctx)
                 quarantined += 1
+                sessions += 1
                 continue
             }
             let bytes: [UInt8]
@@ -179,28 +178,33 @@ extension ZipIngest {
                 try await Quarantine.put(entryItem, .error("too-large", "the entry expands beyond \(limits.maxFileBytes) bytes"),
                                          sha256: "", bytes: Int64(clamping: entry.uncompressedSize), ctx: ctx)
                 quarantined += 1
+                sessions += 1
                 continue
             } catch {
                 try await Quarantine.put(entryItem, .error("invalid-zip", "the entry cannot be decompressed"),
                                          sha256: "", bytes: Int64(clamping: entry.uncompressedSize), ctx: ctx)
                 quarantined += 1
+                sessions += 1
                 continue
             }
             var withBytes = entryItem
             withBytes.source = .bytes(bytes)
-            let ready = try ValidateJSONFiles.prepare(bytes, ctx: ctx)
+            let ready = try ValidateJSONFiles.prepare(bytes, name: entry.path, ctx: ctx)
             var updates: [FileUpdate] = []
-            switch try await ValidateJSONFiles.record(ready, item: withBytes, seenHashes: &seenHashes, batch: &batch,
-                                                      updates: &updates, ctx: ctx) {
+            let outcome = try await ValidateJSONFiles.record(ready, item: withBytes, seenHashes: &seenHashes, batch: &batch,
+                                                             updates: &updates, ctx: ctx)
+            switch outcome {
             case .valid(let n): valid += 1; exercises += n
             case .quarantined: quarantined += 1
             case .duplicate: duplicates += 1
+            case .skipped: skipped += 1
             case .archive: break
             }
+            if ready.skippedKind != nil { others += 1 } else { sessions += 1 }  // a copy of a skipped file is no session either
             try await ctx.store.updateFiles(updates)  // entry by entry: an interruption resumes at the next one
         }
         seenHashes.insert(sha256)
-        let summary = "zip: \(sessions) training sessions, \(skipped) other entries skipped"
+        let summary = "zip: \(sessions) training sessions, \(others) other entries skipped"
         try await ctx.store.updateFile(FileUpdate(id: zipID, state: complete ? .validated : .partial, path: zipPath,
                                                   reason: .some(summary), sha256: sha256))
         return .archive(valid: valid, exercises: exercises, quarantined: quarantined, duplicates: duplicates, skipped: skipped)
