@@ -8,6 +8,8 @@ public enum SyntheticLayout: String, Sendable, CaseIterable {
     case new
     /// Polar AccessLink v3 exercise JSON, as `polarpipe sync accesslink` writes it.
     case accesslink
+    /// A FIT activity file, as Garmin-style watches write it.
+    case fit
     /// Each session picks old, new or accesslink from the seeded random numbers.
     case mixed
 
@@ -17,6 +19,7 @@ public enum SyntheticLayout: String, Sendable, CaseIterable {
         case .old: return .flowExportOld
         case .new: return .flowExportNew
         case .accesslink: return .accessLink
+        case .fit: return .fit
         case .mixed: return nil
         }
     }
@@ -74,6 +77,9 @@ public struct GeneratedSession: Sendable {
 
     /// Whether the file itself states the physical information.
     public var fileHasPhysicalInformation: Bool { layout != .accesslink }
+
+    /// Whether the session goes into a Polar Flow export archive with `--zip` (AccessLink and FIT files stay loose).
+    public var packsIntoExport: Bool { layout == .old || layout == .new }
 
     // The first exercise's fields, as the generator had them before multisport sessions existed.
     public var sport: String { exercises[0].sport }

@@ -7,6 +7,21 @@ public enum RealSamples {
     /// The sample files, sorted by name.
     public static func files() throws -> [URL] { try BundledFolder.jsonFiles("samples") }
 
+    /// The FIT sample files (`fitparse__*.fit`), sorted by name.
+    public static func fitFiles() throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "fit" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    /// The bytes of the FIT sample whose name starts with `fitparse__` + `name`.
+    public static func fitBytes(_ name: String) throws -> [UInt8] {
+        guard let url = try fitFiles().first(where: { $0.lastPathComponent.hasPrefix("fitparse__" + name) }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: name])
+        }
+        return [UInt8](try Data(contentsOf: url))
+    }
+
     public static func file(prefix: String) throws -> URL {
         guard let url = try files().first(where: { $0.lastPathComponent.hasPrefix(prefix) }) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: prefix])

@@ -72,7 +72,7 @@ public struct SyntheticData: Sendable {
             var archives = ExportArchives(folder: folder, user: u, seed: seed)
             for s in 0 ..< sessionsPerUser {
                 var (bytes, session) = makeSession(user: u, index: s)
-                if zip, session.layout != .accesslink {
+                if zip, session.packsIntoExport {
                     let archive = try archives.add(session.relativePath, bytes, layout: session.layout,
                                                    localMillis: session.startLocalMillis)
                     session.archivePath = key + "/" + archive
@@ -118,6 +118,7 @@ public struct SyntheticData: Sendable {
         case .old, .mixed: written = OldLayoutWriter.write(base)
         case .new: written = NewLayoutWriter.write(base, multisportShare: multisportShare, rng: &quirks)
         case .accesslink: written = AccessLinkWriter.write(base, rng: &quirks)
+        case .fit: written = FITWriter.write(base)
         }
         let bytes = written.0
         var session = written.1

@@ -19,7 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Database: default a new SQLite file in the workspace; a postgres:// URL of an empty database benchmarks PostgreSQL.")
     var database: String?
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "Compare JSON decoders on one generated one-hour session instead.") var decoders = false
+    @Flag(help: "Compare JSON decoders on one generated one-hour session, and the FIT decoder on the same session as FIT, instead.") var decoders = false
 
     func validate() throws {
         guard (1 ... 1_000_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 1000000") }
@@ -121,10 +121,9 @@ enum DecoderComparison {
     static func run() throws {
         let (bytes, _) = SyntheticData(users: 1, sessionsPerUser: 1, seed: 7).makeSession(user: 0, index: 0)
         let data = Data(bytes)
-        let mb = Double(bytes.count) / 1e6
-        func measure(_ name: String, _ body: () throws -> Int) rethrows {
+        var mb = Double(bytes.count) / 1e6
+        func measure(_ name: String, rounds: Int = 10, _ body: () throws -> Int) rethrows {
             _ = try body()  // warm up
-            let rounds = 10
             let start = Date()
             var samples = 0
             for _ in 0 ..< rounds { samples = try body() }
@@ -141,9 +140,20 @@ enum DecoderComparison {
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             return object?.count ?? 0
         }
-        measure("polarpipe: parse, decode, timestamps, validate") {
-            let outcome = SessionDecoder.decode(bytes)
-            return outcome.session?.exercises.reduce(0) { $0 + $1.samples.heartRate.count + $1.samples.route.count } ?? 0
-        }
+        measure("polarpipe: parse, decode, timestamps, validate") { decodedCount(SessionDecoder.decode(bytes)) }
+        // FIT: the same session as `generate --layout fit` writes it, and the longest real file (a 6.5 h Wahoo ride).
+        let (fit, _) = SyntheticData(users: 1, sessionsPerUser: 1, seed: 7, layout: .fit).makeSession(user: 0, index: 0)
+        mb = Double(fit.count) / 1e6
+        print(String(format: "the same session as FIT, %.2f MB", mb))
+        measure("polarpipe FIT: header, CRC, records, session, validate", rounds: 200) { decodedCount(SessionDecoder.decode(fit)) }
+        let wahoo = try RealSamples.fitBytes("2019-02-17-062644-ELEMNT")
+        mb = Double(wahoo.count) / 1e6
+        print(String(format: "a real FIT file (Wahoo ELEMNT, 13 471 records with developer fields), %.2f MB", mb))
+        measure("polarpipe FIT: header, CRC, records, session, validate", rounds: 200) { decodedCount(SessionDecoder.decode(wahoo)) }
+    }
+
+    /// HR samples and route points decoded, so that the work cannot be skipped.
+    static func decodedCount(_ outcome: DecodeOutcome) -> Int {
+        outcome.session?.exercises.reduce(0) { $0 + $1.samples.heartRate.count + $1.samples.route.count } ?? 0
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import PolarPipeTestSupport
 
 /// The generated part of the seed corpus: the real sample files cut down to a few kilobytes, the hostile corpus
-/// the pipeline's tests refuse, the old-layout fixtures, the new-layout oddities and a few short synthetic
-/// sessions. (`run.sh` copies the full real files when they fit the input size limit.)
+/// the pipeline's tests refuse, the old-layout fixtures, the new-layout oddities, a few short synthetic
+/// sessions, and FIT files (real, generated, truncated). (`run.sh` copies the full real files when they fit the input size limit.)
 enum Seeds {
     /// Inputs longer than `POLARPIPE_FUZZ_MAX_LEN` (default 1 MiB, as `run.sh`) are left out.
     static let maxBytes = ProcessInfo.processInfo.environment["POLARPIPE_FUZZ_MAX_LEN"].flatMap { Int($0) } ?? 1 << 20
@@ -31,11 +31,35 @@ enum Seeds {
                 }
             }
         }
+        seeds += try fitSeeds()
         var written = 0
         for (name, data) in seeds where data.count <= maxBytes {
             try data.write(to: folder.appendingPathComponent(name))
             written += 1
         }
         return written
+    }
+
+    /// The real FIT files, two short generated ones, a big-endian one with compressed timestamps and developer
+    /// fields, and truncated copies of each (cut inside the data, inside the header, before the CRC).
+    static func fitSeeds() throws -> [(String, Data)] {
+        var files: [(String, [UInt8])] = try RealSamples.fitFiles().map { ($0.lastPathComponent, [UInt8](try Data(contentsOf: $0))) }
+        let synthetic = SyntheticData(users: 1, sessionsPerUser: 2, seed: 7, durationSeconds: 90, layout: .fit)
+        for s in 0 ..< synthetic.sessionsPerUser {
+            files.append(("synthetic-\(s).fit", synthetic.makeSession(user: 0, index: s).0))
+        }
+        var w = FITBuilder()
+        w.define(local: 0, global: 20, [.uint32(253), .uint8(3), .sint32(0), .sint32(1)], bigEndian: true, developer: [(0, 2, 0)])
+        w.message(local: 0, [1_000_000_000, 150, FITBuilder.semicircles(60), FITBuilder.semicircles(25)])
+        for i in 1 ..< 40 { w.compressedMessage(local: 0, timeOffset: UInt8(truncatingIfNeeded: 1_000_000_000 + i), [150, nil, nil]) }
+        files.append(("big-endian-compressed.fit", w.file(dataSize: 0)))
+        var seeds: [(String, Data)] = []
+        for (name, bytes) in files {
+            seeds.append(("fit-" + name, Data(bytes)))
+            for cut in [13, bytes.count / 2, bytes.count - 2] where cut > 0 && cut < bytes.count {
+                seeds.append(("fit-cut\(cut)-" + name, Data(bytes.prefix(cut))))
+            }
+        }
+        return seeds
     }
 }

@@ -22,7 +22,7 @@ public enum OtherFormats {
     /// Decodes a file of `format` (one `detect` returned); problems go to `reader`.
     static func decode(_ format: PolarLayout, _ bytes: [UInt8], limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
         switch format {
-        case .fit: return refuse("fit", &reader)
+        case .fit: return FITDecoder.decode(bytes, reader: &reader)
         case .tcx: return refuse("tcx", &reader)
         case .gpx: return refuse("gpx", &reader)
         case .polarCSV: return refuse("csv", &reader)
