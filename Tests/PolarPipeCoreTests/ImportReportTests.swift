@@ -44,6 +44,15 @@ import Testing
         #expect(ImportReport(runID: "empty", files: []).lines == ["no files in this run"])
     }
 
+    @Test func aFileThatReplacedAPoorerCopyIsSaidSo() {
+        let report = ImportReport(runID: "r", files: [
+            Self.row(1, "ann", .archived, "richer-copy: replaced 1 exercise(s) of a poorer copy"),
+            Self.row(2, "ann", .archived),
+        ])
+        #expect(report.users[0].loaded == 2 && report.users[0].richer_copies == 1 && report.total.richer_copies == 1)
+        #expect(report.lines == ["ann: 2 loaded, 0 duplicates, 0 skipped, 0 quarantined, 1 replaced a poorer copy"])
+    }
+
     @Test func theDashboardSectionEscapesNamesAndExplainsAnEmptyHistory() {
         let report = ImportReport(runID: "r<1>", files: [Self.row(1, "ann", .quarantined, "invalid-json", path: "quarantine/ann/<b>.json")])
         let html = ImportReportHTML.section([report])

@@ -18,6 +18,8 @@ public struct ImportReport: Sendable, Equatable, Encodable {
     public struct User: Sendable, Equatable, Encodable {
         public var user_key: String
         public var loaded = 0
+        /// Loaded files that replaced a poorer copy of their session stored before (`DuplicateExercise`).
+        public var richer_copies = 0
         public var duplicates = 0
         /// Files still held by the run (it has not finished them).
         public var pending = 0
@@ -41,6 +43,7 @@ public struct ImportReport: Sendable, Equatable, Encodable {
         var sum = User(user_key: "")
         for u in users {
             sum.loaded += u.loaded
+            sum.richer_copies += u.richer_copies
             sum.duplicates += u.duplicates
             sum.pending += u.pending
             sum.skipped.merge(u.skipped, uniquingKeysWith: +)
@@ -60,7 +63,9 @@ public struct ImportReport: Sendable, Equatable, Encodable {
             if readArchive && row.status != .quarantined { continue }
             var user = byUser[row.userKey] ?? User(user_key: row.userKey)
             switch row.status {
-            case .loaded: user.loaded += 1
+            case .loaded:
+                user.loaded += 1
+                if row.reason?.hasPrefix(Self.richerCopyReason) == true { user.richer_copies += 1 }
             case .duplicate: user.duplicates += 1
             case .pending: user.pending += 1
             case .skipped: user.skipped[row.reason ?? "unknown", default: 0] += 1
@@ -84,6 +89,9 @@ public struct ImportReport: Sendable, Equatable, Encodable {
         try c.encode(total, forKey: .total)
     }
 
+    /// The reason a loaded file's row carries when its exercises replaced a poorer copy of the same session.
+    public static let richerCopyReason = "richer-copy"
+
     /// The report of run `runID`, read from the ledger.
     public static func load(runID: String, store: some LedgerStore) async throws -> ImportReport {
         ImportReport(runID: runID, files: try await store.files(runID: runID))
@@ -97,6 +105,7 @@ public struct ImportReport: Sendable, Equatable, Encodable {
             var parts = ["\(u.loaded) loaded", "\(u.duplicates) duplicate\(u.duplicates == 1 ? "" : "s")"]
             parts.append("\(u.skippedCount) skipped" + Self.breakdown(u.skipped))
             parts.append("\(u.quarantinedCount) quarantined" + Self.breakdown(u.quarantined))
+            if u.richer_copies > 0 { parts.append("\(u.richer_copies) replaced a poorer copy") }
             if u.pending > 0 { parts.append("\(u.pending) pending") }
             out.append("\(u.user_key): " + parts.joined(separator: ", "))
         }

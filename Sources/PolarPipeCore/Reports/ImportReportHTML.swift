@@ -24,7 +24,8 @@ public enum ImportReportHTML {
             s += "<h3>Run \(HTML.escape(report.run_id))</h3>" + HTML.table(
                 [("User", false), ("Loaded", true), ("Duplicates", true), ("Skipped", false), ("Quarantined", false)],
                 report.users.map { u in
-                    [.text(u.user_key), .text("\(u.loaded)"), .text("\(u.duplicates)"),
+                    [.text(u.user_key), .text("\(u.loaded)" + (u.richer_copies > 0 ? " (\(u.richer_copies) replaced a poorer copy)" : "")),
+                     .text("\(u.duplicates)"),
                      .text("\(u.skippedCount)" + ImportReport.breakdown(u.skipped)),
                      .text("\(u.quarantinedCount)" + ImportReport.breakdown(u.quarantined))]
                 })

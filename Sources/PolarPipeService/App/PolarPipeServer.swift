@@ -12,6 +12,7 @@ public enum PolarPipeServer {
     /// The services, in start order.
     public static func services(_ env: ServiceEnvironment, host: String, port: Int,
                                 onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> [any Service] {
+        AbandonedUploads.sweep(inbox: env.workspace.inbox, logger: env.logger)
         var services: [any Service] = [DatabaseService(store: env.store, logger: env.logger)]
         services.append(ServiceApplication.application(env, host: host, port: port, onRunning: onRunning))
         services.append(ScheduledJob.pipeline(env, scheduler: Scheduler(schedule: try CronSchedule(env.configuration.scheduleCron))))

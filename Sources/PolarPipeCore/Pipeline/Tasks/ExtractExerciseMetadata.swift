@@ -34,7 +34,8 @@ enum ExtractExerciseMetadata {
                 replaced += result.replaced
                 updates.append(result.ids.isEmpty
                     ? FileUpdate(id: file.fileID, state: .duplicate, reason: .some("duplicate-exercise"))
-                    : FileUpdate(id: file.fileID, state: .loaded, reason: .some(nil)))
+                    : FileUpdate(id: file.fileID, state: .loaded, reason: .some(result.replaced > 0
+                        ? "\(ImportReport.richerCopyReason): replaced \(result.replaced) exercise(s) of a poorer copy" : nil)))
             }
             try await ctx.store.updateFiles(updates)
         }
