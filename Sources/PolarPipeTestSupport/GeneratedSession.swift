@@ -10,6 +10,12 @@ public enum SyntheticLayout: String, Sendable, CaseIterable {
     case accesslink
     /// Each session picks old, new or accesslink from the seeded random numbers.
     case mixed
+    /// Garmin Training Center XML, as Polar Flow exports one session.
+    case tcx
+    /// GPX 1.1 track, as Garmin Connect exports one.
+    case gpx
+    /// Polar Flow's per-session CSV.
+    case csv
 
     /// The layout polarpipe's decoder should detect; nil for `mixed`.
     public var polarLayout: PolarLayout? {
@@ -18,6 +24,9 @@ public enum SyntheticLayout: String, Sendable, CaseIterable {
         case .new: return .flowExportNew
         case .accesslink: return .accessLink
         case .mixed: return nil
+        case .tcx: return .tcx
+        case .gpx: return .gpx
+        case .csv: return .polarCSV
         }
     }
 }
@@ -72,8 +81,8 @@ public struct GeneratedSession: Sendable {
     /// A multisport session's samples between its exercises (`transitionSamples`), times from the transition's start.
     public var transition: GeneratedExercise? { details.transition }
 
-    /// Whether the file itself states the physical information.
-    public var fileHasPhysicalInformation: Bool { layout != .accesslink }
+    /// Whether the file itself states the physical information (a CSV states only part of it; TCX and GPX none).
+    public var fileHasPhysicalInformation: Bool { layout == .old || layout == .new }
 
     // The first exercise's fields, as the generator had them before multisport sessions existed.
     public var sport: String { exercises[0].sport }

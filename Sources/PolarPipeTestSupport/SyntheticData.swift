@@ -39,7 +39,8 @@ public struct SyntheticData: Sendable {
     /// Share of new-layout sessions (of at least ten minutes) written as multisport: two exercises with a transition.
     public var multisportShare: Double
     /// Pack each user's export sessions into `polar-user-data-export_<uuid>.zip` (one archive per export layout)
-    /// with a few non-session entries, instead of loose files. AccessLink files stay loose, as a sync writes them.
+    /// with a few non-session entries, instead of loose files. AccessLink files stay loose, as a sync writes them, and
+    /// so do TCX, GPX and CSV files (Polar Flow exports them one session at a time).
     public var zip: Bool
     /// Give about a third of the files names with `#`, `%`, quotes, spaces and non-ASCII letters.
     public var oddNames: Bool
@@ -72,7 +73,7 @@ public struct SyntheticData: Sendable {
             var archives = ExportArchives(folder: folder, user: u, seed: seed)
             for s in 0 ..< sessionsPerUser {
                 var (bytes, session) = makeSession(user: u, index: s)
-                if zip, session.layout != .accesslink {
+                if zip, session.layout == .old || session.layout == .new {
                     let archive = try archives.add(session.relativePath, bytes, layout: session.layout,
                                                    localMillis: session.startLocalMillis)
                     session.archivePath = key + "/" + archive
@@ -118,6 +119,9 @@ public struct SyntheticData: Sendable {
         case .old, .mixed: written = OldLayoutWriter.write(base)
         case .new: written = NewLayoutWriter.write(base, multisportShare: multisportShare, rng: &quirks)
         case .accesslink: written = AccessLinkWriter.write(base, rng: &quirks)
+        case .tcx: written = TCXWriter.write(base)
+        case .gpx: written = GPXWriter.write(base)
+        case .csv: written = PolarCSVWriter.write(base)
         }
         let bytes = written.0
         var session = written.1
