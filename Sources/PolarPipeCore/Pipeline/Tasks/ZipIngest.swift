@@ -59,10 +59,12 @@ enum ZipIngest {
         return nil
     }
 
-    /// A training-session entry, by its file name.
+    /// A training-session entry, by its file name: a Polar export's `training-session*.json`, or a TCX, GPX or FIT
+    /// file, plain or gzip-compressed (`activities/12345.gpx.gz` in Strava's bulk export).
     static func isTrainingSession(_ path: String) -> Bool {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        return name.hasPrefix("training-session") && name.lowercased().hasSuffix(".json")
+        let name = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
+        if name.hasPrefix("training-session") && name.hasSuffix(".json") { return true }
+        return [".tcx", ".gpx", ".fit"].contains { name.hasSuffix($0) || name.hasSuffix($0 + ".gz") }
     }
 
     /// The bytes of one entry, refusing to read more than `limit`.
