@@ -12,6 +12,12 @@ public enum SyntheticLayout: String, Sendable, CaseIterable {
     case fit
     /// Each session picks old, new or accesslink from the seeded random numbers.
     case mixed
+    /// Garmin Training Center XML, as Polar Flow exports one session.
+    case tcx
+    /// GPX 1.1 track, as Garmin Connect exports one.
+    case gpx
+    /// Polar Flow's per-session CSV.
+    case csv
 
     /// The layout polarpipe's decoder should detect; nil for `mixed`.
     public var polarLayout: PolarLayout? {
@@ -21,6 +27,9 @@ public enum SyntheticLayout: String, Sendable, CaseIterable {
         case .accesslink: return .accessLink
         case .fit: return .fit
         case .mixed: return nil
+        case .tcx: return .tcx
+        case .gpx: return .gpx
+        case .csv: return .polarCSV
         }
     }
 }
@@ -75,8 +84,8 @@ public struct GeneratedSession: Sendable {
     /// A multisport session's samples between its exercises (`transitionSamples`), times from the transition's start.
     public var transition: GeneratedExercise? { details.transition }
 
-    /// Whether the file itself states the physical information.
-    public var fileHasPhysicalInformation: Bool { layout != .accesslink }
+    /// Whether the file itself states the physical information (a CSV states only part of it; TCX and GPX none).
+    public var fileHasPhysicalInformation: Bool { layout == .old || layout == .new }
 
     /// Whether the session goes into a Polar Flow export archive with `--zip` (AccessLink and FIT files stay loose).
     public var packsIntoExport: Bool { layout == .old || layout == .new }

@@ -33,6 +33,32 @@ public enum HostileCorpus {
             ("oversize.json", Data(old.utf8) + Data(repeating: 0x20, count: 3 << 20), "too-large"),
             ("traversal.zip", try zip([("../../evil.json", Data(old.utf8))]), "zip-path-traversal"),
             ("bomb.zip", try zip([("training-session-bomb.json", Data(count: 40 << 20))]), "zip-bomb"),
+        ] + textFormats
+    }
+
+    /// A valid one-trackpoint TCX session, cut and bent into the XML and CSV files that must be refused.
+    static let tcx = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities>\
+        <Activity Sport="Running"><Id>2024-05-01T08:00:00Z</Id><Lap StartTime="2024-05-01T08:00:00Z">\
+        <TotalTimeSeconds>60</TotalTimeSeconds><Track><Trackpoint><Time>2024-05-01T08:00:00Z</Time>\
+        <HeartRateBpm><Value>120</Value></HeartRateBpm></Trackpoint></Track></Lap></Activity></Activities></TrainingCenterDatabase>
+        """
+
+    /// TCX, GPX and Polar CSV files with the reason each is refused.
+    static var textFormats: [(name: String, data: Data, reason: String)] {
+        let laughs = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">"
+            + (1 ... 9).map { "<!ENTITY \(Character(UnicodeScalar(UInt8(97 + $0)))) \"" + String(repeating: "&\(Character(UnicodeScalar(UInt8(96 + $0))));", count: 10) + "\">" }.joined()
+            + "]>" + tcx.replacingOccurrences(of: "<Id>2024-05-01T08:00:00Z</Id>", with: "<Id>&j;</Id>")
+                .replacingOccurrences(of: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", with: "")
+        return [
+            ("truncated.tcx", Data(tcx.utf8.prefix(tcx.utf8.count / 2)), "xml-invalid"),
+            ("laughs.tcx", Data(laughs.utf8), "xml-dtd"),
+            ("external-entity.gpx", Data("<?xml version=\"1.0\"?><!DOCTYPE gpx [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><gpx><trk><name>&x;</name></trk></gpx>".utf8), "xml-dtd"),
+            ("deep.gpx", Data(("<gpx>" + String(repeating: "<trk>", count: 5000) + String(repeating: "</trk>", count: 5000) + "</gpx>").utf8), "xml-too-deep"),
+            ("courses.tcx", Data("<TrainingCenterDatabase xmlns=\"http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2\"><Courses/></TrainingCenterDatabase>".utf8), "tcx-no-activity"),
+            ("no-times.gpx", Data("<gpx version=\"1.1\"><trk><trkseg><trkpt lat=\"1\" lon=\"2\"/><trkpt lat=\"1\" lon=\"3\"/></trkseg></trk></gpx>".utf8), "gpx-no-times"),
+            ("iso-date.csv", Data("Name,Sport,Date,Start time,Duration,\nAnn,RUNNING,2024-06-24,18:57:07,00:30:00,\n".utf8), "bad-timestamp"),
         ]
     }
 

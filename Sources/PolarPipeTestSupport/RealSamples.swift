@@ -30,6 +30,11 @@ public enum RealSamples {
     }
 
     public static func bytes(prefix: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: file(prefix: prefix))) }
+
+    /// A bundled file of any format by its full name (`tracs__200000.tcx`).
+    public static func bytes(named name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))
+    }
 }
 
 /// Hand-written non-session files of a Polar account export, one or two of each kind (see

@@ -39,7 +39,8 @@ public struct SyntheticData: Sendable {
     /// Share of new-layout sessions (of at least ten minutes) written as multisport: two exercises with a transition.
     public var multisportShare: Double
     /// Pack each user's export sessions into `polar-user-data-export_<uuid>.zip` (one archive per export layout)
-    /// with a few non-session entries, instead of loose files. AccessLink files stay loose, as a sync writes them.
+    /// with a few non-session entries, instead of loose files. AccessLink files stay loose, as a sync writes them, and
+    /// so do TCX, GPX and CSV files (Polar Flow exports them one session at a time).
     public var zip: Bool
     /// Give about a third of the files names with `#`, `%`, quotes, spaces and non-ASCII letters.
     public var oddNames: Bool
@@ -119,6 +120,9 @@ public struct SyntheticData: Sendable {
         case .new: written = NewLayoutWriter.write(base, multisportShare: multisportShare, rng: &quirks)
         case .accesslink: written = AccessLinkWriter.write(base, rng: &quirks)
         case .fit: written = FITWriter.write(base)
+        case .tcx: written = TCXWriter.write(base)
+        case .gpx: written = GPXWriter.write(base)
+        case .csv: written = PolarCSVWriter.write(base)
         }
         let bytes = written.0
         var session = written.1

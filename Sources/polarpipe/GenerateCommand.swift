@@ -8,13 +8,13 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Write realistic synthetic Polar files (deterministic for a seed).",
         discussion: """
             Writes users × sessions training sessions under <out>/<user-key>/ in the Polar Flow export's old or new \
-            layout, as AccessLink JSON, as FIT activity files, or mixed (each session picks old, new or AccessLink). Point --out at <workspace>/inbox to ingest them.
+            layout, as AccessLink JSON, or mixed (each session picks one); or as FIT, TCX, GPX or Polar Flow CSV files. Point --out at <workspace>/inbox to ingest them.
             """)
 
     @Option(help: "Output folder (for example <workspace>/inbox).") var out: String
     @Option(help: "Number of users.") var users = 3
     @Option(help: "Sessions per user.") var sessions = 5
-    @Option(help: "File layout: old (Polar Flow export, exportVersion), new (Polar Flow export, durationMillis), accesslink (AccessLink v3 JSON), fit (FIT activity files) or mixed.")
+    @Option(help: "File layout: old (Polar Flow export, exportVersion), new (Polar Flow export, durationMillis), accesslink (AccessLink v3 JSON), mixed, fit (FIT activity files), tcx, gpx or csv (Polar Flow's per-session CSV).")
     var layout = "old"
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(name: .customLong("duration-minutes"), help: "Length of each session in minutes.") var durationMinutes = 60
@@ -25,7 +25,7 @@ struct GenerateCommand: ParsableCommand {
 
     func validate() throws {
         guard SyntheticLayout(rawValue: layout) != nil else {
-            throw ValidationError("--layout must be old, new, accesslink, fit or mixed, not \(layout)")
+            throw ValidationError("--layout must be old, new, accesslink, mixed, fit, tcx, gpx or csv, not \(layout)")
         }
         guard (1 ... 10_000).contains(users) else { throw ValidationError("--users must be from 1 to 10000") }
         guard (1 ... 100_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 100000") }

@@ -3,7 +3,8 @@ import PolarPipeTestSupport
 
 /// The generated part of the seed corpus: the real sample files cut down to a few kilobytes, the hostile corpus
 /// the pipeline's tests refuse, the old-layout fixtures, the new-layout oddities, a few short synthetic
-/// sessions, and FIT files (real, generated, truncated). (`run.sh` copies the full real files when they fit the input size limit.)
+/// sessions, and FIT, TCX, GPX and Polar CSV files (real, truncated, generated). (`run.sh` copies the full real files
+/// when they fit the input size limit.)
 enum Seeds {
     /// Inputs longer than `POLARPIPE_FUZZ_MAX_LEN` (default 1 MiB, as `run.sh`) are left out.
     static let maxBytes = ProcessInfo.processInfo.environment["POLARPIPE_FUZZ_MAX_LEN"].flatMap { Int($0) } ?? 1 << 20
@@ -32,6 +33,16 @@ enum Seeds {
             }
         }
         seeds += try fitSeeds()
+        // TCX, GPX and Polar CSV: the real files whole and cut in half, and short generated sessions.
+        for name in ["tracs__200000.tcx", "tracs__200000.csv", "tracs__100001.gpx"] {
+            let bytes = try RealSamples.bytes(named: name)
+            seeds.append(("real-" + name, Data(bytes)))
+            seeds.append(("truncated-" + name, Data(bytes.prefix(bytes.count / 2))))
+        }
+        for layout in [SyntheticLayout.tcx, .gpx, .csv] {
+            let data = SyntheticData(users: 1, sessionsPerUser: 1, seed: 7, durationSeconds: 60, layout: layout)
+            seeds.append(("synthetic-\(layout.rawValue)", Data(data.makeSession(user: 0, index: 0).0)))
+        }
         var written = 0
         for (name, data) in seeds where data.count <= maxBytes {
             try data.write(to: folder.appendingPathComponent(name))

@@ -5,17 +5,18 @@ public enum OtherFormats {
     public static func detect(_ bytes: [UInt8]) -> PolarLayout? {
         // FIT: a 12- or 14-byte header whose bytes 8–11 are ".FIT".
         if bytes.count >= 12, bytes[0] == 12 || bytes[0] == 14, Array(bytes[8 ..< 12]) == Array(".FIT".utf8) { return .fit }
-        // Only the start is looked at: the first 4 KiB, after a UTF-8 byte-order mark and white space.
-        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        while start < bytes.count, start < 4096, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
-        let head = String(decoding: bytes[start ..< min(bytes.count, start + 4096)], as: UTF8.self)
-        if head.hasPrefix("<") {
-            if head.contains("<TrainingCenterDatabase") { return .tcx }
-            if head.contains("<gpx") { return .gpx }
-            return nil
+        // XML: the root element's name, after the declaration, comments and processing instructions.
+        if let prolog = XMLProlog.scan(bytes) {
+            switch prolog.rootLocalName {
+            case "TrainingCenterDatabase": return .tcx
+            case "gpx": return .gpx
+            default: return nil
+            }
         }
         // Polar Flow's CSV export opens with a header line naming the session's fields.
-        if head.hasPrefix("Name,Sport,Date") { return .polarCSV }
+        let csvHeader = Array("Name,Sport,Date,Start time,".utf8)
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        if bytes.count - start >= csvHeader.count, Array(bytes[start ..< start + csvHeader.count]) == csvHeader { return .polarCSV }
         return nil
     }
 
@@ -23,9 +24,9 @@ public enum OtherFormats {
     static func decode(_ format: PolarLayout, _ bytes: [UInt8], limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
         switch format {
         case .fit: return FITDecoder.decode(bytes, reader: &reader)
-        case .tcx: return refuse("tcx", &reader)
-        case .gpx: return refuse("gpx", &reader)
-        case .polarCSV: return refuse("csv", &reader)
+        case .tcx: return TCXDecoder.decode(bytes, limits: limits, reader: &reader)
+        case .gpx: return GPXDecoder.decode(bytes, limits: limits, reader: &reader)
+        case .polarCSV: return PolarCSVDecoder.decode(bytes, limits: limits, reader: &reader)
         case .flowExportOld, .flowExportNew, .accessLink: return nil
         }
     }

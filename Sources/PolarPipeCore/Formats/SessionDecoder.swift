@@ -30,11 +30,22 @@ public struct DecodeOutcome: Sendable {
 /// Entry point of decoding: bytes → format (FIT, TCX, GPX, Polar CSV or Polar JSON and its layout) → `TrainingSession` →
 /// validation rules.
 public enum SessionDecoder {
-    /// Decodes and validates one file's bytes. Never throws: every problem is a diagnostic.
+    /// Decodes and validates one file's bytes. Never throws: every problem is a diagnostic. A gzip file (Strava's
+    /// `*.gpx.gz`) is inflated in memory first, within the size and ratio limits (`Gzip`).
     public static func decode(_ bytes: [UInt8], limits: InputLimits = InputLimits()) -> DecodeOutcome {
         if bytes.count > limits.maxFileBytes {
             return DecodeOutcome(session: nil, diagnostics: [.error("too-large", "the file has \(bytes.count) bytes; the limit is \(limits.maxFileBytes)")])
         }
+        guard Gzip.hasMagic(bytes) else { return decodeInflated(bytes, limits: limits) }
+        do {
+            return decodeInflated(try Gzip.inflate(bytes, limits: limits), limits: limits)
+        } catch {
+            return DecodeOutcome(session: nil, diagnostics: [.error(error.code, "gzip: " + error.message)])
+        }
+    }
+
+    /// `decode` of bytes that are not (or no longer) gzip-compressed.
+    private static func decodeInflated(_ bytes: [UInt8], limits: InputLimits) -> DecodeOutcome {
         var reader = FieldReader()
         let session: TrainingSession?
         if let format = OtherFormats.detect(bytes) {

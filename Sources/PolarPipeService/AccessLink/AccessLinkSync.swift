@@ -183,37 +183,20 @@ public struct AccessLinkSync: Sendable {
 }
 
 /// The track points of a GPX document as AccessLink route points `{latitude, longitude, time, altitude}`, `time`
-/// being the ISO duration from the exercise's start (or from the first point when the start is unknown).
+/// being the ISO duration from the exercise's start (or from the first point when the start is unknown). Read with
+/// the GPX decoder's XML parser (`GPXTrack`); points without a time are left out, as is a document that is no GPX.
 enum GPXRoute {
     static func points(_ data: Data, startUTCMillis: Int64?) -> [[String: Any]] {
-        let text = String(decoding: data, as: UTF8.self)
         var result: [[String: Any]] = []
         var start = startUTCMillis
-        for chunk in text.components(separatedBy: "<trkpt").dropFirst() {
-            let point = chunk.components(separatedBy: "</trkpt>").first ?? chunk
-            guard let lat = attribute("lat", in: point).flatMap(Double.init), let lon = attribute("lon", in: point).flatMap(Double.init),
-                  let time = element("time", in: point).flatMap(PolarTime.localMillis)
-            else { continue }
+        for point in GPXTrack.points([UInt8](data)) ?? [] {
+            guard let time = point.utcMillis else { continue }
             if start == nil { start = time }
-            var entry: [String: Any] = ["latitude": lat, "longitude": lon,
+            var entry: [String: Any] = ["latitude": point.latitude, "longitude": point.longitude,
                                         "time": String(format: "PT%.3fS", Double(time - (start ?? time)) / 1000)]
-            if let ele = element("ele", in: point).flatMap(Double.init) { entry["altitude"] = ele }
+            if let ele = point.elevation { entry["altitude"] = ele }
             result.append(entry)
         }
         return result
-    }
-
-    static func attribute(_ name: String, in text: String) -> String? {
-        for quote in ["\"", "'"] {
-            if let r = text.range(of: "\(name)=\(quote)"), let end = text[r.upperBound...].firstIndex(of: Character(quote)) {
-                return String(text[r.upperBound ..< end])
-            }
-        }
-        return nil
-    }
-
-    static func element(_ name: String, in text: String) -> String? {
-        guard let open = text.range(of: "<\(name)>"), let close = text.range(of: "</\(name)>", range: open.upperBound ..< text.endIndex) else { return nil }
-        return text[open.upperBound ..< close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

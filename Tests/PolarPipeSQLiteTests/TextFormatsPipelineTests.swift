@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import Testing
+import PolarPipeCore
+import PolarPipeTestSupport
+@testable import PolarPipeSQLite
+
+/// Real and generated TCX, GPX and Polar Flow CSV files go through the whole DAG into a real SQLite file.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct TextFormatsPipelineTests {
+    /// Runs the DAG over the workspace's inbox; the run succeeds and quarantines nothing.
+    static func loadEverything(_ tmp: TemporaryWorkspace, runID: String) async throws -> SQLiteStore {
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let outcome = try await makeRunner(tmp, store).run(runID: runID).outcome
+        #expect(outcome.state == .success, "\(outcome)")
+        #expect(tmp.files(under: tmp.workspace.quarantine).isEmpty)
+        return store
+    }
+
+    @Test func theRealTCXGPXAndCSVFilesLoadWithTheirStatistics() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        for name in ["tracs__200000.tcx", "tracs__200000.csv", "tracs__100001.gpx"] {
+            _ = try tmp.drop(Data(try RealSamples.bytes(named: name)), at: "athlete-01/\(name)")
+        }
+        let store = try await Self.loadEverything(tmp, runID: "text-formats")
+
+        try await store.queue.read { (db: Database) throws in
+            #expect(try String.fetchAll(db, sql: "SELECT status FROM ingested_files") == ["loaded", "loaded", "loaded"])
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.layout, e.sport, e.start_time_local, e.tz_offset_min, e.duration_s, s.hr_samples, s.hr_min, s.hr_max,
+                       s.hr_avg, s.distance_m, s.gps_points
+                FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id ORDER BY e.layout
+                """)
+            try #require(rows.count == 3)
+            // Values from the files, read with Python's xml.etree and csv modules (see the decoder tests).
+            let gpx = rows[0], csv = rows[1], tcx = rows[2]
+            #expect(gpx["layout"] as String == "gpx" && csv["layout"] as String == "polar-csv" && tcx["layout"] as String == "tcx")
+            #expect(tcx["sport"] as String == "OTHER" && csv["sport"] as String == "STRENGTH_TRAINING")
+            #expect((tcx["tz_offset_min"] as Int?) == nil && (csv["tz_offset_min"] as Int?) == nil)
+            #expect(csv["start_time_local"] as String == "2017-04-10T19:15:53.000")
+            #expect(tcx["duration_s"] as Double == 2302 && csv["duration_s"] as Double == 2301 && gpx["duration_s"] as Double == 948)
+            #expect(tcx["hr_samples"] as Int == 2302 && csv["hr_samples"] as Int == 2302 && gpx["hr_samples"] as Int == 205)
+            #expect(tcx["hr_min"] as Double == 86 && tcx["hr_max"] as Double == 147)
+            #expect(abs(tcx["hr_avg"] as Double - 111.80886185925283) < 1e-9)
+            #expect(abs(csv["hr_avg"] as Double - 111.80886185925283) < 1e-9)
+            #expect(abs(gpx["hr_avg"] as Double - 38996.0 / 205) < 1e-9)
+            #expect(abs(gpx["distance_m"] as Double - 3098.533530142614) < 1e-6)
+            #expect(gpx["gps_points"] as Int == 205)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM heart_rate_samples") == 2302 + 2302 + 205)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gps_route_points") == 205)
+            // The CSV's physical settings reached the user.
+            #expect(try Double.fetchOne(db, sql: "SELECT max_hr FROM users") == 190)
+        }
+    }
+
+    @Test func generatedTCXGPXAndCSVInboxesLoadEverySample() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        var generated: [GeneratedSession] = []
+        for (seed, layout) in [(UInt64(21), SyntheticLayout.tcx), (22, .gpx), (23, .csv)] {
+            let data = SyntheticData(users: 2, sessionsPerUser: 3, seed: seed, durationSeconds: 600, layout: layout)
+            try data.write(to: tmp.workspace.inbox) { generated.append($0) }
+        }
+        let sessions = generated
+        let store = try await Self.loadEverything(tmp, runID: "generated-text")
+        try await store.queue.read { (db: Database) throws in
+            for layout in [SyntheticLayout.tcx, .gpx, .csv] {
+                let expected = sessions.filter { $0.layout == layout }
+                let stored = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises WHERE layout = ?", arguments: [layout.polarLayout?.rawValue])
+                #expect(stored == expected.count, "\(layout)")
+                let validHR = expected.reduce(0) { $0 + $1.exercises[0].validHeartRate.count }
+                let storedHR = try Int.fetchOne(db, sql: """
+                    SELECT SUM(s.hr_samples) FROM exercise_statistics s JOIN exercises e ON e.id = s.exercise_id WHERE e.layout = ?
+                    """, arguments: [layout.polarLayout?.rawValue])
+                #expect(storedHR == validHR, "\(layout)")
+            }
+        }
+    }
+
+    @Test func aStravaStyleExportZipAndALooseGzipFileLoadWithoutUnpackingToDisk() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        let tcx = SyntheticData(users: 1, sessionsPerUser: 1, seed: 31, durationSeconds: 600, layout: .tcx).makeSession(user: 0, index: 0)
+        let gpx = SyntheticData(users: 1, sessionsPerUser: 1, seed: 32, durationSeconds: 600, layout: .gpx).makeSession(user: 0, index: 0)
+        let zip = try HostileCorpus.zip([
+            ("activities/101.tcx.gz", Data(try GzipWriter.gzip(tcx.0))),
+            ("activities/102.gpx.gz", Data(try GzipWriter.gzip(gpx.0))),
+            ("activities.csv", Data("Activity ID,Activity Date,Activity Name\n101,\"Jan 5, 2026\",Run\n".utf8)),
+        ])
+        _ = try tmp.drop(zip, at: "athlete-01/export_12345.zip")
+        _ = try tmp.drop(Data(try GzipWriter.gzip(try RealSamples.bytes(named: "tracs__100001.gpx"))), at: "athlete-01/100001.gpx.gz")
+        let store = try await Self.loadEverything(tmp, runID: "strava")
+        try await store.queue.read { (db: Database) throws in
+            #expect(try String.fetchAll(db, sql: "SELECT layout FROM exercises ORDER BY layout") == ["gpx", "gpx", "tcx"])
+            #expect(try String.fetchOne(db, sql: "SELECT reason FROM ingested_files WHERE original_path = 'athlete-01/export_12345.zip'")
+                    == "zip: 2 training sessions, 1 other entries skipped")
+            let hr = tcx.1.exercises[0].validHeartRate.count + gpx.1.exercises[0].validHeartRate.count + 205
+            #expect(try Int.fetchOne(db, sql: "SELECT SUM(hr_samples) FROM exercise_statistics") == hr)
+        }
+    }
+}
