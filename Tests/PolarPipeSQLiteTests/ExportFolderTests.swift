@@ -110,8 +110,9 @@ import ZIPFoundation
         #expect(total["loaded"] as? Int == ann.loaded && (total["skipped"] as? [String: Int])?["training-target"] == 1)
         let index = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("<h2>Latest imports</h2><h3>Run export-1</h3>"))
-        #expect(index.contains("<td>ann</td><td class=\"n\">\(ann.loaded)</td><td class=\"n\">1</td><td>\(parts.count) (247-heart-rate 1, account 2,"))
-        #expect(index.contains("<td>ann/training-session-2026-02-01-1-broken.json</td><td>invalid-json</td>"))
+        #expect(index.contains("<td>ann</td><td class=\"n\">\(ann.loaded)</td><td class=\"n\">1</td>"))
+        #expect(index.contains(">1 (invalid-json 1)</span></td><td><span style=\"display:inline-block;min-width:16em;white-space:normal;overflow-wrap:break-word\">\(parts.count) (247-heart-rate 1, account 2,"))
+        #expect(index.contains(">ann/training-session-2026-02-01-1-broken.json</span></td><td>invalid-json</td>"))
 
         let before = try await Self.statusCounts(store)
         #expect(before == ["loaded": files.count - parts.count, "skipped": parts.count, "duplicate": 1, "quarantined": 1])

@@ -22,20 +22,25 @@ public enum ImportReportHTML {
         }
         for report in reports {
             s += "<h3>Run \(HTML.escape(report.run_id))</h3>" + HTML.table(
-                [("User", false), ("Loaded", true), ("Duplicates", true), ("Skipped", false), ("Quarantined", false)],
+                [("User", false), ("Loaded", true), ("Duplicates", true), ("Quarantined", false), ("Skipped", false)],
                 report.users.map { u in
                     [.text(u.user_key), .text("\(u.loaded)" + (u.richer_copies > 0 ? " (\(u.richer_copies) replaced a poorer copy)" : "")),
                      .text("\(u.duplicates)"),
-                     .text("\(u.skippedCount)" + ImportReport.breakdown(u.skipped)),
-                     .text("\(u.quarantinedCount)" + ImportReport.breakdown(u.quarantined))]
+                     wrapping("\(u.quarantinedCount)" + ImportReport.breakdown(u.quarantined)),
+                     wrapping("\(u.skippedCount)" + ImportReport.breakdown(u.skipped))]
                 })
             let files = report.total.quarantined_files
             if !files.isEmpty {
                 s += "<p>Quarantined files (each with a <code>.reason.json</code> beside it):</p>" + HTML.table(
                     [("File", false), ("Reason", false), ("Now in", false)],
-                    files.map { [.text($0.file), .text($0.reason), .text($0.path)] })
+                    files.map { [wrapping($0.file), .text($0.reason), wrapping($0.path)] })
             }
         }
         return s + "</section>"
+    }
+
+    /// A cell whose text may wrap (table cells keep to one line), so long lists and paths fit the page's width.
+    static func wrapping(_ text: String) -> HTML.Cell {
+        .html("<span style=\"display:inline-block;min-width:16em;white-space:normal;overflow-wrap:break-word\">\(HTML.escape(text))</span>")
     }
 }

@@ -11,16 +11,16 @@ enum RunStarter {
         let runID = PipelineRunner.newRunID()
         let signal = StartSignal()
         let runner = PipelineRunner(workspace: env.workspace, store: env.store, configuration: env.configuration, logger: env.logger,
-                                    onEvent: { _ in Task { await signal.resolve(nil) } })
+                                    onEvent: { _ in signal.resolve(nil) })
         Task.detached {
             do {
                 let result = try await runner.run(runID: runID, trigger: trigger)
                 env.logger.notice("requested run ended", metadata: ["pipeline.run_id": "\(runID)",
                                                                     "pipeline.state": "\(result.outcome.state.rawValue)"])
-                await signal.resolve(nil)
+                signal.resolve(nil)
             } catch {
                 env.logger.warning("requested run did not run", metadata: ["pipeline.run_id": "\(runID)", "error": "\(error)"])
-                await signal.resolve(error)
+                signal.resolve(error)
             }
         }
         try await signal.wait()
@@ -35,25 +35,39 @@ enum RunStarter {
     }
 }
 
-/// Resolved once: by the run's first event (it holds the lease), or by the error that kept it from starting.
-actor StartSignal {
+/// Resolved once: by the run's first event (it holds the lease), or by the error that kept it from starting. Called
+/// from the runner's event callback (synchronous, once per event), so resolving is a lock and a flag, not a task.
+final class StartSignal: @unchecked Sendable {
+    private let lock = NSLock()
     private var outcome: (any Error)??
     private var waiters: [CheckedContinuation<Void, any Error>] = []
 
     func resolve(_ error: (any Error)?) {
-        guard outcome == nil else { return }
+        lock.lock()
+        guard outcome == nil else { lock.unlock(); return }
         outcome = .some(error)
-        for waiter in waiters {
+        let waiting = waiters
+        waiters.removeAll()
+        lock.unlock()
+        for waiter in waiting {
             if let error { waiter.resume(throwing: error) } else { waiter.resume() }
         }
-        waiters.removeAll()
     }
 
     func wait() async throws {
-        switch outcome {
-        case .some(.some(let error)): throw error
-        case .some(.none): return
-        case .none: try await withCheckedThrowingContinuation { waiters.append($0) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            lock.lock()
+            switch outcome {
+            case .some(.some(let error)):
+                lock.unlock()
+                continuation.resume(throwing: error)
+            case .some(.none):
+                lock.unlock()
+                continuation.resume()
+            case .none:
+                waiters.append(continuation)
+                lock.unlock()
+            }
         }
     }
 }

@@ -55,6 +55,11 @@ struct MultipartFile {
                 start = buffer.count
                 return
             case .headers:
+                if buffer.count - start >= 2, buffer[start] == 13, buffer[start + 1] == 10 {  // a part without headers
+                    state = .body(isFile: false)
+                    start += 2
+                    continue
+                }
                 guard let end = Self.find([13, 10, 13, 10], in: buffer, from: start) else {
                     if buffer.count - start > Self.maxHeaderBytes { throw Failure.malformed("part headers longer than \(Self.maxHeaderBytes) bytes") }
                     return
