@@ -19,7 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Database: default a new SQLite file in the workspace; a postgres:// URL of an empty database benchmarks PostgreSQL.")
     var database: String?
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "Compare JSON decoders on one generated one-hour session, and the FIT decoder on the same session as FIT, instead.") var decoders = false
+    @Flag(help: "Compare JSON decoders on one generated one-hour session, and polarpipe's FIT, TCX, GPX and CSV decoders on the same session, instead.") var decoders = false
 
     func validate() throws {
         guard (1 ... 1_000_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 1000000") }
@@ -122,14 +122,14 @@ enum DecoderComparison {
         let (bytes, _) = SyntheticData(users: 1, sessionsPerUser: 1, seed: 7).makeSession(user: 0, index: 0)
         let data = Data(bytes)
         var mb = Double(bytes.count) / 1e6
-        func measure(_ name: String, rounds: Int = 10, _ body: () throws -> Int) rethrows {
+        func measure(_ name: String, rounds: Int = 10, megabytes: Double? = nil, _ body: () throws -> Int) rethrows {
             _ = try body()  // warm up
             let start = Date()
             var samples = 0
             for _ in 0 ..< rounds { samples = try body() }
             let seconds = Date().timeIntervalSince(start) / Double(rounds)
             print(name.padding(toLength: 58, withPad: " ", startingAt: 0)
-                  + String(format: "%8.1f MB/s  %7.2f ms  %d samples", mb / seconds, seconds * 1000, samples))
+                  + String(format: "%8.1f MB/s  %7.2f ms  %d samples", (megabytes ?? mb) / seconds, seconds * 1000, samples))
         }
         print(String(format: "one generated one-hour old-layout session, %.2f MB", mb))
         try measure("Foundation JSONDecoder → Codable (timestamps as strings)") {
@@ -150,6 +150,13 @@ enum DecoderComparison {
         mb = Double(wahoo.count) / 1e6
         print(String(format: "a real FIT file (Wahoo ELEMNT, 13 471 records with developer fields), %.2f MB", mb))
         measure("polarpipe FIT: header, CRC, records, session, validate", rounds: 200) { decodedCount(SessionDecoder.decode(wahoo)) }
+        for layout in [SyntheticLayout.tcx, .gpx, .csv] {
+            let (file, _) = SyntheticData(users: 1, sessionsPerUser: 1, seed: 7, layout: layout).makeSession(user: 0, index: 0)
+            measure("polarpipe: the same session as \(layout.rawValue), \(String(format: "%.2f", Double(file.count) / 1e6)) MB",
+                    megabytes: Double(file.count) / 1e6) {
+                SessionDecoder.decode(file).session?.exercises.reduce(0) { $0 + $1.samples.heartRate.count } ?? 0
+            }
+        }
     }
 
     /// HR samples and route points decoded, so that the work cannot be skipped.
