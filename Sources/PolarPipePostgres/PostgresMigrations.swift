@@ -18,6 +18,20 @@ enum PostgresMigrations {
         Migration(id: "v2_accounts", statements: v2),
         Migration(id: "v3_series_uncompressed", statements: v3),
         Migration(id: "v4_ingestion_ledger", statements: v4),
+        Migration(id: "v5_records_per_sport", statements: v5),
+    ]
+
+    /// Personal records per sport: `user_records` gains `sport` (part of the key); a kept record takes its exercise's
+    /// sport, and a fastest kilometre set on a bike is dropped (only sports on foot have them now).
+    static let v5: [String] = [
+        "ALTER TABLE user_records ADD COLUMN sport TEXT",
+        """
+        UPDATE user_records r SET sport = COALESCE((SELECT e.sport FROM exercises e WHERE e.id = r.exercise_id), 'UNKNOWN')
+        """,
+        "DELETE FROM user_records WHERE record LIKE 'fastest%' AND (sport LIKE '%CYCLING%' OR sport LIKE '%BIK%')",
+        "ALTER TABLE user_records ALTER COLUMN sport SET NOT NULL",
+        "ALTER TABLE user_records DROP CONSTRAINT user_records_pkey",
+        "ALTER TABLE user_records ADD PRIMARY KEY (user_id, sport, record)",
     ]
 
     /// The ingestion ledger: an explicit state per row (`FileState`), a zip entry's name in its own column with its
