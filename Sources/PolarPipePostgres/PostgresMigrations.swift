@@ -19,13 +19,27 @@ enum PostgresMigrations {
         Migration(id: "v2_accounts", statements: v2),
         Migration(id: "v3_series_uncompressed", statements: v3),
         Migration(id: "v4_ingestion_ledger", statements: v4),
-        Migration(id: "v5_power_and_channels", statements: v5),
+        Migration(id: "v5_records_per_sport", statements: v5),
+        Migration(id: "v6_power_and_channels", statements: v6),
+    ]
+
+    /// Personal records per sport: `user_records` gains `sport` (part of the key); a kept record takes its exercise's
+    /// sport, and a fastest kilometre set on a bike is dropped (only sports on foot have them now).
+    static let v5: [String] = [
+        "ALTER TABLE user_records ADD COLUMN sport TEXT",
+        """
+        UPDATE user_records r SET sport = COALESCE((SELECT e.sport FROM exercises e WHERE e.id = r.exercise_id), 'UNKNOWN')
+        """,
+        "DELETE FROM user_records WHERE record LIKE 'fastest%' AND (sport LIKE '%CYCLING%' OR sport LIKE '%BIK%')",
+        "ALTER TABLE user_records ALTER COLUMN sport SET NOT NULL",
+        "ALTER TABLE user_records DROP CONSTRAINT user_records_pkey",
+        "ALTER TABLE user_records ADD PRIMARY KEY (user_id, sport, record)",
     ]
 
     /// The channels each exercise has (`SampleChannels`), for the duplicate rule's richer copy (NULL for exercises
     /// stored before: they count as having every channel); functional threshold power; and the power, cadence and
     /// physiology columns of exercise statistics (`ExerciseStatistics.extendedColumnNames`).
-    static let v5: [String] = [
+    static let v6: [String] = [
         "ALTER TABLE exercises ADD COLUMN sample_channels INTEGER, ADD COLUMN ftp_w DOUBLE PRECISION",
         "ALTER TABLE users ADD COLUMN ftp_w DOUBLE PRECISION",
         "ALTER TABLE exercise_statistics ADD COLUMN profile_sex TEXT, "

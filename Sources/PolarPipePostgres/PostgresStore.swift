@@ -906,8 +906,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             try await conn.perform("DELETE FROM user_records WHERE user_id = \(userID)", logger: logger)
             for r in records {
                 try await conn.perform("""
-                    INSERT INTO user_records(user_id, record, value, exercise_id, achieved_at)
-                    VALUES (\(userID), \(r.record), \(r.value), \(r.exerciseID), pp_ts(\(r.achievedAtMillis)))
+                    INSERT INTO user_records(user_id, sport, record, value, exercise_id, achieved_at)
+                    VALUES (\(userID), \(r.sport), \(r.record), \(r.value), \(r.exerciseID), pp_ts(\(r.achievedAtMillis)))
                     """, logger: logger)
             }
         }
@@ -915,10 +915,10 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func userRecords(userID: Int64) async throws -> [PersonalRecord] {
         try await rows("""
-            SELECT record, value, exercise_id, pp_ms(achieved_at) AS achieved_ms FROM user_records
-            WHERE user_id = \(userID) ORDER BY record
+            SELECT sport, record, value, exercise_id, pp_ms(achieved_at) AS achieved_ms FROM user_records
+            WHERE user_id = \(userID) ORDER BY sport COLLATE "C", record COLLATE "C"
             """).map {
-            PersonalRecord(record: try $0.value("record"), value: try $0.value("value"), exerciseID: try $0.value("exercise_id"),
+            PersonalRecord(sport: try $0.value("sport"), record: try $0.value("record"), value: try $0.value("value"), exerciseID: try $0.value("exercise_id"),
                            achievedAtMillis: try $0.value("achieved_ms"))
         }
     }

@@ -332,10 +332,32 @@ enum SQLiteMigrations {
                 ALTER TABLE run_lease ADD COLUMN owner_mode TEXT NOT NULL DEFAULT 'process';
                 """)
         }
+        // Personal records per sport: `user_records` gains `sport` (part of the key). SQLite cannot change a primary
+        // key, so the table is copied; a kept record takes its exercise's sport, and a fastest kilometre set on a bike
+        // is dropped (only sports on foot have them now). The next run that touches a user, or `polarpipe stats
+        // rebuild`, recomputes the records of every sport.
+        migrator.registerMigration("v7-records-per-sport") { db in
+            try db.execute(sql: """
+                CREATE TABLE user_records_v7(
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    sport TEXT NOT NULL,
+                    record TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    exercise_id INTEGER NOT NULL,
+                    achieved_at TEXT NOT NULL,
+                    PRIMARY KEY (user_id, sport, record));
+                INSERT INTO user_records_v7(user_id, sport, record, value, exercise_id, achieved_at)
+                SELECT r.user_id, COALESCE(e.sport, 'UNKNOWN'), r.record, r.value, r.exercise_id, r.achieved_at
+                FROM user_records r LEFT JOIN exercises e ON e.id = r.exercise_id
+                WHERE NOT (r.record LIKE 'fastest%' AND (e.sport LIKE '%CYCLING%' OR e.sport LIKE '%BIK%'));
+                DROP TABLE user_records;
+                ALTER TABLE user_records_v7 RENAME TO user_records;
+                """)
+        }
         // The channels each exercise has (`SampleChannels`), for the duplicate rule's richer copy (NULL for exercises
         // stored before: they count as having every channel); functional threshold power; and the power, cadence and
         // physiology columns of exercise statistics (`ExerciseStatistics.extendedColumnNames`).
-        migrator.registerMigration("v7-power-and-channels") { db in
+        migrator.registerMigration("v8-power-and-channels") { db in
             try db.execute(sql: """
                 ALTER TABLE exercises ADD COLUMN sample_channels INTEGER;
                 ALTER TABLE exercises ADD COLUMN ftp_w REAL;

@@ -820,16 +820,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try await queue.write { db in
             try db.cachedStatement(sql: "DELETE FROM user_records WHERE user_id = ?").execute(arguments: [userID])
             for r in records {
-                try db.cachedStatement(sql: "INSERT INTO user_records(user_id, record, value, exercise_id, achieved_at) VALUES (?, ?, ?, ?, ?)").execute(
-                               arguments: [userID, r.record, r.value, r.exerciseID, Self.iso(r.achievedAtMillis)])
+                try db.cachedStatement(sql: "INSERT INTO user_records(user_id, sport, record, value, exercise_id, achieved_at) VALUES (?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: [userID, r.sport, r.record, r.value, r.exerciseID, Self.iso(r.achievedAtMillis)])
             }
         }
     }
 
     public func userRecords(userID: Int64) async throws -> [PersonalRecord] {
         try await queue.unsafeRead { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_records WHERE user_id = ? ORDER BY record"), arguments: [userID]).map {
-                PersonalRecord(record: $0["record"], value: $0["value"], exerciseID: $0["exercise_id"],
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM user_records WHERE user_id = ? ORDER BY sport, record"), arguments: [userID]).map {
+                PersonalRecord(sport: $0["sport"], record: $0["record"], value: $0["value"], exerciseID: $0["exercise_id"],
                                achievedAtMillis: Self.millis($0["achieved_at"]) ?? 0)
             }
         }

@@ -49,7 +49,7 @@ public enum StoreSnapshot {
                 lines.append("user-day \(u.userKey) \(day.day) \(d(day.trimp)) \(d(day.ctl)) \(d(day.atl))")
             }
             for r in try await store.userRecords(userID: u.id) {
-                lines.append("record \(u.userKey) \(r.record) \(d(r.value)) \(exerciseKey[r.exerciseID] ?? "?") \(r.achievedAtMillis)")
+                lines.append("record \(u.userKey) \(r.sport) \(r.record) \(d(r.value)) \(exerciseKey[r.exerciseID] ?? "?") \(r.achievedAtMillis)")
             }
         }
         if let g = try await store.latestGlobalStatistics() {

@@ -40,9 +40,10 @@ struct StatsCommand: AsyncParsableCommand {
                       + String(format: "%.1f / %.1f / %.1f", load.ctl, load.atl, load.tsb))
             }
             let order = ["longest_distance", "longest_duration", "fastest_1km", "fastest_5km", "fastest_10km"]
-            for r in records.sorted(by: { (order.firstIndex(of: $0.record) ?? 9) < (order.firstIndex(of: $1.record) ?? 9) }) {
+            for r in records.sorted(by: { ($0.sport, order.firstIndex(of: $0.record) ?? 9) < ($1.sport, order.firstIndex(of: $1.record) ?? 9) }) {
                 let value = r.record == "longest_distance" ? Format.km(r.value) : Format.duration(r.value)
-                print(r.record.replacingOccurrences(of: "_", with: " ").padding(toLength: 22, withPad: " ", startingAt: 0) + value)
+                let name = SportNames.displayName(r.sport) + ", " + r.record.replacingOccurrences(of: "_", with: " ")
+                print(name.padding(toLength: max(30, name.count + 1), withPad: " ", startingAt: 0) + value)
             }
             printWeeks(weeks.map { ($0.week, $0.exercises, $0.distanceM, Format.duration($0.durationS) + String(format: "  TRIMP %.0f", $0.trimp)) })
         }

@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func reportFormats() {
-        #expect(Format.duration(3_725.4) == "1:02:05" && Format.duration(59.6) == "0:01:00" && Format.duration(nil) == "–")
+        #expect(Format.duration(3_725.4) == "1 h 02 min" && Format.duration(59.6) == "1 min 00 s" && Format.duration(nil) == "–")
         #expect(Format.pace(5.5) == "5:30 /km" && Format.pace(.infinity) == "–")
         #expect(Format.km(5_012.25) == "5.01 km" && Format.number(141.25) == "141.2" && Format.number(.nan) == "–")
         #expect(Format.padded(7, 2) == "07" && Format.padded(2026, 4) == "2026" && Format.padded(123, 2) == "123")

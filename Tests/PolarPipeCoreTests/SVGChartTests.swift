@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PolarPipeCore
 
@@ -41,5 +42,47 @@ import Testing
         let svg = SVGChart.lines(title: "Load", labels: ["a", "b", "c"], series: [("fitness", [1, 2, 3]), ("form", [-1, 0, 1])], unit: "TRIMP")
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
         #expect(svg.contains(">fitness</text>") && svg.contains(">form</text>"))
+    }
+
+    /// A 3 km loop of points 10 m apart, going north from 60° N then east then back south.
+    static func loop() -> (latitude: [Double], longitude: [Double]) {
+        let dLat = 10 / 111_195.0, dLon = 10 / (111_195.0 * cos(60 * Double.pi / 180))
+        var lat: [Double] = [], lon: [Double] = []
+        for i in 0 ..< 100 { lat.append(60 + Double(i) * dLat); lon.append(24) }
+        for i in 0 ..< 100 { lat.append(60 + 100 * dLat); lon.append(24 + Double(i) * dLon) }
+        for i in 0 ..< 100 { lat.append(60 + Double(100 - i) * dLat); lon.append(24 + 100 * dLon) }
+        return (lat, lon)
+    }
+
+    @Test func routesHaveKilometreMarkersAndARoundScaleBarAndFetchNothingByDefault() {
+        let (lat, lon) = Self.loop()
+        let svg = SVGChart.route(title: "Route", latitude: lat, longitude: lon)
+        #expect(svg.contains("<title>km 1</title>") && svg.contains("<title>km 2</title>") && !svg.contains("<title>km 3</title>"))
+        // The route spans 1 km: a scale bar of a round length about a fifth of the box.
+        #expect(svg.contains(">200 m</text>"), "\(svg.suffix(600))")
+        #expect(!svg.contains("<image") && !svg.contains("http"))
+    }
+
+    @Test func aConfiguredTileServerDrawsTheRouteOnItsTiles() throws {
+        #expect(MapTiles(template: "https://tile.example.org/{z}/{x}/{y}.png") != nil)
+        #expect(MapTiles(template: "https://tile.example.org/{z}/{x}.png") == nil && MapTiles(template: "file:///{z}/{x}/{y}") == nil)
+        let tiles = try #require(MapTiles(template: "https://tile.example.org/{z}/{x}/{y}.png?k=a&b"))
+        let (lat, lon) = Self.loop()
+        let svg = SVGChart.route(title: "Route", latitude: lat, longitude: lon, tiles: tiles)
+        let images = svg.components(separatedBy: "<image ").count - 1
+        #expect((1 ... 9).contains(images))
+        // 1 km at 60° N is 418 px at zoom 15 and 209 px at zoom 14, which fits; the start's tile is drawn, its URL escaped.
+        let n = 1 << 14
+        let x = Int((24.0 + 180) / 360 * Double(n)), y = Int((1 - asinh(tan(60 * Double.pi / 180)) / .pi) / 2 * Double(n))
+        #expect(svg.contains("href=\"https://tile.example.org/14/\(x)/\(y).png?k=a&amp;b\""), "\(svg.prefix(900))")
+        #expect(svg.contains("map: tile.example.org") && svg.contains("<title>km 1</title>"))
+    }
+
+    @Test func groupedBarsDrawOneBarPerMonthAndSeries() {
+        let svg = SVGChart.groupedBars(title: "Per month", labels: ["Jan", "Feb"], series: [("2024", [1, 2]), ("2025", [3, 0])], unit: "h")
+        #expect(svg.components(separatedBy: "<rect").count - 1 == 4 + 2)  // four bars, two legend boxes
+        #expect(svg.contains(">2024</text>") && svg.contains(">Jan</text>") && svg.contains("<title>2025 Jan: 3 h</title>"))
+        #expect(SVGChart.groupedBars(title: "t", labels: ["Jan"], series: [("2025", [0])], unit: "h", emptyMessage: "Nothing in 2025")
+            .contains(">Nothing in 2025</text>"))
     }
 }

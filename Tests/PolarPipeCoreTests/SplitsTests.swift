@@ -54,9 +54,9 @@ import Testing
                                               e(2, 200, distance: 12000, duration: 3600, best1k: 230),
                                               e(3, 300, distance: 12000, duration: 900, best1k: 230)])
         #expect(records == [
-            PersonalRecord(record: "longest_distance", value: 12000, exerciseID: 2, achievedAtMillis: 200),
-            PersonalRecord(record: "longest_duration", value: 3600, exerciseID: 2, achievedAtMillis: 200),
-            PersonalRecord(record: "fastest_1km", value: 230, exerciseID: 2, achievedAtMillis: 200),
+            PersonalRecord(sport: "RUNNING", record: "longest_distance", value: 12000, exerciseID: 2, achievedAtMillis: 200),
+            PersonalRecord(sport: "RUNNING", record: "longest_duration", value: 3600, exerciseID: 2, achievedAtMillis: 200),
+            PersonalRecord(sport: "RUNNING", record: "fastest_1km", value: 230, exerciseID: 2, achievedAtMillis: 200),
         ])
     }
 }

@@ -83,7 +83,7 @@ import PolarPipeTestSupport
             #expect(status == 0)
             // A blank page has no ink; pages with charts have several per cent.
             let ink = try Self.inkFraction(png)
-            let minimum = page.contains("athlete-01") || page.hasSuffix("index.html") ? 0.03 : page.contains("exercises") ? 0.01 : 0.003
+            let minimum = page.contains("athlete-01") || page.hasSuffix("index.html") ? 0.015 : page.contains("exercises") ? 0.01 : 0.003
             #expect(ink > minimum,
                     "\(page) looks blank: \(ink)")
         }
@@ -92,8 +92,100 @@ import PolarPipeTestSupport
         #expect(index.contains("Exercises per week") && index.contains("<svg"))
         let user = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("users/athlete-01.html"), encoding: .utf8)
         #expect(user.contains("Time in heart-rate zones") && user.contains("Fitness (CTL 42 d)") && user.contains("<polyline"))
-        #expect(user.contains("Personal records") && user.contains("href=\"../exercises/"))
+        #expect(user.contains("<h3>Records</h3>") && user.contains("href=\"../exercises/"))
         let exercise = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("exercises/1.html"), encoding: .utf8)
-        #expect(exercise.contains("<path d=\"M") && exercise.contains("Heart rate over time") && exercise.contains("Splits"))
+        #expect(exercise.contains("<path d=\"M") && exercise.contains("Heart rate by elapsed time") && exercise.contains("Splits"))
+    }
+
+    /// What a page measures in Chromium at a window width: the document's width against the window's, and the
+    /// smallest rendered size of visible chart text (CSS pixels, after the SVG's scaling).
+    struct Layout: Decodable {
+        var scroll: Double
+        var inner: Double
+        var minFont: Double
+        var texts: Int
+    }
+
+    /// Loads `page` in an iframe `width` px wide (headless Chromium's window is at least 500 px wide) and reads what
+    /// a script of the wrapping page measured inside it from the dumped DOM; the page itself has no script.
+    static func layout(_ chromium: String, page: URL, width: Int) throws -> Layout {
+        let probe = page.deletingLastPathComponent().appendingPathComponent("probe-\(width)-" + page.lastPathComponent)
+        let wrapper = """
+            <!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="\(page.lastPathComponent)" style="border:0;width:\(width)px;height:900px"></iframe>
+            <script>document.getElementById('f').addEventListener('load', () => {
+              const f = document.getElementById('f'), d = f.contentDocument, w = f.contentWindow; let min = 1e9, n = 0;
+              for (const t of d.querySelectorAll('svg text')) { if (t.getClientRects().length === 0) continue;
+                const m = t.getScreenCTM(); min = Math.min(min, parseFloat(w.getComputedStyle(t).fontSize) * (m ? m.a : 1)); n++; }
+              const o = document.createElement('pre'); o.id = 'probe';
+              o.textContent = JSON.stringify({scroll: d.documentElement.scrollWidth, inner: w.innerWidth, minFont: n ? min : 99, texts: n});
+              document.body.appendChild(o); });</script></body></html>
+            """
+        try wrapper.write(to: probe, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: probe) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromium)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--window-size=\(width + 100),900",
+                       "--virtual-time-budget=3000", "--dump-dom", probe.absoluteString]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard let start = dom.range(of: "<pre id=\"probe\">"), let end = dom.range(of: "</pre>", range: start.upperBound ..< dom.endIndex) else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        return try JSONDecoder().decode(Layout.self, from: Data(dom[start.upperBound ..< end.lowerBound].utf8))
+    }
+
+    /// Every page type — dashboard, user page, exercise with a route, exercise without samples, and the dashboard of
+    /// an empty workspace — at a desktop and a phone width: not blank, nothing wider than the window, chart text at
+    /// least 11 px. Screenshots go to `POLARPIPE_SCREENSHOTS` when it is set, to be looked at.
+    @Test(.enabled(if: TestEnvironment.runs(TestEnvironment.chromium != nil)))
+    func everyPageTypeFitsADesktopAndAPhoneWidth() async throws {
+        let chromium = try #require(Self.chromium, "CI must install chromium (.ci/run does)")
+        let tmp = try TemporaryWorkspace("widths")
+        defer { tmp.remove() }
+        try SyntheticData(users: 1, sessionsPerUser: 12, seed: 21, durationSeconds: 1_800, layout: .mixed,
+                          multisportShare: 0.3).write(to: tmp.workspace.inbox)
+        try tmp.drop(OldLayoutFixtures.session(exercises: [OldLayoutFixtures.manualExercise]), at: "athlete-01/tennis.json")
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        #expect(try await makeRunner(tmp, store).run(runID: "widths").outcome.state == .success)
+        let user = try #require(try await store.user(key: "athlete-01"))
+        let exercises = try await store.recentExercises(userID: user.id, limit: 100)
+        let withRoute = try #require(exercises.first { ($0.stats?.gpsPoints ?? 0) > 100 })
+        let manual = try #require(exercises.first { $0.exercise.sport == "TENNIS" })
+        let empty = try TemporaryWorkspace("widths-empty")
+        defer { empty.remove() }
+        let emptyStore = try SQLiteStore(path: empty.workspace.databaseFile.path)
+        try await ReportWriter.write(try await ReportData.load(from: emptyStore, now: Clock.nowMillis()), to: empty.workspace.reports,
+                                     store: emptyStore)
+        let pages: [(name: String, url: URL, minInk: Double)] = [
+            ("index", tmp.workspace.reports.appendingPathComponent("index.html"), 0.015),
+            ("user", tmp.workspace.reports.appendingPathComponent("users/athlete-01.html"), 0.015),
+            ("exercise-route", tmp.workspace.reports.appendingPathComponent("exercises/\(withRoute.exercise.id).html"), 0.01),
+            ("exercise-manual", tmp.workspace.reports.appendingPathComponent("exercises/\(manual.exercise.id).html"), 0.003),
+            ("empty-index", empty.workspace.reports.appendingPathComponent("index.html"), 0.003),
+        ]
+        let keep = ProcessInfo.processInfo.environment["POLARPIPE_SCREENSHOTS"].map { URL(fileURLWithPath: $0) }
+        for (name, url, minInk) in pages {
+            for width in [1280, 390] {
+                let layout = try Self.layout(chromium, page: url, width: width)
+                #expect(layout.inner == Double(width), "\(name) at \(width)")
+                if name == "index" || name == "user" || name == "exercise-route" { #expect(layout.texts > 20, "\(name) at \(width)") }
+                #expect(layout.scroll <= layout.inner, "\(name) is \(layout.scroll) px wide at \(width)")
+                #expect(layout.minFont >= 10.99, "\(name) at \(width): chart text of \(layout.minFont) px")
+                let png = tmp.workspace.root.appendingPathComponent("\(name)-\(width).png")
+                #expect(try Self.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                "--window-size=\(width),800", "--screenshot=\(png.path)", url.absoluteString]) == 0)
+                let ink = try Self.inkFraction(png)
+                #expect(ink > minInk, "\(name) at \(width) looks blank: \(ink)")
+                if let keep {
+                    try? FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true)
+                    try? FileManager.default.removeItem(at: keep.appendingPathComponent(png.lastPathComponent))
+                    try FileManager.default.copyItem(at: png, to: keep.appendingPathComponent(png.lastPathComponent))
+                }
+            }
+        }
     }
 }

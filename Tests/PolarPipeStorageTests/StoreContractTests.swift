@@ -352,11 +352,14 @@ import Testing
             let days = [DailyLoad(day: monday, trimp: 42.125, ctl: 1.003, atl: 5.6), DailyLoad(day: monday + 1, trimp: 0, ctl: 0.98, atl: 4.86)]
             try await store.replaceUserDailyLoad(userID: user, days)
             #expect(try await store.userDailyLoad(userID: user) == days)
-            let records = [PersonalRecord(record: "best_1km_s", value: 290.5, exerciseID: ids[0], achievedAtMillis: Self.t0),
-                           PersonalRecord(record: "longest_distance_m", value: 5_012.25, exerciseID: ids[0], achievedAtMillis: Self.t0)]
-            try await store.replaceUserRecords(userID: user, records)
+            // Records are kept per sport: the same record name once for each sport, read back by sport, then record.
+            let records = [PersonalRecord(sport: "CYCLING", record: "longest_distance", value: 42_195.5, exerciseID: ids[1], achievedAtMillis: Self.t0 + Self.day),
+                           PersonalRecord(sport: "RUNNING", record: "fastest_1km", value: 290.5, exerciseID: ids[0], achievedAtMillis: Self.t0),
+                           PersonalRecord(sport: "RUNNING", record: "longest_distance", value: 5_012.25, exerciseID: ids[0], achievedAtMillis: Self.t0)]
+            try await store.replaceUserRecords(userID: user, records.reversed())
             try await store.replaceUserRecords(userID: user, records)
             #expect(try await store.userRecords(userID: user) == records)
+            #expect(try await store.userRecords(userID: user).filter { $0.record == "longest_distance" }.map(\.sport) == ["CYCLING", "RUNNING"])
 
             var global = try await store.computeGlobalStatistics()
             #expect(global.totalUsers == 1 && global.totalExercises == 2 && global.totalHRSamples == 4 && global.totalGPSPoints == 3)

@@ -24,3 +24,30 @@ public enum SportNames {
         return upper.hasPrefix("SEX_") ? String(upper.dropFirst(4)) : upper
     }
 }
+
+/// How a sport's speed is best read: pace (min/km) on foot, km/h on wheels, neither for the rest.
+public enum SportKind: Sendable, Equatable {
+    case onFoot, cycling, other
+
+    /// The kind of a normalised sport name: running, walking, hiking and their variants are on foot; cycling,
+    /// biking and their variants are cycling.
+    public init(sport: String) {
+        let upper = sport.uppercased()
+        if ["CYCLING", "BIKING", "BIKE"].contains(where: upper.contains) {
+            self = .cycling
+        } else if ["RUNNING", "WALKING", "HIKING", "JOGGING", "ORIENTEERING"].contains(where: upper.contains) {
+            self = .onFoot
+        } else {
+            self = .other
+        }
+    }
+}
+
+extension SportNames {
+    /// A sport name as words for pages: `TABLE_TENNIS` → "Table tennis", `SPORT_123` → "Sport 123".
+    public static func displayName(_ sport: String) -> String {
+        let words = sport.split(whereSeparator: { $0 == "_" || $0 == " " }).map { $0.lowercased() }
+        guard let first = words.first else { return "Unknown" }
+        return ([first.prefix(1).uppercased() + first.dropFirst()] + words.dropFirst()).joined(separator: " ")
+    }
+}

@@ -93,6 +93,9 @@ public enum ConfigurationLoader {
         Key(name: "reports.webhook", type: "URL", defaultValue: "", help: "HTTP POST of the JSON run summary when a run succeeds") { c, v in
             guard v.isEmpty || URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
             c.reportWebhook = v.isEmpty ? nil : v; return true },
+        Key(name: "reports.map_tiles", type: "URL", defaultValue: "", help: "tile URL template ({z}/{x}/{y}) to draw routes on a map; none: no map") { c, v in
+            guard v.isEmpty || MapTiles(template: v) != nil else { return false }
+            c.mapTiles = v.isEmpty ? nil : MapTiles(template: v); return true },
         Key(name: "database.url", type: "string", defaultValue: "<workspace>/polarpipe.sqlite", help: "database file or URL") { c, v in
             c.databaseURL = v.isEmpty ? nil : v; return true },
         Key(name: "database.read_url", type: "string", defaultValue: "database.url", help: "database that stats, report and runs read (a read replica)") { c, v in

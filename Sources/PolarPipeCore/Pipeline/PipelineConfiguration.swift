@@ -21,6 +21,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     }
     /// `reports.webhook`: URL that receives an HTTP POST of the run summary when a run succeeds.
     public var reportWebhook: String?
+    /// `reports.map_tiles`: the tile server routes are drawn on (a URL template); nil (the default): no map, nothing fetched.
+    public var mapTiles: MapTiles?
     /// Two exercises of a user with the same sport starting within this many ms are the same (default 2000).
     public var duplicateToleranceMillis: Int64 = 2000
     /// Lifetime of the run lease without a heartbeat (default 60 s).

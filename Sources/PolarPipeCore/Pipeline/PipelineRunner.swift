@@ -228,6 +228,7 @@ public struct PipelineRunner: Sendable {
             outcome.failedTask = graph.tasks.first { outcome.taskStates[$0.id] == .queued }?.id
         }
         try await store.finishRun(runID, state: outcome.state, endedAt: Clock.nowMillis(), summary: summary(outcome))
+        await ReportWriter.refreshIndex(store: store, reports: workspace.reports, logger: logger)
         let alert = await Alerts.summary(runID: runID, outcome: outcome, store: store)
         if outcome.state == .failed {
             await Alerts.send(alert, configuration: configuration, logger: logger)
@@ -358,6 +359,7 @@ public struct PipelineRunner: Sendable {
                 let failed = Dictionary(grouping: all, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
                     .values.contains { $0.state != .success && $0.state != .skipped }
                 try await store.finishRun(runID, state: failed ? .failed : .success, endedAt: Clock.nowMillis(), summary: nil)
+                await ReportWriter.refreshIndex(store: store, reports: workspace.reports, logger: logger)
                 try await store.releaseLease(runID: runID, token: token)
             } else {
                 try await store.renewLease(runID: runID, token: token, now: Clock.nowMillis(), ttlMillis: betweenTasks)
@@ -376,6 +378,7 @@ public struct PipelineRunner: Sendable {
                 return .failed(error, willRetry: true)
             }
             try await store.finishRun(runID, state: .failed, endedAt: Clock.nowMillis(), summary: nil)
+            await ReportWriter.refreshIndex(store: store, reports: workspace.reports, logger: logger)
             try await store.releaseLease(runID: runID, token: token)
             return .failed(error, willRetry: false)
         }

@@ -38,8 +38,18 @@ public enum HTML {
     th{color:var(--muted);font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
     .state-success{color:#1a7f37}.state-failed,.state-upstream_failed{color:#c62828}a{color:#0b5cad}
     footer{color:var(--muted);font-size:12px;text-align:center;padding:12px}
-    svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 12px;font-family:inherit}
-    svg.route{max-width:420px}
+    svg.chart{display:block;max-width:min(100%,760px);height:auto;margin:6px 0 12px;font-family:inherit}
+    svg.route{max-width:420px}h3{font-size:15px;margin:14px 0 6px}.muted,p.note{color:var(--muted);font-size:14px;margin:0 0 8px}
+    p.note{background:var(--bg);border-left:3px solid var(--line);padding:8px 10px}details{margin:6px 0 10px}summary{cursor:pointer;color:#0b5cad}
+    nav.sports{margin:0 0 16px;line-height:2}
+    @media (max-width:600px){body{font-size:14px}header{padding:12px 10px}h1{font-size:19px}main{padding:10px 6px}
+    section{padding:10px 8px}.cards{grid-template-columns:repeat(2,minmax(0,1fr))}.card b{font-size:17px;overflow-wrap:anywhere}
+    th,td{padding:5px 6px}td{white-space:normal}td.n,th.n{white-space:nowrap}
+    svg.chart:not(.route) text{font-size:21px}svg.chart .minor{display:none}svg.chart text.x{transform:translateY(8px)}}
+    .scroll{background:linear-gradient(90deg,#fff 30%,#fff0) 0 0/24px 100% no-repeat local,
+    linear-gradient(270deg,#fff 30%,#fff0) 100% 0/24px 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%,#0003,#0000) 0 0/10px 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%,#0003,#0000) 100% 0/10px 100% no-repeat scroll}
     """
 
     /// A complete, self-contained page: inline CSS, no scripts, no network references.
@@ -54,6 +64,9 @@ public enum HTML {
 
         """
     }
+
+    /// A sentence in place of something that cannot be shown, saying why.
+    public static func note(_ text: String) -> String { "<p class=\"note\">\(escape(text))</p>" }
 
     public static func cards(_ items: [(label: String, value: String)]) -> String {
         "<div class=\"cards\">" + items.map { "<div class=\"card\"><b>\(escape($0.value))</b><span>\(escape($0.label))</span></div>" }.joined() + "</div>"
@@ -99,10 +112,56 @@ public enum Format {
         return fixed(metres / 1000, digits: 2) + " km"
     }
 
+    /// A duration as words: `1 h 05 min` from an hour on, `48 min 10 s` below, `42 s` below a minute.
     public static func duration(_ seconds: Double?) -> String {
-        guard let seconds, seconds.isFinite else { return "–" }
+        guard let seconds, seconds.isFinite, seconds.magnitude < 1e12 else { return "–" }
         let s = Int(seconds.rounded())
-        return "\(s / 3600):" + padded(s / 60 % 60, 2) + ":" + padded(s % 60, 2)
+        let sign = s < 0 ? "-" : "", a = abs(s)
+        if a >= 3600 { return sign + "\(a / 3600) h " + padded(a / 60 % 60, 2) + " min" }
+        if a >= 60 { return sign + "\(a / 60) min " + padded(a % 60, 2) + " s" }
+        return sign + "\(a) s"
+    }
+
+    /// A duration as a stopwatch shows it, `4:32` or `1:02:05`, for columns of split times.
+    public static func clock(_ seconds: Double?) -> String {
+        guard let seconds, seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "–" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600):" + padded(s / 60 % 60, 2) + ":" + padded(s % 60, 2) : "\(s / 60):" + padded(s % 60, 2)
+    }
+
+    /// A heart rate, `142 bpm`.
+    public static func bpm(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "–" }
+        return fixed(v, digits: 0) + " bpm"
+    }
+
+    /// A heart-rate range, `98–171 bpm`.
+    public static func bpmRange(_ low: Double?, _ high: Double?) -> String {
+        guard let low, let high, low.isFinite, high.isFinite else { return "–" }
+        return fixed(low, digits: 0) + "–" + fixed(high, digits: 0) + " bpm"
+    }
+
+    /// A speed, `28.4 km/h`.
+    public static func speed(_ kmh: Double?) -> String {
+        guard let kmh, kmh.isFinite else { return "–" }
+        return fixed(kmh, digits: 1) + " km/h"
+    }
+
+    /// How fast an exercise went, in its sport's terms: pace on foot, km/h on a bike and for other sports.
+    public static func tempo(sport: String, paceMinPerKm: Double?, speedKmh: Double?) -> String {
+        SportKind(sport: sport) == .onFoot ? pace(paceMinPerKm) : speed(speedKmh)
+    }
+
+    /// The watch's local time of an instant with its offset (`PolarTime.displayLocal`).
+    public static func local(_ utcMillis: Int64?, offsetMinutes: Int?) -> String {
+        guard let utcMillis else { return "–" }
+        return PolarTime.displayLocal(utcMillis: utcMillis, offsetMinutes: offsetMinutes)
+    }
+
+    /// A UTC instant to the minute, `2025-02-11 14:18 UTC`, for tables about pipeline runs.
+    public static func utc(_ millis: Int64?) -> String {
+        guard let millis else { return "–" }
+        return PolarTime.minutes(millis) + " UTC"
     }
 
     public static func pace(_ minPerKm: Double?) -> String {
@@ -141,6 +200,6 @@ public enum Format {
 
     public static func date(_ millis: Int64?) -> String {
         guard let millis else { return "–" }
-        return String(PolarTime.format(millis: millis).replacingOccurrences(of: "T", with: " ").prefix(16))
+        return PolarTime.minutes(millis)
     }
 }

@@ -49,7 +49,9 @@ public struct WeekJSON: Encodable, Sendable {
 
 /// `stats user KEY --json` and `GET /api/v1/users/{key}/statistics`.
 public struct UserJSON: Encodable, Sendable {
-    public var statistics: UserStatistics, weekly: [WeekJSON], records: [String: Double], fitness: Double?, fatigue: Double?, form: Double?
+    /// `records`: the best of each record over all sports; `records_by_sport`: each sport's own records.
+    public var statistics: UserStatistics, weekly: [WeekJSON], records: [String: Double], records_by_sport: [String: [String: Double]]
+    public var fitness: Double?, fatigue: Double?, form: Double?
 
     /// The statistics of a user, or nil when none were computed yet.
     public static func load(userID: Int64, store: any PipelineStore) async throws -> UserJSON? {
@@ -60,7 +62,10 @@ public struct UserJSON: Encodable, Sendable {
         return UserJSON(
             statistics: s, weekly: weeks.map { WeekJSON(week: $0.week, exercises: $0.exercises, distance_m: $0.distanceM,
                                                         duration_s: $0.durationS, trimp: $0.trimp, active_users: nil) },
-            records: Dictionary(records.map { ($0.record, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            records: Dictionary(PersonalRecord.overall(records).map { ($0.record, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            records_by_sport: Dictionary(grouping: records, by: \.sport).mapValues {
+                Dictionary($0.map { ($0.record, $0.value) }, uniquingKeysWith: { a, _ in a })
+            },
             fitness: load?.ctl, fatigue: load?.atl, form: load?.tsb)
     }
 }

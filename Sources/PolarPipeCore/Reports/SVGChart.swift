@@ -105,35 +105,45 @@ public enum SVGChart {
         out.append(UInt8(ascii: "0") + UInt8(i % 10))
     }
 
-    static func empty(_ title: String) -> String {
-        header(title, "No data yet.") + "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#f7f8fa\"/>"
-            + "<text x=\"\(Int(width / 2))\" y=\"\(Int(height / 2))\" text-anchor=\"middle\" fill=\"#5b6475\" font-size=\"14\">No data yet</text></svg>"
+    /// The chart's place when there is nothing to draw, saying why (`message`, one short sentence).
+    static func empty(_ title: String, _ message: String = "No data yet") -> String {
+        header(title, message + ".", height: 90) + "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"90\" fill=\"#f7f8fa\"/>"
+            + "<text x=\"\(Int(width / 2))\" y=\"50\" text-anchor=\"middle\" fill=\"#5b6475\" font-size=\"14\">\(HTML.escape(message))</text></svg>"
     }
 
-    /// The y axis with gridlines and tick labels, and x labels (at most about ten shown).
-    static func axes(_ y: LinearScale, labels: [String], x: (Int) -> Double, unit: String) -> String {
+    /// The y axis with gridlines and tick labels, its unit, and x labels: `axisLabels` where given (an empty one draws
+    /// nothing), else about eight of `labels`. Every other drawn x label is `minor`: narrow pages hide it (their chart
+    /// text is larger).
+    static func axes(_ y: LinearScale, labels: [String], axisLabels: [String]? = nil, x: (Int) -> Double, unit: String) -> String {
         var s = ""
         for t in y.ticks {
             let py = y(t)
             s += "<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(py))\" y2=\"\(f(py))\" stroke=\"#e3e7ee\"/>"
             s += "<text x=\"\(f(left - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#5b6475\">\(number(t))</text>"
         }
-        s += "<text x=\"4\" y=\"12\" font-size=\"11\" fill=\"#5b6475\">\(HTML.escape(unit))</text>"
+        s += "<text x=\"4\" y=\"16\" font-size=\"11\" fill=\"#5b6475\">\(HTML.escape(unit))</text>"
         let every = max(1, Int((Double(labels.count) / 8).rounded(.up)))
-        for (i, label) in labels.enumerated() where i % every == 0 {
-            s += "<text x=\"\(f(x(i)))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#5b6475\">\(HTML.escape(label))</text>"
+        let shown = axisLabels.map { $0.count == labels.count ? $0 : [] }
+            ?? labels.enumerated().map { $0.offset % every == 0 ? $0.element : "" }
+        var drawn = 0
+        for (i, label) in shown.enumerated() where !label.isEmpty {
+            let minor = drawn % 2 == 1 ? " class=\"x minor\"" : " class=\"x\""
+            drawn += 1
+            s += "<text\(minor) x=\"\(f(x(i)))\" y=\"\(f(height - bottom + 18))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#5b6475\">\(HTML.escape(label))</text>"
         }
         return s
     }
 
-    /// Vertical bars, one per label.
-    public static func bars(title: String, labels: [String], values: [Double], unit: String, color: String = palette[0]) -> String {
-        guard !values.isEmpty, values.count == labels.count else { return empty(title) }
+    /// Vertical bars, one per label; `axisLabels` (one per bar, empty for none) replaces the automatic x labels,
+    /// e.g. a month name at the first week of each month. `emptyMessage` says why an empty chart is empty.
+    public static func bars(title: String, labels: [String], values: [Double], unit: String, color: String = palette[0],
+                            axisLabels: [String]? = nil, emptyMessage: String = "No data yet") -> String {
+        guard !values.isEmpty, values.count == labels.count else { return empty(title, emptyMessage) }
         let y = LinearScale(covering: values, range: (height - bottom, top))
         let slot = (width - left - right) / Double(values.count)
         let x = { (i: Int) in left + slot * (Double(i) + 0.5) }
         let description = "\(title): " + zip(labels, values).map { "\($0) \(number($1)) \(unit)" }.joined(separator: "; ")
-        var s = header(title, description) + axes(y, labels: labels, x: x, unit: unit)
+        var s = header(title, description) + axes(y, labels: labels, axisLabels: axisLabels, x: x, unit: unit)
         for (i, v) in values.enumerated() {
             let top = min(y(v), y(0)), h = abs(y(v) - y(0))
             s += "<rect x=\"\(f(x(i) - slot * 0.4))\" y=\"\(f(top))\" width=\"\(f(slot * 0.8))\" height=\"\(f(h))\" fill=\"\(color)\">"
@@ -143,15 +153,15 @@ public enum SVGChart {
     }
 
     /// Lines sharing one x axis; a legend names each series.
-    public static func lines(title: String, labels: [String], series: [(name: String, values: [Double])], unit: String,
-                             includeZero: Bool = true) -> String {
-        guard !labels.isEmpty, series.allSatisfy({ $0.values.count == labels.count }), !series.isEmpty else { return empty(title) }
+    public static func lines(title: String, labels: [String], axisLabels: [String]? = nil, series: [(name: String, values: [Double])],
+                             unit: String, includeZero: Bool = true, emptyMessage: String = "No data yet") -> String {
+        guard !labels.isEmpty, series.allSatisfy({ $0.values.count == labels.count }), !series.isEmpty else { return empty(title, emptyMessage) }
         let y = LinearScale(covering: series.flatMap(\.values), range: (height - bottom, top), includeZero: includeZero)
         let step = labels.count > 1 ? (width - left - right) / Double(labels.count - 1) : 0
         let x = { (i: Int) in labels.count > 1 ? left + step * Double(i) : (left + width - right) / 2 }
         let description = "\(title), \(labels.first ?? "") to \(labels.last ?? ""): "
             + series.map { "\($0.name) last \(number($0.values.last ?? 0))" }.joined(separator: ", ")
-        var s = header(title, description) + axes(y, labels: labels, x: x, unit: unit)
+        var s = header(title, description) + axes(y, labels: labels, axisLabels: axisLabels, x: x, unit: unit)
         for (k, line) in series.enumerated() {
             let color = palette[k % palette.count]
             var bytes: [UInt8] = []
@@ -164,58 +174,143 @@ public enum SVGChart {
             }
             let points = String(decoding: bytes, as: UTF8.self)
             s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>"
-            s += "<rect x=\"\(f(left + 60 + Double(k) * 110))\" y=\"3\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
-            s += "<text x=\"\(f(left + 74 + Double(k) * 110))\" y=\"12\" font-size=\"11\" fill=\"#1d2433\">\(HTML.escape(line.name))</text>"
+            s += legend(k, line.name, color)
         }
         return s + "</svg>"
     }
 
-    /// Horizontal bars with labels on the left (distributions such as HR zones or sports).
-    public static func horizontalBars(title: String, labels: [String], values: [Double], unit: String) -> String {
-        guard !values.isEmpty, values.count == labels.count, values.contains(where: { $0 > 0 }) else { return empty(title) }
-        let rowHeight = 26.0
+    /// A legend entry (a colour box and a name) at the top of a chart, the `k`-th from the left.
+    static func legend(_ k: Int, _ name: String, _ color: String) -> String {
+        "<rect x=\"\(f(left + 90 + Double(k) * 130))\" y=\"4\" width=\"12\" height=\"12\" fill=\"\(color)\"/>"
+            + "<text x=\"\(f(left + 106 + Double(k) * 130))\" y=\"16\" font-size=\"11\" fill=\"#1d2433\">\(HTML.escape(name))</text>"
+    }
+
+    /// Bars in groups: for each label one bar per series side by side (this year against last year by month).
+    public static func groupedBars(title: String, labels: [String], series: [(name: String, values: [Double])], unit: String,
+                                   emptyMessage: String = "No data yet") -> String {
+        guard !labels.isEmpty, !series.isEmpty, series.allSatisfy({ $0.values.count == labels.count }),
+              series.contains(where: { $0.values.contains { $0 > 0 } }) else { return empty(title, emptyMessage) }
+        let y = LinearScale(covering: series.flatMap(\.values), range: (height - bottom, top))
+        let slot = (width - left - right) / Double(labels.count)
+        let x = { (i: Int) in left + slot * (Double(i) + 0.5) }
+        let bar = slot * 0.8 / Double(series.count)
+        let description = "\(title): " + series.map { line in
+            line.name + " " + zip(labels, line.values).map { "\($0) \(number($1))" }.joined(separator: ", ") + " \(unit)"
+        }.joined(separator: "; ")
+        var s = header(title, description) + axes(y, labels: labels, axisLabels: labels, x: x, unit: unit)
+        for (k, line) in series.enumerated() {
+            let color = palette[k % palette.count]
+            for (i, v) in line.values.enumerated() {
+                let top = min(y(v), y(0)), h = abs(y(v) - y(0))
+                s += "<rect x=\"\(f(x(i) - slot * 0.4 + bar * Double(k)))\" y=\"\(f(top))\" width=\"\(f(bar))\" height=\"\(f(h))\" fill=\"\(color)\">"
+                    + "<title>\(HTML.escape(line.name)) \(HTML.escape(labels[i])): \(number(v)) \(HTML.escape(unit))</title></rect>"
+            }
+            s += legend(k, line.name, color)
+        }
+        return s + "</svg>"
+    }
+
+    /// Horizontal bars with labels on the left (distributions such as HR zones or sports). The label column is as
+    /// wide as the longest label needs at the larger text of narrow pages (up to a third of the chart).
+    public static func horizontalBars(title: String, labels: [String], values: [Double], unit: String,
+                                      emptyMessage: String = "No data yet") -> String {
+        guard !values.isEmpty, values.count == labels.count, values.contains(where: { $0 > 0 }) else { return empty(title, emptyMessage) }
+        let rowHeight = 30.0
         let h = 10 + rowHeight * Double(values.count) + 8
-        let scale = LinearScale(domain: 0 ... max(values.max() ?? 1, 1e-9), range: (130, width - 70))
+        let labelWidth = min(width / 3, max(60, Double(labels.map(\.count).max() ?? 0) * 10.5))
+        let start = labelWidth + 8
+        let scale = LinearScale(domain: 0 ... max(values.max() ?? 1, 1e-9), range: (start, width - 110))
         let description = "\(title): " + zip(labels, values).map { "\($0) \(number($1)) \(unit)" }.joined(separator: "; ")
         var s = header(title, description, height: h)
         for (i, v) in values.enumerated() {
             let yy = 10 + rowHeight * Double(i)
             let color = palette[i % palette.count]
-            s += "<text x=\"124\" y=\"\(f(yy + 15))\" text-anchor=\"end\" font-size=\"12\" fill=\"#1d2433\">\(HTML.escape(labels[i]))</text>"
-            s += "<rect x=\"130\" y=\"\(f(yy + 3))\" width=\"\(f(max(1, scale(v) - 130)))\" height=\"18\" fill=\"\(color)\"/>"
-            s += "<text x=\"\(f(scale(v) + 6))\" y=\"\(f(yy + 16))\" font-size=\"11\" fill=\"#5b6475\">\(number(v)) \(HTML.escape(unit))</text>"
+            s += "<text x=\"\(f(labelWidth))\" y=\"\(f(yy + 17))\" text-anchor=\"end\" font-size=\"12\" fill=\"#1d2433\">\(HTML.escape(labels[i]))</text>"
+            s += "<rect x=\"\(f(start))\" y=\"\(f(yy + 3))\" width=\"\(f(max(1, scale(v) - start)))\" height=\"20\" fill=\"\(color)\"/>"
+            s += "<text x=\"\(f(scale(v) + 6))\" y=\"\(f(yy + 18))\" font-size=\"11\" fill=\"#5b6475\">\(number(v)) \(HTML.escape(unit))</text>"
         }
         return s + "</svg>"
     }
 
-    /// A route drawn as one SVG path, projected equirectangularly around its mean latitude and fitted to the box.
+    /// A route drawn as one SVG path with kilometre markers and a scale bar. Without `tiles` it is projected
+    /// equirectangularly around its mean latitude and fitted to the box, on a plain background (nothing is fetched);
+    /// with `tiles` it is projected as Web Mercator at the largest zoom that fits, over the tile server's images.
     /// `lengthM` is the route's length when already known (the exercise's GPS distance); else it is computed.
-    public static func route(title: String, latitude: [Double], longitude: [Double], lengthM: Double? = nil) -> String {
+    public static func route(title: String, latitude: [Double], longitude: [Double], lengthM: Double? = nil, tiles: MapTiles? = nil) -> String {
         guard latitude.count >= 2, latitude.count == longitude.count else { return empty(title) }
-        let meanLat = latitude.reduce(0, +) / Double(latitude.count) * .pi / 180
-        let xs = longitude.map { $0 * cos(meanLat) }, ys = latitude.map { -$0 }
-        let (minX, maxX, minY, maxY) = (xs.min() ?? 0, xs.max() ?? 0, ys.min() ?? 0, ys.max() ?? 0)
-        let span = max(maxX - minX, maxY - minY, 1e-9)
-        let size = 300.0, pad = 10.0
-        let scale = (size - 2 * pad) / span
-        let offX = pad + ((size - 2 * pad) - (maxX - minX) * scale) / 2, offY = pad + ((size - 2 * pad) - (maxY - minY) * scale) / 2
-        let stride = max(1, xs.count / 1500)
+        let size = 300.0
+        let point: (Int) -> (Double, Double)
+        let metresPerUnit: Double
+        var background = "<rect width=\"300\" height=\"300\" fill=\"#f7f8fa\"/>"
+        if let tiles, let view = MapTiles.View(latitude: latitude, longitude: longitude, size: size) {
+            point = { view.point(latitude[$0], longitude[$0]) }
+            metresPerUnit = view.metresPerPixel
+            background += view.images(tiles) + "<text x=\"294\" y=\"296\" text-anchor=\"end\" font-size=\"11\" fill=\"#1d2433\">"
+                + "map: \(HTML.escape(tiles.host))</text>"
+        } else {
+            let meanLat = latitude.reduce(0, +) / Double(latitude.count) * .pi / 180
+            let xs = longitude.map { $0 * cos(meanLat) }, ys = latitude.map { -$0 }
+            let (minX, maxX, minY, maxY) = (xs.min() ?? 0, xs.max() ?? 0, ys.min() ?? 0, ys.max() ?? 0)
+            let span = max(maxX - minX, maxY - minY, 1e-9)
+            let pad = 10.0
+            let scale = (size - 2 * pad) / span
+            let offX = pad + ((size - 2 * pad) - (maxX - minX) * scale) / 2, offY = pad + ((size - 2 * pad) - (maxY - minY) * scale) / 2
+            point = { (offX + (xs[$0] - minX) * scale, offY + (ys[$0] - minY) * scale) }
+            metresPerUnit = 111_320 / scale
+        }
+        let stride = max(1, latitude.count / 1500)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity((xs.count / stride + 1) * 14)
-        for i in Swift.stride(from: 0, to: xs.count, by: stride) {
+        bytes.reserveCapacity((latitude.count / stride + 1) * 14)
+        for i in Swift.stride(from: 0, to: latitude.count, by: stride) {
+            let (x, y) = point(i)
             bytes.append(bytes.isEmpty ? UInt8(ascii: "M") : UInt8(ascii: "L"))
-            append(offX + (xs[i] - minX) * scale, to: &bytes)
+            append(x, to: &bytes)
             bytes.append(UInt8(ascii: " "))
-            append(offY + (ys[i] - minY) * scale, to: &bytes)
+            append(y, to: &bytes)
         }
         let d = String(decoding: bytes, as: UTF8.self)
         let km = (lengthM ?? Geo.pathLength(latitude: latitude, longitude: longitude) ?? 0) / 1000
+        let (startX, startY) = point(0), (endX, endY) = point(latitude.count - 1)
         return "<svg class=\"chart route\" viewBox=\"0 0 300 300\" width=\"100%\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
             + "<title>\(HTML.escape(title))</title><desc>Route of \(latitude.count) GPS points, \(Format.fixed(km, digits: 2)) km.</desc>"
-            + "<rect width=\"300\" height=\"300\" fill=\"#f7f8fa\"/>"
+            + background
             + "<path d=\"\(d)\" fill=\"none\" stroke=\"#d4002a\" stroke-width=\"2\" stroke-linejoin=\"round\"/>"
-            + "<circle cx=\"\(f(offX + (xs[0] - minX) * scale))\" cy=\"\(f(offY + (ys[0] - minY) * scale))\" r=\"4\" fill=\"#1a7f37\"><title>start</title></circle>"
-            + "<circle cx=\"\(f(offX + (xs[xs.count - 1] - minX) * scale))\" cy=\"\(f(offY + (ys[ys.count - 1] - minY) * scale))\" r=\"4\" fill=\"#1d2433\"><title>finish</title></circle></svg>"
+            + kilometreMarkers(latitude: latitude, longitude: longitude, point: point)
+            + scaleBar(metresPerUnit: metresPerUnit)
+            + "<circle cx=\"\(f(startX))\" cy=\"\(f(startY))\" r=\"4\" fill=\"#1a7f37\"><title>start</title></circle>"
+            + "<circle cx=\"\(f(endX))\" cy=\"\(f(endY))\" r=\"4\" fill=\"#1d2433\"><title>finish</title></circle></svg>"
+    }
+
+    /// A dot with its number at each whole kilometre along the route (every 5 or 10 km on long routes, so there are
+    /// at most about 20 markers).
+    static func kilometreMarkers(latitude: [Double], longitude: [Double], point: (Int) -> (Double, Double)) -> String {
+        let total = Geo.pathLength(latitude: latitude, longitude: longitude) ?? 0
+        guard total >= 1000, total.isFinite else { return "" }
+        let step = total <= 20_000 ? 1000.0 : total <= 100_000 ? 5000.0 : LinearScale.niceStep(total / 20)
+        var s = "", covered = 0.0, next = step
+        for i in 1 ..< latitude.count {
+            covered += Geo.haversine(latitude[i - 1], longitude[i - 1], latitude[i], longitude[i])
+            guard covered >= next else { continue }
+            let (x, y) = point(i)
+            let label = number(next / 1000)
+            s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3\" fill=\"#fff\" stroke=\"#1d2433\"><title>km \(label)</title></circle>"
+                + "<text x=\"\(f(min(x + 5, 284)))\" y=\"\(f(max(y - 4, 12)))\" font-size=\"11\" fill=\"#1d2433\">\(label)</text>"
+            while next <= covered { next += step }
+        }
+        return s
+    }
+
+    /// A scale bar in the lower left corner: the longest round length (1, 2 or 5 × 10ⁿ m) up to 80 units of the box.
+    static func scaleBar(metresPerUnit: Double) -> String {
+        guard metresPerUnit.isFinite, metresPerUnit > 0, metresPerUnit < 1e7 else { return "" }
+        let raw = metresPerUnit * 80
+        let power = pow(10, log10(raw).rounded(.down))
+        let metres = ([5.0, 2, 1].first { $0 * power <= raw * 1.000_001 } ?? 1) * power
+        let length = metres / metresPerUnit
+        let label = metres >= 1000 ? number(metres / 1000) + " km" : number(metres) + " m"
+        return "<g class=\"scale\"><rect x=\"8\" y=\"276\" width=\"\(f(length + 8))\" height=\"18\" fill=\"#fff\" opacity=\"0.8\"/>"
+            + "<path d=\"M12 288 V292 H\(f(12 + length)) V288\" fill=\"none\" stroke=\"#1d2433\" stroke-width=\"1.5\"/>"
+            + "<text x=\"14\" y=\"287\" font-size=\"11\" fill=\"#1d2433\">\(label)</text></g>"
     }
 
     /// Bucket averages: at most `n` points of a series, for profiles.

@@ -171,33 +171,62 @@ public struct SportCount: Sendable, Codable, Equatable {
     }
 }
 
-/// A user's personal records.
+/// A user's personal records, per sport.
 public struct PersonalRecord: Sendable, Equatable {
+    /// The sport the record belongs to (a normalised sport name such as `RUNNING`).
+    public var sport: String
     /// `longest_distance` (m), `longest_duration` (s), `fastest_1km`, `fastest_5km`, `fastest_10km` (s).
     public var record: String
     public var value: Double
     public var exerciseID: Int64
     public var achievedAtMillis: Int64
-    public init(record: String, value: Double, exerciseID: Int64, achievedAtMillis: Int64) {
+    public init(sport: String, record: String, value: Double, exerciseID: Int64, achievedAtMillis: Int64) {
+        self.sport = sport
         self.record = record
         self.value = value
         self.exerciseID = exerciseID
         self.achievedAtMillis = achievedAtMillis
     }
 
-    /// Longest distance and duration, fastest 1, 5 and 10 km found inside exercises (the earliest wins a tie).
+    /// Whether a smaller value is better (the fastest efforts) rather than a larger one (the longest).
+    public var smallerIsBetter: Bool { record.hasPrefix("fastest_") }
+
+    /// For each sport: longest distance and duration; for sports on foot also the fastest 1, 5 and 10 km found inside
+    /// exercises (a bike ride sets no fastest kilometre). The earliest exercise wins a tie. Sorted by sport, then record.
     public static func compute(_ exercises: [ExerciseSummary]) -> [PersonalRecord] {
-        func best(_ name: String, _ value: (ExerciseSummary) -> Double?, larger: Bool) -> PersonalRecord? {
-            var winner: (Double, ExerciseSummary)?
-            for e in exercises.sorted(by: { $0.startUTCMillis < $1.startUTCMillis }) {
-                guard let v = value(e), v > 0 else { continue }
-                if let w = winner, larger ? v <= w.0 : v >= w.0 { continue }
-                winner = (v, e)
+        let bySport = Dictionary(grouping: exercises, by: \.sport)
+        return bySport.keys.sorted().flatMap { sport -> [PersonalRecord] in
+            let sorted = (bySport[sport] ?? []).sorted { $0.startUTCMillis < $1.startUTCMillis }
+            func best(_ name: String, _ value: (ExerciseSummary) -> Double?, larger: Bool) -> PersonalRecord? {
+                var winner: (Double, ExerciseSummary)?
+                for e in sorted {
+                    guard let v = value(e), v > 0 else { continue }
+                    if let w = winner, larger ? v <= w.0 : v >= w.0 { continue }
+                    winner = (v, e)
+                }
+                return winner.map { PersonalRecord(sport: sport, record: name, value: $0.0, exerciseID: $0.1.exerciseID,
+                                                   achievedAtMillis: $0.1.startUTCMillis) }
             }
-            return winner.map { PersonalRecord(record: name, value: $0.0, exerciseID: $0.1.exerciseID, achievedAtMillis: $0.1.startUTCMillis) }
+            var records = [best("longest_distance", { $0.distanceM }, larger: true), best("longest_duration", { $0.durationS }, larger: true)]
+            if SportKind(sport: sport) == .onFoot {
+                records += [best("fastest_1km", { $0.best1kmS }, larger: false), best("fastest_5km", { $0.best5kmS }, larger: false),
+                            best("fastest_10km", { $0.best10kmS }, larger: false)]
+            }
+            return records.compactMap { $0 }
         }
-        return [best("longest_distance", { $0.distanceM }, larger: true), best("longest_duration", { $0.durationS }, larger: true),
-                best("fastest_1km", { $0.best1kmS }, larger: false), best("fastest_5km", { $0.best5kmS }, larger: false),
-                best("fastest_10km", { $0.best10kmS }, larger: false)].compactMap { $0 }
+    }
+
+    /// The best of each record over all sports (the larger longest, the smaller fastest; the earlier on a tie).
+    public static func overall(_ records: [PersonalRecord]) -> [PersonalRecord] {
+        var best: [String: PersonalRecord] = [:]
+        for r in records {
+            if let b = best[r.record] {
+                let better = r.smallerIsBetter ? r.value < b.value : r.value > b.value
+                let tieEarlier = r.value == b.value && r.achievedAtMillis < b.achievedAtMillis
+                guard better || tieEarlier else { continue }
+            }
+            best[r.record] = r
+        }
+        return best.values.sorted { $0.record < $1.record }
     }
 }

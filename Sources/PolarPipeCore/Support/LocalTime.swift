@@ -100,6 +100,23 @@ public enum PolarTime {
         return s
     }
 
+    /// The watch's own wall-clock time of a UTC instant, to the minute, with its offset: `2025-02-11 22:18 (+08:00)`.
+    /// Without an offset the stored instant is the watch's clock taken as UTC, so it is shown as it is, marked
+    /// `(offset unknown)`. Offsets beyond the ±18 h that exist are clamped.
+    public static func displayLocal(utcMillis: Int64, offsetMinutes: Int?) -> String {
+        guard let offsetMinutes else { return minutes(utcMillis) + " (offset unknown)" }
+        let offset = max(-18 * 60, min(18 * 60, offsetMinutes))
+        let local = CheckedConversion.saturatingAdd(utcMillis, Int64(offset) * 60_000)
+        let magnitude = abs(offset)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return minutes(local) + " (" + (offset < 0 ? "-" : "+") + two(magnitude / 60) + ":" + two(magnitude % 60) + ")"
+    }
+
+    /// `YYYY-MM-DD HH:MM` of epoch milliseconds (no zone).
+    public static func minutes(_ millis: Int64) -> String {
+        String(format(millis: millis).replacingOccurrences(of: "T", with: " ").prefix(16))
+    }
+
     /// Formats epoch milliseconds as an ISO-8601 UTC instant `YYYY-MM-DDTHH:MM:SS.fffZ`.
     public static func formatUTC(millis: Int64) -> String { format(millis: millis, fraction: true) + "Z" }
 

@@ -37,7 +37,7 @@ struct DashboardRoutes: Sendable {
             else { throw APIError.notFound("no such page") }
             guard identity.mayAccess(owner.userKey) else { throw APIError.forbidden("this token may not see user \(owner.userKey)") }
             return html(try await ReportWriter.exercisePage(exercise, userKey: owner.userKey, store: environment.store,
-                                                            generatedAt: Clock.nowMillis()))
+                                                            generatedAt: Clock.nowMillis(), mapTiles: environment.configuration.mapTiles))
         }
     }
 

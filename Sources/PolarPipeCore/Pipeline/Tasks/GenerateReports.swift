@@ -15,14 +15,14 @@ enum GenerateReports {
         let data = try await ReportData.load(from: ctx.store, now: ctx.now())
         let staged = try await stagedSessionsExist(ctx)
         var written = try await ReportWriter.write(data, to: ctx.workspace.reports, store: ctx.store, userKeys: keys,
-                                                   exerciseIDs: staged ? [] : exercises.map(\.id))
+                                                   exerciseIDs: staged ? [] : exercises.map(\.id), mapTiles: ctx.configuration.mapTiles)
         if staged {
             let userKeys = data.userKeys
             try await LoadSamples.forEachChunk(ctx, exercises) { chunk in
                 var pages: [ReportWriter.ExercisePage] = []
                 for (exercise, samples) in chunk {
                     pages.append(try await ReportWriter.exercisePage(exercise, userKey: userKeys[exercise.userID] ?? "",
-                                                                     samples: samples, store: ctx.store))
+                                                                     samples: samples, store: ctx.store, mapTiles: ctx.configuration.mapTiles))
                 }
                 written += try await ReportWriter.writeExercisePages(pages, generatedAt: data.generatedAt, to: ctx.workspace.reports)
             }
