@@ -19,8 +19,10 @@ import PolarPipeTestSupport
     @Test func theRealTCXGPXAndCSVFilesLoadWithTheirStatistics() async throws {
         let tmp = try TemporaryWorkspace()
         defer { tmp.remove() }
-        for name in ["tracs__200000.tcx", "tracs__200000.csv", "tracs__100001.gpx"] {
-            _ = try tmp.drop(Data(try RealSamples.bytes(named: name)), at: "athlete-01/\(name)")
+        // The TCX and the CSV are one session: for one athlete the second is a duplicate (below), so the CSV goes to
+        // another athlete here.
+        for (user, name) in [("athlete-01", "tracs__200000.tcx"), ("athlete-02", "tracs__200000.csv"), ("athlete-01", "tracs__100001.gpx")] {
+            _ = try tmp.drop(Data(try RealSamples.bytes(named: name)), at: "\(user)/\(name)")
         }
         let store = try await Self.loadEverything(tmp, runID: "text-formats")
 
@@ -49,7 +51,17 @@ import PolarPipeTestSupport
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM heart_rate_samples") == 2302 + 2302 + 205)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gps_route_points") == 205)
             // The CSV's physical settings reached the user.
-            #expect(try Double.fetchOne(db, sql: "SELECT max_hr FROM users") == 190)
+            #expect(try Double.fetchOne(db, sql: "SELECT max_hr FROM users WHERE user_key = 'athlete-02'") == 190)
+        }
+
+        // The same CSV for the athlete who has the TCX: the same session (its local start is 2 h from the TCX's UTC
+        // one, a whole time-zone offset), so it is a duplicate exercise.
+        _ = try tmp.drop(Data(try RealSamples.bytes(named: "tracs__200000.csv")), at: "athlete-01/tracs__200000.csv")
+        #expect(try await makeRunner(tmp, store).run(runID: "text-formats-2").outcome.state == .success)
+        try await store.queue.read { (db: Database) throws in
+            #expect(try String.fetchAll(db, sql: "SELECT status || ' ' || reason FROM ingested_files WHERE run_id = 'text-formats-2'")
+                    == ["duplicate duplicate-exercise"])
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exercises") == 3)
         }
     }
 

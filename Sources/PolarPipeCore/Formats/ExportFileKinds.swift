@@ -20,6 +20,8 @@ public enum ExportFileKind: String, Sendable, CaseIterable {
     case calendar
     case sportProfiles = "sport-profiles"
     case devices
+    /// Strava's bulk export lists its activities in `activities.csv` beside the `activities/` files themselves.
+    case stravaActivities = "strava-activities"
 
     /// How the export names files of this kind (the start of the file name, compared in lower case).
     var namePrefixes: [String] {
@@ -42,6 +44,7 @@ public enum ExportFileKind: String, Sendable, CaseIterable {
         case .calendar: return ["calendar-items-"]
         case .sportProfiles: return ["sport-profiles-", "sport-profile-"]
         case .devices: return ["products-devices-"]
+        case .stravaActivities: return ["activities.csv"]
         }
     }
 
@@ -70,6 +73,10 @@ public enum ExportFileKinds {
     /// `name` is the file's path or entry name (only its last component counts).
     public static func kind(name: String, bytes: [UInt8], limits: InputLimits) -> ExportFileKind? {
         guard let kind = kind(named: name) else { return nil }
+        if kind == .stravaActivities {
+            // A CSV, not JSON: Strava's header line.
+            return bytes.starts(with: Array("Activity ID,".utf8)) ? kind : nil
+        }
         guard let document = try? JSONParser.parse(bytes, maxDepth: limits.maxJSONDepth, maxValues: limits.maxJSONValues)
         else { return nil }
         return kind.matches(document.root) ? kind : nil
