@@ -11,23 +11,19 @@ struct FITChannels {
     /// The last cumulative distance the device wrote in this exercise.
     private(set) var lastDistance: Double?
 
-    mutating func append(_ t: Double, record i: Int, _ r: FITActivity.Records) {
-        let hr = r.heartRate[i]
+    /// One record's values (NaN = none) at `t` seconds from the exercise's start.
+    mutating func append(_ t: Double, hr: Double, lat: Double, lon: Double, altitude: Double, speed: Double, distance: Double,
+                         cadence: Double, power: Double) {
         if hr > 0, Self.take(t, &lastHR, &unsorted) { samples.heartRate.append(t, hr) }
-        let lat = r.latitude[i], lon = r.longitude[i], altitude = r.altitude[i]
         if !lat.isNaN, !lon.isNaN, Self.take(t, &lastRoute, &unsorted) { samples.route.append(t, lat, lon, altitude) }
-        let speed = r.speed[i]
         if !speed.isNaN, Self.take(t, &lastSpeed, &unsorted) { samples.speed.append(t, speed * 3.6) }
         if !altitude.isNaN, Self.take(t, &lastAltitude, &unsorted) { samples.altitude.append(t, altitude) }
-        let distance = r.distance[i]
         if !distance.isNaN {
             if firstDistance == nil { firstDistance = distance }
             lastDistance = distance
             if Self.take(t, &lastDistanceT, &unsorted) { samples.distance.append(t, distance) }
         }
-        let cadence = r.cadence[i]
         if !cadence.isNaN, Self.take(t, &lastCadence, &unsorted) { samples.cadence.append(t, cadence) }
-        let power = r.power[i]
         if !power.isNaN, Self.take(t, &lastPower, &unsorted) { samples.power.append(t, power) }
     }
 
