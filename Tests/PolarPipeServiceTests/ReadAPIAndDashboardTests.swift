@@ -15,11 +15,12 @@ import Testing
         ("tcx", Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TrainingCenterDatabase></TrainingCenterDatabase>\n".utf8)),
         ("gpx", Array("<?xml version=\"1.0\"?>\n<gpx version=\"1.1\"><trk><trkseg></trkseg></trk></gpx>\n".utf8)),
         ("csv", Array("Name,Sport,Date,Start time,Duration\nAnn,RUNNING,24-06-2024,18:57:07,00:30:00\n".utf8)),
-        ("fit", [14, 0x10, 0x5C, 0x08, 0, 0, 0, 0, 0x2E, 0x46, 0x49, 0x54, 0, 0]),
     ]
+    /// A FIT header with no data and no CRC: FIT is read now, and this body is cut short.
+    static let truncatedFIT: [UInt8] = [14, 0x10, 0x5C, 0x08, 0, 0, 0, 0, 0x2E, 0x46, 0x49, 0x54, 0, 0]
 
     /// Every real sample uploaded over HTTP gets the right answer: the JSON sessions 201 with their layout (and one
-    /// run loads them all); TCX, GPX, CSV and FIT bodies, which polarpipe does not read yet, 400.
+    /// run loads them all); TCX, GPX and CSV bodies, which polarpipe does not read yet, 400, and a FIT body cut short 400.
     @Test func everyRealSampleGetsTheRightAnswerAndTheSessionsLoad() async throws {
         let f = try await ServiceFixture()
         defer { f.remove() }
@@ -41,6 +42,10 @@ import Testing
                 #expect(json(response.body)["error"] as? String == "unsupported-format", "\(other.name)")
                 #expect((json(response.body)["message"] as? String ?? "").contains(other.name), "\(other.name): \(json(response.body))")
             }
+            let fit = try await client.execute(uri: "/api/v1/exercises", method: .post, headers: bearer(f.alice),
+                                               body: ByteBuffer(bytes: Self.truncatedFIT))
+            #expect(fit.status == .badRequest)
+            #expect(json(fit.body)["error"] as? String == "fit-truncated")
         }
         #expect(f.inbox("alice").count == 6)
         let result = try await f.runPipeline()
