@@ -11,14 +11,16 @@ import Testing
     static func sampleFiles() throws -> [URL] { try RealSamples.files() }
 
     /// Bodies of other formats that hold no session: a TCX without an activity, a GPX without a track point, a Polar
-    /// Flow CSV with a date that is not DD.MM.YYYY, and a FIT file (a format polarpipe does not read yet), each with
-    /// the reason it is refused.
+    /// Flow CSV with a date that is not DD.MM.YYYY, and a FIT file cut
+    /// short, each with the reason it is refused.
     static let otherFormats: [(name: String, body: [UInt8], error: String)] = [
         ("tcx", Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TrainingCenterDatabase></TrainingCenterDatabase>\n".utf8), "tcx-no-activity"),
         ("gpx", Array("<?xml version=\"1.0\"?>\n<gpx version=\"1.1\"><trk><trkseg></trkseg></trk></gpx>\n".utf8), "gpx-no-track"),
         ("csv", Array("Name,Sport,Date,Start time,Duration\nAnn,RUNNING,24-06-2024,18:57:07,00:30:00\n".utf8), "bad-timestamp"),
-        ("fit", [14, 0x10, 0x5C, 0x08, 0, 0, 0, 0, 0x2E, 0x46, 0x49, 0x54, 0, 0], "unsupported-format"),
+        ("fit", [14, 0x10, 0x5C, 0x08, 0, 0, 0, 0, 0x2E, 0x46, 0x49, 0x54, 0, 0], "fit-truncated"),
     ]
+    /// A FIT header with no data and no CRC: FIT is read now, and this body is cut short.
+    static let truncatedFIT: [UInt8] = [14, 0x10, 0x5C, 0x08, 0, 0, 0, 0, 0x2E, 0x46, 0x49, 0x54, 0, 0]
 
     /// Every real sample uploaded over HTTP gets the right answer: the JSON sessions 201 with their layout (and one
     /// run loads them all); TCX, GPX, CSV and FIT bodies that hold no session 400 with their reason.
@@ -42,6 +44,10 @@ import Testing
                 #expect(response.status == .badRequest, "\(other.name)")
                 #expect(json(response.body)["error"] as? String == other.error, "\(other.name): \(json(response.body))")
             }
+            let fit = try await client.execute(uri: "/api/v1/exercises", method: .post, headers: bearer(f.alice),
+                                               body: ByteBuffer(bytes: Self.truncatedFIT))
+            #expect(fit.status == .badRequest)
+            #expect(json(fit.body)["error"] as? String == "fit-truncated")
         }
         #expect(f.inbox("alice").count == 6)
         let result = try await f.runPipeline()

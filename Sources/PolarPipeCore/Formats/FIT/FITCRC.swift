@@ -1,16 +1,36 @@
 /// The FIT CRC-16 (polynomial 0xA001, reflected, initial value 0), one table lookup per byte.
 enum FITCRC {
-    static let table: [UInt16] = (0 ..< 256).map { byte -> UInt16 in
-        var crc = UInt16(byte)
-        for _ in 0 ..< 8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xA001 : crc >> 1 }
-        return crc
-    }
+    /// `tables[k][b]`: the CRC step of byte `b` followed by `k` zero bytes (slicing by four: four bytes a step).
+    static let tables: [UInt16] = {
+        var t = [UInt16](repeating: 0, count: 4 * 256)
+        for byte in 0 ..< 256 {
+            var crc = UInt16(byte)
+            for _ in 0 ..< 8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xA001 : crc >> 1 }
+            t[byte] = crc
+        }
+        for k in 1 ..< 4 {
+            for byte in 0 ..< 256 {
+                let previous = t[(k - 1) * 256 + byte]
+                t[k * 256 + byte] = (previous >> 8) ^ t[Int(previous & 0xFF)]
+            }
+        }
+        return t
+    }()
 
     /// The CRC of `bytes[range]`; `range` must lie inside `bytes`.
     static func checksum(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt16 {
         var crc: UInt16 = 0
-        table.withUnsafeBufferPointer { t in
-            for i in range { crc = (crc >> 8) ^ t[Int(UInt8(truncatingIfNeeded: crc) ^ bytes[i])] }
+        tables.withUnsafeBufferPointer { t in
+            var i = range.lowerBound
+            while range.upperBound - i >= 4 {
+                let x = crc ^ (UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8)
+                crc = t[3 * 256 + Int(x & 0xFF)] ^ t[2 * 256 + Int(x >> 8)] ^ t[256 + Int(bytes[i + 2])] ^ t[Int(bytes[i + 3])]
+                i += 4
+            }
+            while i < range.upperBound {
+                crc = (crc >> 8) ^ t[Int(UInt8(truncatingIfNeeded: crc) ^ bytes[i])]
+                i += 1
+            }
         }
         return crc
     }

@@ -1,41 +1,40 @@
 /// The sample channels of one exercise as its records arrive: a channel takes a record's value only when it is
-/// later than the channel's last sample (an equal time merges into the sample already there; an earlier one is
-/// kept and the channel sorted at the end).
+/// later than the channel's last sample (an equal time merges into the sample already there); an earlier one is
+/// kept and the channels are put in time order at the end, the first of equal times kept.
 struct FITChannels {
     private var samples = ExerciseSamples()
     private var unsorted = false
+    private var lastHR = -Double.infinity, lastRoute = -Double.infinity, lastSpeed = -Double.infinity
+    private var lastAltitude = -Double.infinity, lastDistanceT = -Double.infinity, lastCadence = -Double.infinity
+    private var lastPower = -Double.infinity
     private var firstDistance: Double?
     /// The last cumulative distance the device wrote in this exercise.
     private(set) var lastDistance: Double?
 
-    mutating func append(_ t: Double, record i: Int, _ r: FITActivity.Records) {
-        let hr = r.heartRate[i]
-        if hr > 0, accepts(t, samples.heartRate.t) { samples.heartRate.append(t, hr) }
-        let lat = r.latitude[i], lon = r.longitude[i]
-        if !lat.isNaN, !lon.isNaN, accepts(t, samples.route.t) { samples.route.append(t, lat, lon, r.altitude[i]) }
-        append(t, r.speed[i] * 3.6, \.speed)
-        append(t, r.altitude[i], \.altitude)
-        let distance = r.distance[i]
+    /// One record's values (NaN = none) at `t` seconds from the exercise's start.
+    mutating func append(_ t: Double, hr: Double, lat: Double, lon: Double, altitude: Double, speed: Double, distance: Double,
+                         cadence: Double, power: Double) {
+        if hr > 0, Self.take(t, &lastHR, &unsorted) { samples.heartRate.append(t, hr) }
+        if !lat.isNaN, !lon.isNaN, Self.take(t, &lastRoute, &unsorted) { samples.route.append(t, lat, lon, altitude) }
+        if !speed.isNaN, Self.take(t, &lastSpeed, &unsorted) { samples.speed.append(t, speed * 3.6) }
+        if !altitude.isNaN, Self.take(t, &lastAltitude, &unsorted) { samples.altitude.append(t, altitude) }
         if !distance.isNaN {
             if firstDistance == nil { firstDistance = distance }
             lastDistance = distance
+            if Self.take(t, &lastDistanceT, &unsorted) { samples.distance.append(t, distance) }
         }
-        append(t, distance, \.distance)
-        append(t, r.cadence[i], \.cadence)
-        append(t, r.power[i], \.power)
+        if !cadence.isNaN, Self.take(t, &lastCadence, &unsorted) { samples.cadence.append(t, cadence) }
+        if !power.isNaN, Self.take(t, &lastPower, &unsorted) { samples.power.append(t, power) }
     }
 
+    /// Whether a channel whose last sample is at `last` takes a sample at `t`.
     @inline(__always)
-    private mutating func append(_ t: Double, _ value: Double, _ channel: WritableKeyPath<ExerciseSamples, SampleSeries>) {
-        if !value.isNaN, accepts(t, samples[keyPath: channel].t) { samples[keyPath: channel].append(t, value) }
-    }
-
-    @inline(__always)
-    private mutating func accepts(_ t: Double, _ times: [Double]) -> Bool {
-        guard let last = times.last else { return true }
-        if t > last { return true }
+    private static func take(_ t: Double, _ last: inout Double, _ unsorted: inout Bool) -> Bool {
+        if t > last {
+            last = t
+            return true
+        }
         if t < last {
-            // Put in order (first of equal times kept) when finished.
             unsorted = true
             return true
         }

@@ -8,22 +8,33 @@ struct FITField {
     enum Kind: UInt8 {
         case unsigned, unsignedZ, signed, float, other
     }
-    /// Offset from the message's first byte; -1 when the message has no such field.
-    var offset = -1
-    /// Bytes read (1…8).
-    var width = 0
-    /// Bytes the definition declares.
-    var size = 0
+    /// Offset from the message's first byte; -1 when the message has no such field. (Small integer types keep a
+    /// definition — copied for each message — a few cache lines smaller.)
+    private var storedOffset: Int32 = -1
+    private var storedWidth: UInt8 = 0
+    private var storedSize: UInt8 = 0
     var kind = Kind.other
 
-    var isPresent: Bool { offset >= 0 }
+    var offset: Int {
+        get { Int(storedOffset) }
+        set { storedOffset = Int32(clamping: newValue) }
+    }
+    /// Bytes read (1…8).
+    var width: Int { Int(storedWidth) }
+    /// Bytes the definition declares.
+    var size: Int {
+        get { Int(storedSize) }
+        set { storedSize = UInt8(clamping: newValue) }
+    }
+
+    var isPresent: Bool { storedOffset >= 0 }
 
     init() {}
 
     /// The field of `size` bytes at `offset` of base type `baseType` (the definition's byte).
     init(offset: Int, size: Int, baseType: UInt8) {
-        self.offset = offset
-        self.size = size
+        storedOffset = Int32(clamping: offset)
+        storedSize = UInt8(clamping: size)
         let number = baseType & 0x1F
         let typeSize: Int
         switch number {
@@ -43,8 +54,8 @@ struct FITField {
         case 16: (kind, typeSize) = (.unsignedZ, 8)
         default: (kind, typeSize) = (.other, 1)
         }
-        width = min(size, typeSize)
-        if width == 0 || (kind == .float && width != typeSize) { kind = .other }
+        storedWidth = UInt8(clamping: min(size, typeSize))
+        if storedWidth == 0 || (kind == .float && width != typeSize) { kind = .other }
     }
 
     /// The field's bits (`width` bytes in the message's byte order) at `message` in `b`; the caller has checked

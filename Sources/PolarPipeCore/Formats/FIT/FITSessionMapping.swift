@@ -40,11 +40,13 @@ enum FITSessionMapping {
         for i in 0 ..< r.count {
             let time = r.time[i]
             if i > 0, time < r.time[i - 1] { stepsBack += 1 }
-            guard let e = index(of: time, in: starts) else {
+            guard let e = starts.count == 1 ? (time >= starts[0] ? 0 : nil) : index(of: time, in: starts) else {
                 before += 1
                 continue
             }
-            channels[e].append(Double(time - starts[e]), record: i, r)
+            channels[e].append(Double(time - starts[e]), hr: r.heartRate[i], lat: r.latitude[i], lon: r.longitude[i],
+                               altitude: r.altitude[i], speed: r.speed[i], distance: r.distance[i], cadence: r.cadence[i],
+                               power: r.power[i])
         }
         if before > 0 { reader.warning(.timeOrder, "\(before) records before the first session's start skipped") }
         if stepsBack > 0 { reader.warning(.timeOrder, "\(stepsBack) records step back in time; samples put in time order") }
