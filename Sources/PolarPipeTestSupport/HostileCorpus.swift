@@ -11,7 +11,7 @@ public func makeZip(_ url: URL, _ entries: [(String, Data)]) throws {
     }
 }
 
-/// Files that must be refused, each with the reason code the pipeline quarantines it for (README, "What happens to
+/// Files that must be refused, each with the reason code the pipeline quarantines it for (docs/INGESTION.md, "What happens to
 /// each file"). `oversize.json` assumes `limits.max_file_bytes` = 3 MiB.
 public enum HostileCorpus {
     /// The corpus, built around a valid old-layout session `old`.

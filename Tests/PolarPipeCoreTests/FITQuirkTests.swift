@@ -39,6 +39,21 @@ import PolarPipeTestSupport
         return (try #require(session.exercises.first), outcome)
     }
 
+    @Test func hrvMessagesGiveTheRRIntervalsAndTheirRMSSD() throws {
+        let file = Self.activity { w in
+            Self.records(&w)
+            // `hrv` (78): field 0 `time`, uint16 s × 1 000; one interval a message, the last one invalid.
+            w.define(local: 3, global: 78, [.uint16(0)])
+            for i in 0 ..< 20 { w.message(local: 3, [i % 2 == 0 ? 800 : 820]) }
+            w.message(local: 3, [nil])
+        }.file()
+        let (e, _) = try Self.decode(file)
+        #expect(e.samples.rr.count == 20 && e.samples.rr.value.prefix(2) == [800, 820])
+        #expect(abs((e.samples.rr.t.last ?? 0) - 16.2) < 1e-9)
+        let stats = ExerciseStatistics.compute(durationS: e.durationS, reportedDistanceM: nil, samples: e.samples)
+        #expect(stats.hrvRMSSDMs == 20)
+    }
+
     @Test func bothByteOrdersGiveTheSameExercise() throws {
         let little = try Self.decode(Self.activity { Self.records(&$0) }.file()).0
         let big = try Self.decode(Self.activity(bigEndian: true) { Self.records(&$0, bigEndian: true) }.file()).0

@@ -56,7 +56,8 @@ import PolarPipeTestSupport
 
         // The same CSV for the athlete who has the TCX: the same session (its local start is 2 h from the TCX's UTC
         // one, a whole time-zone offset), so it is a duplicate exercise.
-        _ = try tmp.drop(Data(try RealSamples.bytes(named: "tracs__200000.csv")), at: "athlete-01/tracs__200000.csv")
+        // (One more line end, so that it is not the very bytes athlete-02's copy has.)
+        _ = try tmp.drop(Data(try RealSamples.bytes(named: "tracs__200000.csv") + [0x0A]), at: "athlete-01/tracs__200000.csv")
         #expect(try await makeRunner(tmp, store).run(runID: "text-formats-2").outcome.state == .success)
         try await store.queue.read { (db: Database) throws in
             #expect(try String.fetchAll(db, sql: "SELECT status || ' ' || reason FROM ingested_files WHERE run_id = 'text-formats-2'")

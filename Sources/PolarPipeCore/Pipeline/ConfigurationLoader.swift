@@ -58,7 +58,7 @@ public enum ConfigurationLoader {
     }
     static func bool(_ s: String) -> Bool? { ["true": true, "false": false, "1": true, "0": false][s.lowercased()] }
 
-    /// All settings, with their types and defaults (the README's configuration table).
+    /// All settings, with their types and defaults (the table in docs/CONFIGURATION.md).
     public static let keys: [Key] = [
         .integer("run.retries", "3", "retries of a failed task", ConfigurationBounds.retries) { $0.retryPolicy.retries = $1 },
         .number("run.retry_delay", "300", "delay before a retry", ConfigurationBounds.delaySeconds) { $0.retryPolicy.delaySeconds = $1 },
@@ -165,7 +165,7 @@ public enum ConfigurationLoader {
                 continue
             }
             guard let spec = keys.first(where: { $0.name == key }) else {
-                throw ConfigurationError(message: "unknown setting \(key) (from \(source)); see README, Configuration")
+                throw ConfigurationError(message: "unknown setting \(key) (from \(source)); see docs/CONFIGURATION.md")
             }
             guard spec.apply(&configuration, value) else {
                 throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source)): expected \(spec.type)"

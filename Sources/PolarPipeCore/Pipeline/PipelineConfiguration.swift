@@ -1,4 +1,4 @@
-/// Settings of the pipeline. Each has a documented default (README "Configuration").
+/// Settings of the pipeline. Each has a documented default (docs/CONFIGURATION.md).
 public struct PipelineConfiguration: Sendable, Equatable {
     /// `limits.*`: file size, JSON depth, longest exercise.
     public var limits = InputLimits()

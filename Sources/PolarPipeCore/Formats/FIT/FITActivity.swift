@@ -73,6 +73,10 @@ struct FITActivity {
     var sports: [(sport: UInt8?, subSport: UInt8?, name: String?)] = []
     var events = 0
     var hrvIntervals = 0
+    /// The `hrv` messages' R-R intervals, ms, in file order (at most `maxRRIntervals`).
+    var rrIntervalsMs: [Double] = []
+    /// A week of beats at 240 bpm: more R-R intervals than that are not kept.
+    static let maxRRIntervals = 2_500_000
     var devices = 0
     /// Developer field names (`field_description`), the first 64.
     var developerFields: [String] = []

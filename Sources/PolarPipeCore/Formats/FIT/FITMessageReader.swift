@@ -167,7 +167,11 @@ struct FITMessageReader {
             element.size = 2
             for i in 0 ..< f.size / 2 {
                 element.offset = f.offset + i * 2
-                if element.value(b, at, bigEndian: d.bigEndian) != nil { activity.hrvIntervals += 1 }
+                // `time`: seconds with scale 1 000 (so the raw value is milliseconds).
+                if let ms = element.value(b, at, bigEndian: d.bigEndian) {
+                    activity.hrvIntervals += 1
+                    if activity.rrIntervalsMs.count < FITActivity.maxRRIntervals { activity.rrIntervalsMs.append(ms) }
+                }
             }
         case M.fieldDescription where activity.developerFields.count < 64:
             if let name = d.field(3, b).text(b, at) { activity.developerFields.append(name) }

@@ -77,6 +77,10 @@ enum FITSessionMapping {
                 reportedHR: hr == ReportedHeartRate() ? nil : hr, ascentM: s.ascent, descentM: s.descent,
                 raw: FITSummaryJSON.text(s, laps: laps, start: Int64(item.start), activity: a), samples: samples))
         }
+        // R-R intervals carry no time of their own: they belong to a file of one exercise only.
+        if exercises.count == 1, !a.rrIntervalsMs.isEmpty {
+            exercises[0].samples.rr = HeartRateVariability.timed(a.rrIntervalsMs)
+        }
         let sessionID = a.serialNumber.flatMap { serial in a.timeCreated.map { "\(serial)-\($0)" } }
         if let sessionID {
             for i in exercises.indices { exercises[i].externalID = exercises.count == 1 ? sessionID : "\(sessionID)-\(i + 1)" }
