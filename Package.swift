@@ -59,9 +59,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The HTTP service: upload and read API, dashboards, metrics, the AccessLink sync client and the
-        // scheduler, as services of one ServiceGroup. Knows no database driver: storage is `PipelineStore`
-        // plus `AccountStore`.
+        // The HTTP service: upload and read API, dashboards (cached in-process or in Redis through its own RESP2
+        // client), metrics, the AccessLink sync client and the scheduler, as services of one ServiceGroup. Knows no
+        // database driver: storage is `PipelineStore` plus `AccountStore`.
         .target(
             name: "PolarPipeService",
             dependencies: [
@@ -71,6 +71,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

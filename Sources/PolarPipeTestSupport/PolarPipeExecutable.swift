@@ -50,4 +50,8 @@ public enum TestEnvironment {
     /// Headless Chromium, where Debian installs it (`apt-get install chromium`).
     public static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Redis, where Debian installs it (`apt-get install redis-server`).
+    public static let redisServer = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
 }

@@ -9,18 +9,23 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: WorkspaceOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "Response cache: memory (in-process, the default), off, or redis://host:port (overrides service.cache).")
+    var cache: String?
 
     func validate() throws {
         guard (0 ... 65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        if let cache, CacheSetting(cache) == nil {
+            throw ValidationError("--cache must be memory, off or redis://host[:port] (port 1 to 65535), not '\(cache)'")
+        }
     }
 
     func run() async throws {
         LoggingBootstrap.once(level: options.verbose ? .info : .notice)
-        let environment = try await options.serviceEnvironment()
+        let environment = try await options.serviceEnvironment(cache: cache.flatMap(CacheSetting.init))
         try environment.workspace.create()
         try await PolarPipeServer.run(environment, host: host, port: port) { port in
             // Unbuffered, so a supervisor reading a pipe sees the address at once.
-            FileHandle.standardOutput.write(Data("polarpipe serving http://\(host):\(port)/ (workspace \(environment.workspace.root.path))\n".utf8))
+            FileHandle.standardOutput.write(Data("polarpipe serving http://\(host):\(port)/ (workspace \(environment.workspace.root.path), cache \(environment.configuration.cache))\n".utf8))
         }
     }
 }
@@ -123,7 +128,10 @@ struct SyncCommand: AsyncParsableCommand {
 }
 
 extension WorkspaceOptions {
-    func serviceEnvironment() async throws -> ServiceEnvironment {
-        ServiceEnvironment(workspace: resolvedWorkspace, store: try await openStore(), configuration: try loadConfiguration(), logger: makeLogger())
+    /// The service's environment; `cache` (from `serve --cache`) wins over `service.cache`.
+    func serviceEnvironment(cache: CacheSetting? = nil) async throws -> ServiceEnvironment {
+        var configuration = try loadConfiguration()
+        if let cache { configuration.cache = cache }
+        return ServiceEnvironment(workspace: resolvedWorkspace, store: try await openStore(), configuration: configuration, logger: makeLogger())
     }
 }

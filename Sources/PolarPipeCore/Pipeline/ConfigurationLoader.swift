@@ -104,6 +104,13 @@ public enum ConfigurationLoader {
             guard (try? CronSchedule(v)) != nil else { return false }; c.scheduleCron = v; return true },
         .integer("service.max_upload_bytes", "268435456", "largest upload body (256 MiB); larger answers 413", ConfigurationBounds.bytes) {
             $0.maxUploadBytes = $1 },
+        Key(name: "service.cache", type: "memory, off or redis://host:port", defaultValue: "memory",
+            help: "where serve caches rendered pages and statistics responses") { c, v in
+            guard let setting = CacheSetting(v) else { return false }; c.cache = setting; return true },
+        .integer("service.cache_max_entries", "1024", "responses the in-process cache keeps", ConfigurationBounds.cacheEntries) {
+            $0.cacheMaxEntries = $1 },
+        .integer("service.cache_max_bytes", "67108864", "bytes of responses the in-process cache keeps (64 MiB)", ConfigurationBounds.bytes) {
+            $0.cacheMaxBytes = $1 },
         Key(name: "accesslink.base_url", type: "URL", defaultValue: "https://www.polaraccesslink.com", help: "the Polar AccessLink API") { c, v in
             guard URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
             c.accessLinkBaseURL = v.hasSuffix("/") ? String(v.dropLast()) : v; return true },

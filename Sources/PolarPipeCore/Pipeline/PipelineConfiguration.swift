@@ -51,6 +51,11 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var accessLinkFlow: String = "exercises"
     /// `accesslink.sync_cron`: when `serve` pulls new exercises from AccessLink (UTC; default hourly; empty = never).
     public var accessLinkSyncCron: String = "15 * * * *"
+    /// `service.cache`: where `serve` caches rendered pages and statistics responses (default the in-process LRU).
+    public var cache: CacheSetting = .memory
+    /// `service.cache_max_entries` / `service.cache_max_bytes`: the bounds of the in-process LRU.
+    public var cacheMaxEntries: Int = 1024
+    public var cacheMaxBytes: Int = 64 << 20
     public init() {}
 }
 
@@ -73,6 +78,10 @@ public enum ConfigurationBounds {
     public static let bytes: ClosedRange<Int> = 1 ... 1 << 50
     public static let zipRatio: ClosedRange<Double> = 1 ... 1_000_000
     public static let jsonDepth: ClosedRange<Int> = 1 ... 10_000
+    /// `service.cache_max_entries`.
+    public static let cacheEntries: ClosedRange<Int> = 1 ... 1_000_000
+    /// A TCP port of a server polarpipe connects to (`redis://host:port`).
+    public static let port: ClosedRange<Int> = 1 ... 65_535
 
     /// "from 1 to 100" for a message.
     static func text<T: Comparable>(_ range: ClosedRange<T>) -> String { "from \(range.lowerBound) to \(range.upperBound)" }
@@ -98,6 +107,8 @@ public enum ConfigurationBounds {
         try check("limits.max_zip_ratio", c.limits.maxZipRatio, zipRatio)
         try check("limits.max_json_depth", c.limits.maxJSONDepth, jsonDepth)
         try check("service.max_upload_bytes", c.maxUploadBytes, bytes)
+        try check("service.cache_max_entries", c.cacheMaxEntries, cacheEntries)
+        try check("service.cache_max_bytes", c.cacheMaxBytes, bytes)
         for (task, n) in c.taskRetries.sorted(by: { $0.key < $1.key }) { try check("retries.\(task)", n, retries) }
         for (task, d) in c.taskRetryDelays.sorted(by: { $0.key < $1.key }) { try check("retry_delay.\(task)", d, delaySeconds) }
     }

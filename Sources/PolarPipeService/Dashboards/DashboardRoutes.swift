@@ -4,10 +4,12 @@ import PolarPipeCore
 
 /// The report pages (`ReportWriter`), rendered from the database at each request, behind the same tokens as the
 /// API (also accepted as the password of HTTP Basic, so a browser asks for it). An admin sees `/` (all users);
-/// a user token is sent from `/` to its own page and may open only its own user and exercise pages.
+/// a user token is sent from `/` to its own page and may open only its own user and exercise pages. Pages are
+/// cached per caller scope until the data changes (`ResponseCaching`).
 struct DashboardRoutes: Sendable {
     let environment: ServiceEnvironment
     let auth: Authentication
+    var caching: ResponseCaching { ResponseCaching(environment: environment) }
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in try await index(request) }
@@ -21,23 +23,29 @@ struct DashboardRoutes: Sendable {
             guard identity.isAdmin || name == ReportWriter.pageName(identity.userKey) else {
                 throw APIError.forbidden("this token may not see that page")
             }
-            guard let user = try await environment.store.users().first(where: { ReportWriter.pageName($0.userKey) == name }) else {
-                throw APIError.notFound("no such page")
+            return try await caching.respond(identity, path: "users/\(page)") {
+                guard let user = try await environment.store.users().first(where: { ReportWriter.pageName($0.userKey) == name }) else {
+                    throw APIError.notFound("no such page")
+                }
+                guard identity.mayAccess(user.userKey) else { throw APIError.forbidden("this token may not see user \(user.userKey)") }
+                let stats = try await environment.store.userStatistics(userID: user.id)
+                return .html(try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis()))
             }
-            guard identity.mayAccess(user.userKey) else { throw APIError.forbidden("this token may not see user \(user.userKey)") }
-            let stats = try await environment.store.userStatistics(userID: user.id)
-            return html(try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis()))
         }
         router.get("exercises/{page}") { request, context in
             let identity = try await browserIdentity(request)
             let page = try context.parameters.require("page")
-            guard page.hasSuffix(".html"), let id = Int64(page.dropLast(5)),
-                  let exercise = try await environment.store.exercise(id: id),
-                  let owner = try await environment.store.users().first(where: { $0.id == exercise.userID })
-            else { throw APIError.notFound("no such page") }
-            guard identity.mayAccess(owner.userKey) else { throw APIError.forbidden("this token may not see user \(owner.userKey)") }
-            return html(try await ReportWriter.exercisePage(exercise, userKey: owner.userKey, store: environment.store,
-                                                            generatedAt: Clock.nowMillis(), mapTiles: environment.configuration.mapTiles))
+            guard page.hasSuffix(".html"), let id = Int64(page.dropLast(5)) else { throw APIError.notFound("no such page") }
+            // Cached per scope: a response is kept only when this scope passed the owner check below, and with the
+            // same data it passes it again.
+            return try await caching.respond(identity, path: "exercises/\(id).html") {
+                guard let exercise = try await environment.store.exercise(id: id),
+                      let owner = try await environment.store.users().first(where: { $0.id == exercise.userID })
+                else { throw APIError.notFound("no such page") }
+                guard identity.mayAccess(owner.userKey) else { throw APIError.forbidden("this token may not see user \(owner.userKey)") }
+                return .html(try await ReportWriter.exercisePage(exercise, userKey: owner.userKey, store: environment.store,
+                                                                 generatedAt: Clock.nowMillis(), mapTiles: environment.configuration.mapTiles))
+            }
         }
     }
 
@@ -46,8 +54,9 @@ struct DashboardRoutes: Sendable {
         guard identity.isAdmin else {
             return Response(status: .seeOther, headers: [.location: "/users/\(ReportWriter.pageName(identity.userKey)).html"])
         }
-        let data = try await ReportData.load(from: environment.store, now: Clock.nowMillis())
-        return html(ReportWriter.indexPage(data))
+        return try await caching.respond(identity, path: "index.html") {
+            .html(ReportWriter.indexPage(try await ReportData.load(from: environment.store, now: Clock.nowMillis())))
+        }
     }
 
     /// As `Authentication.identity`, but a 401 asks the browser for Basic credentials.
@@ -58,10 +67,5 @@ struct DashboardRoutes: Sendable {
             throw APIError(.unauthorized, "unauthorized", "sign in with any user name and an API token as the password",
                            headers: [.wwwAuthenticate: "Basic realm=\"polarpipe\", charset=\"UTF-8\""])
         }
-    }
-
-    func html(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -4,10 +4,11 @@ import PolarPipeCore
 
 /// The JSON read API under `/api/v1`. Keys are the database's column names, as in `polarpipe runs --json` and
 /// `polarpipe stats --json` (the same encoders). A user token reads only its own user; runs and global views
-/// need an admin token.
+/// need an admin token. Statistics and exercise lists are cached per caller scope until the data changes.
 struct ReadRoutes: Sendable {
     let environment: ServiceEnvironment
     let auth: Authentication
+    var caching: ResponseCaching { ResponseCaching(environment: environment) }
 
     func add(to router: Router<BasicRequestContext>) {
         let api = router.group("api/v1")
@@ -43,21 +44,30 @@ struct ReadRoutes: Sendable {
                                                             importReport: report))
         }
         api.get("global/statistics") { request, _ in
-            _ = try await auth.admin(request)
-            return try JSONResponse.make(try await GlobalJSON.load(store: environment.store))
+            let identity = try await auth.admin(request)
+            return try await caching.respond(identity, path: "api/v1/global/statistics") {
+                try .json(try await GlobalJSON.load(store: environment.store))
+            }
         }
         api.get("users/{key}/statistics") { request, context in
-            let user = try await self.user(request, context)
-            guard let view = try await UserJSON.load(userID: user.id, store: environment.store) else {
-                throw APIError(.notFound, "no-statistics", "no statistics for \(user.userKey) yet: no run has loaded an exercise")
+            let key = try context.parameters.require("key")
+            let identity = try await auth.identity(of: request, accessing: key)
+            return try await caching.respond(identity, path: "api/v1/users/\(key)/statistics") {
+                let user = try await self.user(key)
+                guard let view = try await UserJSON.load(userID: user.id, store: environment.store) else {
+                    throw APIError(.notFound, "no-statistics", "no statistics for \(user.userKey) yet: no run has loaded an exercise")
+                }
+                return try .json(view)
             }
-            return try JSONResponse.make(view)
         }
         api.get("users/{key}/exercises") { request, context in
-            let user = try await self.user(request, context)
+            let key = try context.parameters.require("key")
+            let identity = try await auth.identity(of: request, accessing: key)
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 10_000)
-            let exercises = try await environment.store.recentExercises(userID: user.id, limit: limit)
-            return try JSONResponse.make(exercises.map(ExerciseJSON.init))
+            return try await caching.respond(identity, path: "api/v1/users/\(key)/exercises?limit=\(limit)") {
+                let exercises = try await environment.store.recentExercises(userID: try await self.user(key).id, limit: limit)
+                return try .json(exercises.map(ExerciseJSON.init))
+            }
         }
         api.get("uploads/{id}") { request, context in
             let identity = try await auth.identity(of: request)
@@ -68,10 +78,8 @@ struct ReadRoutes: Sendable {
         }
     }
 
-    /// The user named in the path, when the token may read it: 401, 403, then 404.
-    func user(_ request: Request, _ context: BasicRequestContext) async throws -> UserRecord {
-        let key = try context.parameters.require("key")
-        _ = try await auth.identity(of: request, accessing: key)
+    /// The user named in the path (after the token was checked: 401 and 403 come first), or 404.
+    func user(_ key: String) async throws -> UserRecord {
         guard let user = try await environment.store.user(key: key) else { throw APIError.notFound("no user \(key)") }
         return user
     }

@@ -25,11 +25,13 @@ public struct ScheduledJob: Service {
     }
 
     /// The daily DAG run (`schedule.cron`): one `PipelineRunner` run; "another run active" is logged and skipped.
+    /// A run that ended bumps the response cache's generation (in Redis for every service sharing it).
     public static func pipeline(_ env: ServiceEnvironment, scheduler: Scheduler) -> ScheduledJob {
         ScheduledJob(name: "pipeline", scheduler: scheduler) { at in
             let runner = PipelineRunner(workspace: env.workspace, store: env.store, configuration: env.configuration, logger: env.logger)
             do {
                 let result = try await runner.run(trigger: "schedule")
+                await env.cache.bumpGeneration()
                 if result.outcome.state == .failed, Task.isCancelled {
                     // Stopped by the shutdown, not by a failure: mark the run running again, so the next run — the
                     // next tick or `polarpipe run` — finishes it with the files it claimed. The write must happen
