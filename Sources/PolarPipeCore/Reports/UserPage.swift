@@ -137,10 +137,14 @@ extension ReportWriter {
             title: "Time in heart-rate zones (% of max HR)",
             labels: ["Z1 50–60 %", "Z2 60–70 %", "Z3 70–80 %", "Z4 80–90 %", "Z5 90 %+"], values: zones, unit: "min") : HTML.note(why)
         s += "</section>"
-        let days = Array(page.load.suffix(120))
+        // The load runs to today; when training stopped long ago, the window ends 60 days after its last day (the
+        // decay is visible, months of zeros are not).
+        let end = page.load.lastIndex { $0.trimp > 0 }.map { min(page.load.count, $0 + 61) } ?? page.load.count
+        let days = Array(page.load[max(0, end - 120) ..< end])
+        let through = days.last.map { PolarTime.format(millis: Int64($0.day) * 86_400_000).prefix(10) } ?? ""
         s += "<section><h2>Fitness, fatigue and form</h2>"
         s += days.contains(where: { $0.trimp > 0 }) ? SVGChart.lines(
-            title: "Fitness (CTL 42 d), fatigue (ATL 7 d) and form (TSB) from daily TRIMP, last 120 days",
+            title: "Fitness (CTL 42 d), fatigue (ATL 7 d) and form (TSB) from daily TRIMP, 120 days to \(through)",
             labels: days.map { CalendarSeries.dayName($0.day) }, axisLabels: CalendarSeries.dayAxisLabels(days.map(\.day)),
             series: [("fitness", days.map(\.ctl)), ("fatigue", days.map(\.atl)), ("form", days.map(\.tsb))], unit: "TRIMP")
             : HTML.note(why)
