@@ -43,4 +43,16 @@ import Testing
         StagedSession.headers.removeAll(under: folder.appendingPathComponent("run-1").path)
         #expect(throws: (any Error).self) { try StagedSession.readHeader(url) }
     }
+
+    @Test func aStagedSessionOfAnEarlierFormIsNotTakenForCurrent() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("staged-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let old = folder.appendingPathComponent("old"), current = folder.appendingPathComponent("current")
+        try Data("PPS1".utf8 + [UInt8](repeating: 0, count: 16)).write(to: old)
+        try StagedSession.write(TrainingSession(layout: .fit, exercises: []), to: current)
+        #expect(!StagedSession.isCurrentForm(old))
+        #expect(StagedSession.isCurrentForm(current))
+        #expect(!StagedSession.isCurrentForm(folder.appendingPathComponent("missing")))
+    }
 }

@@ -35,6 +35,13 @@ public enum StagedSession {
         try FileMoves.writeAtomically(data, to: url, durable: false, concurrentWriters: true)
     }
 
+    /// Whether a staged session exists at `url` in this version's form (its magic).
+    public static func isCurrentForm(_ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: magic.count)).map { Array($0) == magic } ?? false
+    }
+
     /// Reads the session with its samples.
     public static func read(_ url: URL) throws -> TrainingSession {
         let data = try Data(contentsOf: url, options: .alwaysMapped)

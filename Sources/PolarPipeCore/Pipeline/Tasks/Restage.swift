@@ -2,7 +2,8 @@ import Foundation
 import ZIPFoundation
 
 /// The staged session of a ledger row, decoded again from its claimed file (or its zip entry) when it is missing — a
-/// staged session is written without `fsync`, so a power loss can take it while the row survives.
+/// staged session is written without `fsync`, so a power loss can take it while the row survives — or when an older
+/// polarpipe wrote it in an earlier staged form (a run interrupted before an upgrade).
 enum Restage {
     /// The staged session's location, re-created when it is missing.
     static func session(_ row: FileRecord, ctx: PipelineContext) throws -> URL {
@@ -10,7 +11,7 @@ enum Restage {
             throw PipelineError.missingInput("file \(row.displayName) has no staged session")
         }
         let url = ctx.workspace.url(staged)
-        if FileManager.default.fileExists(atPath: url.path) { return url }
+        if StagedSession.isCurrentForm(url) { return url }
         let prepared = try ValidateJSONFiles.prepare(try originalBytes(row, ctx: ctx), name: row.entryName ?? row.originalPath, ctx: ctx)
         guard prepared.sha256 == row.sha256, let again = prepared.staged else {
             throw PipelineError.missingInput("file \(row.displayName) changed in staging; its staged session cannot be made again")
