@@ -48,7 +48,7 @@ final class ProgressPrinter: @unchecked Sendable {
             if isTerminal, files == 1 || files == totalFiles || Date().timeIntervalSince(lastDraw) >= 0.1 { drawStatus() }
         case .taskSucceeded(let task, let mapIndex, _, let output, let seconds):
             finished(TaskInstanceKey(task, mapIndex).description)
-            if mapIndex < 0 { printDone(task, output: output, seconds: seconds, shards: nil) } else if isTerminal { drawStatus() }
+            if mapIndex < 0 { printDone(task, output: output, seconds: seconds, shards: nil) } else if isTerminal, !running.isEmpty { drawStatus() }
         case .mappedTaskFinished(let task, let instances, _, let output, let seconds):
             printDone(task, output: output, seconds: seconds, shards: instances)
         case .taskFailed(let task, let mapIndex, let tryNumber, let error, let retryIn):
