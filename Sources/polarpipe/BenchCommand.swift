@@ -18,12 +18,20 @@ struct BenchCommand: AsyncParsableCommand {
     var inboxFrom: String?
     @Option(help: "Database: default a new SQLite file in the workspace; a postgres:// URL of an empty database benchmarks PostgreSQL.")
     var database: String?
+    @Option(name: .customLong("shard-files"), help: "Files per shard of the mapped tasks (default 64).") var shardFiles: Int?
+    @Option(help: "Mapped task instances at once (default: the number of cores).") var parallelism: Int?
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Compare JSON decoders on one generated one-hour session, and polarpipe's FIT, TCX, GPX and CSV decoders on the same session, instead.") var decoders = false
 
     func validate() throws {
         guard (1 ... 1_000_000).contains(sessions) else { throw ValidationError("--sessions must be from 1 to 1000000") }
         guard (1 ... 10_000).contains(perUser) else { throw ValidationError("--per-user must be from 1 to 10000") }
+        if let shardFiles, !ConfigurationBounds.shardCount.contains(shardFiles) {
+            throw ValidationError("--shard-files must be \(ConfigurationBounds.shardCount)")
+        }
+        if let parallelism, !ConfigurationBounds.parallelism.contains(parallelism) {
+            throw ValidationError("--parallelism must be \(ConfigurationBounds.parallelism)")
+        }
     }
 
     /// Peak resident set of this process (`VmHWM`; `ru_maxrss` would include a parent's peak across exec).
@@ -72,6 +80,8 @@ struct BenchCommand: AsyncParsableCommand {
         var config = PipelineConfiguration()
         config.maxExercisesPerRun = max(config.maxExercisesPerRun, sessions * 4)
         config.retryPolicy = RetryPolicy(retries: 0)
+        if let shardFiles { config.shardLimits.files = shardFiles }
+        if let parallelism { config.parallelism = parallelism }
         let runner = PipelineRunner(workspace: ws, store: store, configuration: config,
                                     logger: WorkspaceOptions.quietLogger())
         let started = Date()

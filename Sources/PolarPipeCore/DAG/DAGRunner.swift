@@ -147,7 +147,7 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                         guard runningMapped < poolWidth else { continue }
                         runningMapped += 1
                     }
-                    plan.states[key] = .running
+                    plan.set(key, .running)
                     running += 1
                     let invocation = TaskInvocation(mapIndex: key.mapIndex) { mapping, count in
                         Task { await signals.post(mapping, count) }
@@ -181,13 +181,12 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                     spans[key.taskID] = (min(span?.start ?? started, started), max(span?.end ?? 0, now()))
                     switch result {
                     case .success(let output):
-                        plan.states[key] = output.nothingToDo ? .skipped : .success
+                        plan.set(key, output.nothingToDo ? .skipped : .success)
                         outputs[key] = output
                         for mapping in graph.task(key.taskID)?.produces ?? [] {
                             try await expand(mapping, max(0, output.counts[mapping.rawValue] ?? 0), final: true)
                         }
                     case .failure(let error):
-                        plan.states[key] = .failed
                         if failedTask == nil {
                             failedTask = key.taskID
                             failure = String(describing: error)

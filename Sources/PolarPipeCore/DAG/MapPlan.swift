@@ -1,26 +1,68 @@
 /// The bookkeeping of one `DAGRunner.run`: which task instances exist (mapped tasks grow as their shards are
-/// announced), the state of each, and which may start now.
+/// announced), the state of each, and which may start now. Readiness is kept up to date as states change, so a run
+/// of thousands of instances does not rescan them all on every event.
 struct MapPlan<Context: Sendable> {
     let graph: TaskGraph<Context>
     let completed: Set<TaskInstanceKey>
-    var states: [TaskInstanceKey: TaskState] = [:]
+    private(set) var states: [TaskInstanceKey: TaskState] = [:]
     /// Instances known so far per mapping, and the mappings whose count is final.
     private(set) var counts: [TaskMapping: Int] = [:]
     private(set) var final: Set<TaskMapping> = []
     /// Instances that failed after their retries, and mapped tasks all of whose instances are blocked by one.
     private(set) var failures: [TaskInstanceKey] = []
     private(set) var blockedTasks: Set<String> = []
+    /// Queued instances whose inputs are ready.
+    private var waiting: Set<TaskInstanceKey> = []
+    private var keysByTask: [String: [TaskInstanceKey]] = [:]
+    private var succeeded: [String: Int] = [:]
     private var reported: Set<String> = []
     private let position: [String: Int]
+    private let dependents: [String: [String]]
 
     init(graph: TaskGraph<Context>, completed: Set<TaskInstanceKey>) {
         self.graph = graph
         self.completed = completed
         position = Dictionary(uniqueKeysWithValues: graph.tasks.enumerated().map { ($0.element.id, $0.offset) })
-        for task in graph.tasks where !task.isMapped {
-            let key = TaskInstanceKey(task.id)
-            states[key] = completed.contains(key) ? .success : .queued
+        var dependents: [String: [String]] = [:]
+        for task in graph.tasks {
+            for dep in task.dependsOn { dependents[dep, default: []].append(task.id) }
         }
+        self.dependents = dependents
+        for task in graph.tasks where !task.isMapped { add(TaskInstanceKey(task.id)) }
+        for key in states.keys where states[key] == .queued { consider(key) }
+    }
+
+    /// A new instance: completed in an earlier attempt, blocked by a failure, or queued.
+    private mutating func add(_ key: TaskInstanceKey) {
+        keysByTask[key.taskID, default: []].append(key)
+        if completed.contains(key) {
+            states[key] = .queued
+            set(key, .success)
+        } else {
+            states[key] = failures.contains { graph.instance(key, dependsOn: $0) } ? .upstreamFailed : .queued
+        }
+    }
+
+    /// Changes an instance's state; a success (or skip) may make what depends on it ready.
+    mutating func set(_ key: TaskInstanceKey, _ state: TaskState) {
+        let before = states[key]
+        states[key] = state
+        if state != .queued { waiting.remove(key) }
+        let done = state == .success || state == .skipped
+        guard done, before != .success, before != .skipped, let task = graph.task(key.taskID) else { return }
+        succeeded[key.taskID, default: 0] += 1
+        for id in dependents[key.taskID] ?? [] {
+            guard let downstream = graph.task(id) else { continue }
+            if downstream.isMapped, downstream.mapping == task.mapping, key.mapIndex >= 0 {
+                consider(TaskInstanceKey(id, key.mapIndex))
+            } else if !task.isMapped || allSucceeded(task.id) {
+                for other in keysByTask[id] ?? [] { consider(other) }
+            }
+        }
+    }
+
+    private mutating func consider(_ key: TaskInstanceKey) {
+        if states[key] == .queued, isReady(key) { waiting.insert(key) }
     }
 
     /// Adds the instances of `mapping` up to `count` (counts only grow); with `final`, the count is the last word,
@@ -30,27 +72,29 @@ struct MapPlan<Context: Sendable> {
         guard mapping != .none, !final.contains(mapping) else { return [] }
         var added: [TaskInstanceKey] = []
         let known = counts[mapping] ?? 0
+        counts[mapping] = max(known, count)
         for task in graph.tasks where task.mapping == mapping && count > known {
             for index in known ..< count {
                 let key = TaskInstanceKey(task.id, index)
-                if completed.contains(key) {
-                    states[key] = .success
-                } else {
-                    states[key] = failures.contains { graph.instance(key, dependsOn: $0) } ? .upstreamFailed : .queued
-                    added.append(key)
-                }
+                add(key)
+                if !completed.contains(key) { added.append(key) }
             }
         }
-        counts[mapping] = max(known, count)
         if isFinal {
             final.insert(mapping)
             if counts[mapping] == 0 {
                 for task in graph.tasks where task.mapping == mapping && !blockedTasks.contains(task.id) {
                     let key = TaskInstanceKey(task.id)
-                    states[key] = .skipped
+                    keysByTask[task.id, default: []].append(key)
+                    states[key] = .queued
+                    set(key, .skipped)
                     if !completed.contains(key) { added.append(key) }
                 }
             }
+            // What waits for every instance of a task of this mapping may be ready now that the count is known.
+            for key in states.keys where states[key] == .queued { consider(key) }
+        } else {
+            for key in added { consider(key) }
         }
         return added
     }
@@ -58,7 +102,7 @@ struct MapPlan<Context: Sendable> {
     /// Queued instances whose inputs are ready: tasks that run once first, then by shard (depth-first), then in the
     /// graph's order.
     func ready() -> [TaskInstanceKey] {
-        states.filter { $0.value == .queued }.map(\.key).filter(isReady).sorted { a, b in
+        waiting.sorted { a, b in
             if (a.mapIndex < 0) != (b.mapIndex < 0) { return a.mapIndex < 0 }
             if a.mapIndex != b.mapIndex { return a.mapIndex < b.mapIndex }
             return (position[a.taskID] ?? 0) < (position[b.taskID] ?? 0)
@@ -87,12 +131,10 @@ struct MapPlan<Context: Sendable> {
     /// Whether every instance of a mapped task is known and succeeded (or was skipped).
     func allSucceeded(_ taskID: String) -> Bool {
         guard let task = graph.task(taskID), final.contains(task.mapping) else { return false }
-        return instances(of: taskID).allSatisfy { states[$0] == .success || states[$0] == .skipped }
+        return succeeded[taskID, default: 0] == keysByTask[taskID]?.count ?? 0
     }
 
-    func instances(of taskID: String) -> [TaskInstanceKey] {
-        states.keys.filter { $0.taskID == taskID }.sorted()
-    }
+    func instances(of taskID: String) -> [TaskInstanceKey] { (keysByTask[taskID] ?? []).sorted() }
 
     var producerRunning: Bool {
         graph.tasks.contains { !$0.produces.isEmpty && states[TaskInstanceKey($0.id)] == .running }
@@ -101,10 +143,13 @@ struct MapPlan<Context: Sendable> {
     /// Marks what depends on the failed instance `failed` as `upstream_failed`; returns those instances.
     mutating func blockAll(after failed: TaskInstanceKey) -> [TaskInstanceKey] {
         failures.append(failed)
+        set(failed, .failed)
         var blocked: [TaskInstanceKey] = []
-        for (key, state) in states where state == .queued && graph.instance(key, dependsOn: failed) {
-            states[key] = .upstreamFailed
-            blocked.append(key)
+        for id in graph.downstream(of: failed.taskID) {
+            for key in keysByTask[id] ?? [] where states[key] == .queued && graph.instance(key, dependsOn: failed) {
+                set(key, .upstreamFailed)
+                blocked.append(key)
+            }
         }
         // Mapped tasks not fully expanded: when no future instance can run either, the whole task is blocked.
         for task in graph.tasks where task.isMapped && !final.contains(task.mapping) {
@@ -116,7 +161,7 @@ struct MapPlan<Context: Sendable> {
 
     /// The state of a task: a mapped task's instances together.
     func taskState(_ taskID: String) -> TaskState {
-        let keys = instances(of: taskID)
+        let keys = keysByTask[taskID] ?? []
         if keys.isEmpty { return blockedTasks.contains(taskID) ? .upstreamFailed : .queued }
         let all = keys.compactMap { states[$0] }
         if all.contains(.failed) { return .failed }
