@@ -20,19 +20,18 @@ extension PostgresStore: ReportQueryStore {
         let (limit, per) = RouteSketchBounds.clamped(exercises: exercises, pointsPerExercise: pointsPerExercise)
         // One row of two arrays per exercise, as `samples` reads a route.
         return try await rows("""
-            WITH chosen AS (
-                SELECT e.id, e.start_utc_ms FROM exercises e
-                WHERE e.user_id = \(userID) AND EXISTS (SELECT 1 FROM gps_route_points p WHERE p.exercise_id = e.id)
-                ORDER BY e.start_utc_ms DESC, e.id DESC LIMIT \(limit)),
-            numbered AS (
-                SELECT p.exercise_id, p.latitude, p.longitude,
-                    ROW_NUMBER() OVER (PARTITION BY p.exercise_id ORDER BY p.t) - 1 AS k,
-                    COUNT(*) OVER (PARTITION BY p.exercise_id) AS n
-                FROM gps_route_points p WHERE p.exercise_id IN (SELECT id FROM chosen))
-            SELECT x.exercise_id, array_agg(x.latitude ORDER BY x.k) AS latitude, array_agg(x.longitude ORDER BY x.k) AS longitude
-            FROM numbered x JOIN chosen c ON c.id = x.exercise_id
-            WHERE x.k % ((x.n + \(per) - 1) / \(per)) = 0
-            GROUP BY x.exercise_id, c.start_utc_ms ORDER BY c.start_utc_ms, x.exercise_id
+            WITH spans AS (
+                SELECT exercise_id, COUNT(*) AS n, MIN(t) AS t0, MAX(t) AS t1 FROM gps_route_points
+                WHERE exercise_id IN (SELECT id FROM exercises WHERE user_id = \(userID)) GROUP BY exercise_id),
+            chosen AS (
+                SELECT e.id, e.start_utc_ms, r.t0, GREATEST(1, FLOOR((r.t1 - r.t0) / \(per))::bigint + 1) AS step,
+                    GREATEST(1, FLOOR((r.t1 - r.t0) / GREATEST(r.n - 1, 1) + 0.5)::bigint) AS gap
+                FROM exercises e JOIN spans r ON r.exercise_id = e.id
+                ORDER BY e.start_utc_ms DESC, e.id DESC LIMIT \(limit))
+            SELECT c.id AS exercise_id, array_agg(p.latitude ORDER BY p.t) AS latitude, array_agg(p.longitude ORDER BY p.t) AS longitude
+            FROM chosen c JOIN gps_route_points p ON p.exercise_id = c.id
+            WHERE FLOOR(p.t - c.t0 + 0.5)::bigint % c.step < c.gap
+            GROUP BY c.id, c.start_utc_ms ORDER BY c.start_utc_ms, c.id
             """).map { row in
             RouteSketch(exerciseID: try row.value("exercise_id"), latitude: try row.value("latitude"), longitude: try row.value("longitude"))
         }

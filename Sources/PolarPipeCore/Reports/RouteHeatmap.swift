@@ -105,11 +105,13 @@ public enum RouteHeatmap {
         return s + "</g>"
     }
 
-    /// The sketch's valid positions, at most `pointsPerExercise` of them; nil when none is valid.
+    /// The sketch's valid positions, at most `pointsPerExercise` of them (every k-th when the store gave more, as it
+    /// may for an irregular recording); nil when none is valid.
     static func clean(_ sketch: RouteSketch) -> RouteSketch? {
         var out = RouteSketch(exerciseID: sketch.exerciseID, latitude: [], longitude: [])
-        for i in 0 ..< min(sketch.latitude.count, sketch.longitude.count, pointsPerExercise)
-        where SampleFilters.isValidPosition(sketch.latitude[i], sketch.longitude[i]) {
+        let count = min(sketch.latitude.count, sketch.longitude.count)
+        let stride = max(1, (count + pointsPerExercise - 1) / pointsPerExercise)
+        for i in Swift.stride(from: 0, to: count, by: stride) where SampleFilters.isValidPosition(sketch.latitude[i], sketch.longitude[i]) {
             out.latitude.append(sketch.latitude[i])
             out.longitude.append(sketch.longitude[i])
         }

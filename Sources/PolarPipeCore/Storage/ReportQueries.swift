@@ -4,8 +4,9 @@ public protocol ReportQueryStore: Sendable {
     /// The exercise's stored raw JSON (its samples removed) and the ascent, descent and heart rate its file reported;
     /// nil when there is no such exercise.
     func recordedSummary(exerciseID: Int64) async throws -> RecordedSummary?
-    /// Of the user's `exercises` newest exercises that have a route, up to about `pointsPerExercise` evenly spaced route
-    /// points each (every k-th point from the first), oldest exercise first.
+    /// Of the user's `exercises` newest exercises that have a route, about `pointsPerExercise` route points each, evenly
+    /// spaced in time from the first (one a `span / pointsPerExercise` seconds; more only where the recording is
+    /// irregular, fewer across pauses), oldest exercise first.
     func routeSketches(userID: Int64, exercises: Int, pointsPerExercise: Int) async throws -> [RouteSketch]
 }
 
