@@ -114,7 +114,28 @@ enum PowerRideFixture {
         #expect(lines.contains("Road biking, best 20 min power     250 W"), "\(ann.output)")
         #expect(lines.contains("Road biking, best 5 s power        250 W") && lines.contains("Road biking, longest distance      12.00 km"))
         #expect(lines.contains { $0.hasPrefix("Road biking, best normalized power ") && $0.hasSuffix(" W") })
+        // The JSON view (also `GET /api/v1/users/ann/statistics`) has them per sport, in watts.
+        struct View: Decodable { var records: [String: Double]; var records_by_sport: [String: [String: Double]] }
+        let json = try JSONDecoder().decode(View.self, from: Data(try PolarPipeExecutable.run(["stats", "user", "ann", "--json"] + ws).output.utf8))
+        #expect(json.records_by_sport["ROAD_BIKING"]?["best_power_20min"] == 250 && json.records_by_sport["ROAD_BIKING"]?["best_power_5s"] == 250)
+        #expect(json.records["best_power_20min"] == nil)
         let bob = try PolarPipeExecutable.run(["stats", "user", "bob"] + ws)
         #expect(bob.output.contains("power records                 none (no exercise has power samples)"), "\(bob.output)")
+    }
+
+    @Test func reportDrawsTheRouteAndTheHeatmapOnTheConfiguredTiles() throws {
+        let tmp = try TemporaryWorkspace("report-tiles")
+        defer { tmp.remove() }
+        try tmp.drop(PowerRideFixture.json(), at: "ann/ride.json")
+        let ws = ["--workspace", tmp.workspace.root.path]
+        #expect(try PolarPipeExecutable.run(["run", "--quiet"] + ws).status == 0)
+        let userPage = tmp.workspace.reports.appendingPathComponent("users/ann.html")
+        #expect(!(try String(contentsOf: userPage, encoding: .utf8)).contains("<image"))
+        try Data("[reports]\nmap_tiles = \"https://tiles.example.org/{z}/{x}/{y}.png\"\n".utf8).write(to: tmp.workspace.configurationFile)
+        #expect(try PolarPipeExecutable.run(["report"] + ws).status == 0)
+        let user = try String(contentsOf: userPage, encoding: .utf8)
+        let exercise = try String(contentsOf: tmp.workspace.reports.appendingPathComponent("exercises/1.html"), encoding: .utf8)
+        #expect(user.contains("<image href=\"https://tiles.example.org/") && user.contains("map: tiles.example.org"))
+        #expect(exercise.contains("<image href=\"https://tiles.example.org/"))
     }
 }
