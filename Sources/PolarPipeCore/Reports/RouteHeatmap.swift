@@ -6,8 +6,9 @@ import Foundation
 /// stores sample them evenly), a segment between two points fills at most `maxStepsPerSegment` cells, and the
 /// drawing has at most one square per cell.
 ///
-/// Routes whose centre lies more than `areaRadiusM` from the place most routes are centred near (a holiday, a race
-/// abroad) are left out and counted, so that the area where the athlete trains is not shrunk to a dot.
+/// Routes that never come within `areaRadiusM` of the place most routes are centred near (a holiday, a race abroad)
+/// are left out and counted, so that the area where the athlete trains is not shrunk to a dot; a long ride from home
+/// is kept.
 public enum RouteHeatmap {
     public static let maxExercises = 500
     public static let pointsPerExercise = 200
@@ -42,7 +43,7 @@ public enum RouteHeatmap {
             let neighbours = centres.filter { Geo.haversine(c.0, c.1, $0.0, $0.1) <= areaRadiusM }.count
             if neighbours >= bestNeighbours { (home, bestNeighbours) = (c, neighbours) }
         }
-        let kept = zip(routes, centres).filter { Geo.haversine(home.0, home.1, $0.1.0, $0.1.1) <= areaRadiusM }.map(\.0)
+        let kept = routes.filter { r in r.latitude.indices.contains { Geo.haversine(home.0, home.1, r.latitude[$0], r.longitude[$0]) <= areaRadiusM } }
         let projection = RouteProjection(latitude: kept.flatMap(\.latitude), longitude: kept.flatMap(\.longitude), size: size, tiles: tiles)
         let n = Int(size) / cell
         var counts = [Int](repeating: 0, count: n * n), lastRoute = [Int](repeating: -1, count: n * n)

@@ -142,8 +142,8 @@ extension ReportWriter {
         var caption = "\(drawing.drawn) route\(drawing.drawn == 1 ? "" : "s"), darker where more of them pass"
         if withRoute > page.routes.count { caption += " (the newest \(page.routes.count) of \(withRoute) exercises with a route)" }
         if drawing.elsewhere > 0 {
-            caption += "; \(drawing.elsewhere) route\(drawing.elsewhere == 1 ? "" : "s") more than "
-                + Format.fixed(RouteHeatmap.areaRadiusM / 1000, digits: 0) + " km away from the others not drawn"
+            caption += "; \(drawing.elsewhere) route\(drawing.elsewhere == 1 ? "" : "s") elsewhere (never within "
+                + Format.fixed(RouteHeatmap.areaRadiusM / 1000, digits: 0) + " km of the others) not drawn"
         }
         s += "<p class=\"muted\">" + HTML.escape(caption + ".") + "</p>" + drawing.svg
         return s + "</section>"
