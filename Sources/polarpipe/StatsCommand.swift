@@ -39,12 +39,13 @@ struct StatsCommand: AsyncParsableCommand {
                 print("fitness/fatigue/form".padding(toLength: 22, withPad: " ", startingAt: 0)
                       + String(format: "%.1f / %.1f / %.1f", load.ctl, load.atl, load.tsb))
             }
-            let order = ["longest_distance", "longest_duration", "fastest_1km", "fastest_5km", "fastest_10km"]
-            for r in records.sorted(by: { ($0.sport, order.firstIndex(of: $0.record) ?? 9) < ($1.sport, order.firstIndex(of: $1.record) ?? 9) }) {
-                let value = r.record == "longest_distance" ? Format.km(r.value) : Format.duration(r.value)
-                let name = SportNames.displayName(r.sport) + ", " + r.record.replacingOccurrences(of: "_", with: " ")
-                print(name.padding(toLength: max(30, name.count + 1), withPad: " ", startingAt: 0) + value)
-            }
+            // Power records come from the exercises' statistics (best efforts and normalized power per sport).
+            let power = PowerRecords.compute(try await store.recentExercises(userID: user.id, limit: 10_000))
+            let named = (records + power).sorted(by: { ($0.sport, $0.displayRank) < ($1.sport, $1.displayRank) })
+                .map { (SportNames.displayName($0.sport) + ", " + $0.title.lowercased(), $0.formattedValue) }
+            let width = max(30, (named.map(\.0.count).max() ?? 0) + 1)
+            for (name, value) in named { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + value) }
+            if power.isEmpty { print("power records".padding(toLength: width, withPad: " ", startingAt: 0) + "none (no exercise has power samples)") }
             printWeeks(weeks.map { ($0.week, $0.exercises, $0.distanceM, Format.duration($0.durationS) + String(format: "  TRIMP %.0f", $0.trimp)) })
         }
     }

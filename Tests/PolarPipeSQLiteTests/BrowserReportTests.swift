@@ -138,8 +138,8 @@ import PolarPipeTestSupport
         return try JSONDecoder().decode(Layout.self, from: Data(dom[start.upperBound ..< end.lowerBound].utf8))
     }
 
-    /// Every page type — dashboard, user page, exercise with a route, exercise without samples, and the dashboard of
-    /// an empty workspace — at a desktop and a phone width: not blank, nothing wider than the window, chart text at
+    /// Every page type — dashboard, user page (with its heatmap), exercise with a route, a ride with power and the
+    /// watch's figures, exercise without samples, and the dashboard of an empty workspace — at a desktop and a phone width: not blank, nothing wider than the window, chart text at
     /// least 11 px. Screenshots go to `POLARPIPE_SCREENSHOTS` when it is set, to be looked at.
     @Test(.enabled(if: TestEnvironment.runs(TestEnvironment.chromium != nil)))
     func everyPageTypeFitsADesktopAndAPhoneWidth() async throws {
@@ -149,12 +149,14 @@ import PolarPipeTestSupport
         try SyntheticData(users: 1, sessionsPerUser: 12, seed: 21, durationSeconds: 1_800, layout: .mixed,
                           multisportShare: 0.3).write(to: tmp.workspace.inbox)
         try tmp.drop(OldLayoutFixtures.session(exercises: [OldLayoutFixtures.manualExercise]), at: "athlete-01/tennis.json")
+        try tmp.drop(PowerRideFixture.json(), at: "athlete-01/ride.json")
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
         #expect(try await makeRunner(tmp, store).run(runID: "widths").outcome.state == .success)
         let user = try #require(try await store.user(key: "athlete-01"))
         let exercises = try await store.recentExercises(userID: user.id, limit: 100)
         let withRoute = try #require(exercises.first { ($0.stats?.gpsPoints ?? 0) > 100 })
         let manual = try #require(exercises.first { $0.exercise.sport == "TENNIS" })
+        let ride = try #require(exercises.first { $0.stats?.power?.avgW != nil })
         let empty = try TemporaryWorkspace("widths-empty")
         defer { empty.remove() }
         let emptyStore = try SQLiteStore(path: empty.workspace.databaseFile.path)
@@ -165,6 +167,7 @@ import PolarPipeTestSupport
             ("user", tmp.workspace.reports.appendingPathComponent("users/athlete-01.html"), 0.015),
             ("exercise-route", tmp.workspace.reports.appendingPathComponent("exercises/\(withRoute.exercise.id).html"), 0.01),
             ("exercise-manual", tmp.workspace.reports.appendingPathComponent("exercises/\(manual.exercise.id).html"), 0.003),
+            ("exercise-power", tmp.workspace.reports.appendingPathComponent("exercises/\(ride.exercise.id).html"), 0.01),
             ("empty-index", empty.workspace.reports.appendingPathComponent("index.html"), 0.003),
         ]
         let keep = ProcessInfo.processInfo.environment["POLARPIPE_SCREENSHOTS"].map { URL(fileURLWithPath: $0) }
@@ -172,7 +175,7 @@ import PolarPipeTestSupport
             for width in [1280, 390] {
                 let layout = try Self.layout(chromium, page: url, width: width)
                 #expect(layout.inner == Double(width), "\(name) at \(width)")
-                if name == "index" || name == "user" || name == "exercise-route" { #expect(layout.texts > 20, "\(name) at \(width)") }
+                if ["index", "user", "exercise-route", "exercise-power"].contains(name) { #expect(layout.texts > 20, "\(name) at \(width)") }
                 #expect(layout.scroll <= layout.inner, "\(name) is \(layout.scroll) px wide at \(width)")
                 #expect(layout.minFont >= 10.99, "\(name) at \(width): chart text of \(layout.minFont) px")
                 let png = tmp.workspace.root.appendingPathComponent("\(name)-\(width).png")

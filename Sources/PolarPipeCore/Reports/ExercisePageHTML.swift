@@ -1,14 +1,15 @@
 import Foundation
 
 extension ReportWriter {
-    /// The page of one exercise: a summary of what it has, then route, heart rate, elevation, splits and zones when
-    /// it has the samples for them. A manual entry (no samples) shows its summary and says why the rest is missing.
+    /// The page of one exercise: a summary of what it has and the watch's own figures where they differ from
+    /// polarpipe's, then route, heart rate, power, elevation, splits and zones when it has the samples for them. A manual entry (no samples) shows its summary and says why the rest is missing.
     public static func exercisePage(_ page: ExercisePage, generatedAt: Int64) -> String {
         let e = page.exercise, st = page.stats
         let sport = SportNames.displayName(e.sport)
         let route = SampleFilters.validRoute(page.samples.route)
         let heartRate = SampleFilters.validHeartRate(page.samples.heartRate)
         var body = "<section><h2>Summary</h2>" + HTML.cards(summaryCards(e, st)) + "</section>"
+        body += watchSection(WatchFigures(page.recorded), e, st)
         if route.count < 2 && heartRate.count == 0 {
             body += "<section><h2>Samples</h2>" + HTML.note(
                 "This exercise has no heart-rate or GPS samples (a manual entry, or a watch without sensors): "
@@ -32,6 +33,7 @@ extension ReportWriter {
             }
             body += "</section>"
         }
+        body += powerSection(page)
         let altitudes = route.altitude.contains { !$0.isNaN }
             ? SampleSeries(t: route.t.indices.filter { !route.altitude[$0].isNaN }.map { route.t[$0] }, value: route.altitude.filter { !$0.isNaN })
             : page.samples.altitude
@@ -77,6 +79,10 @@ extension ReportWriter {
             cards.append(("ascent / descent", Format.number(gain, digits: 0) + " / " + Format.number(st?.elevationLossM, digits: 0) + " m"))
         }
         if let trimp = st?.trimp, (st?.hrSamples ?? 0) > 0 { cards.append(("TRIMP", Format.number(trimp, digits: 0))) }
+        if let rmssd = st?.hrvRMSSDMs { cards.append(("HRV (RMSSD)", Format.number(rmssd, digits: 0) + " ms")) }
+        if let cadence = st?.power?.cadenceAvg {
+            cards.append(("cadence avg / max", Format.number(cadence, digits: 0) + " / " + Format.number(st?.power?.cadenceMax, digits: 0) + " rpm"))
+        }
         if let calories = e.calories { cards.append(("calories (watch)", Format.number(calories, digits: 0) + " kcal")) }
         return cards
     }

@@ -46,7 +46,7 @@ public enum ReportWriter {
         try put(summaryJSON(data), folder.appendingPathComponent("summary.json"))
         try put(summaryCSV(data), folder.appendingPathComponent("summary.csv"))
         for (user, stats) in data.users where userKeys?.contains(user.userKey) ?? true {
-            try put(try await userPage(user, stats: stats, store: store, generatedAt: data.generatedAt),
+            try put(try await userPage(user, stats: stats, store: store, generatedAt: data.generatedAt, mapTiles: mapTiles),
                     folder.appendingPathComponent("users").appendingPathComponent(pageName(user.userKey) + ".html"))
         }
         let keys = data.userKeys
@@ -68,10 +68,15 @@ public enum ReportWriter {
     }
 
     /// The page of one user, read from the store (also served by `polarpipe serve`).
-    public static func userPage(_ user: UserRecord, stats: UserStatistics?, store: any PipelineStore, generatedAt: Int64) async throws -> String {
+    /// The heatmap is drawn on `mapTiles` when given.
+    public static func userPage(_ user: UserRecord, stats: UserStatistics?, store: any PipelineStore, generatedAt: Int64,
+                                mapTiles: MapTiles? = nil) async throws -> String {
         let page = UserPage(user: user, stats: stats, recent: try await store.recentExercises(userID: user.id, limit: 10_000),
                             weekly: try await store.userWeekly(userID: user.id), load: try await store.userDailyLoad(userID: user.id),
-                            records: try await store.userRecords(userID: user.id))
+                            records: try await store.userRecords(userID: user.id),
+                            routes: try await store.routeSketches(userID: user.id, exercises: RouteHeatmap.maxExercises,
+                                                                  pointsPerExercise: RouteHeatmap.pointsPerExercise),
+                            mapTiles: mapTiles)
         return userPage(page, generatedAt: generatedAt)
     }
 
@@ -91,7 +96,8 @@ public enum ReportWriter {
     public static func exercisePage(_ exercise: ExerciseRecord, userKey: String, samples: ExerciseSamples,
                                     store: any PipelineStore, mapTiles: MapTiles? = nil) async throws -> ExercisePage {
         ExercisePage(exercise: exercise, userKey: userKey, stats: try await store.exerciseStatistics(exerciseID: exercise.id),
-                     samples: samples, splits: try await store.splits(exerciseID: exercise.id), mapTiles: mapTiles)
+                     samples: samples, splits: try await store.splits(exerciseID: exercise.id), mapTiles: mapTiles,
+                     recorded: try await store.recordedSummary(exerciseID: exercise.id))
     }
 
     /// Renders and writes `reports/exercises/<id>.html` for each page, on all cores (the pages are independent).
@@ -121,6 +127,8 @@ public enum ReportWriter {
         public var splits: [Split]
         /// The tile server the route is drawn on; nil: no map.
         public var mapTiles: MapTiles? = nil
+        /// What the exercise's file reported itself (its raw summary), for the watch's figures beside polarpipe's.
+        public var recorded: RecordedSummary? = nil
     }
 
     /// The file name of a user's page: the user key, percent-encoded when it could not be a file name.

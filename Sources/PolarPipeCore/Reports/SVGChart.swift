@@ -232,32 +232,15 @@ public enum SVGChart {
         return s + "</svg>"
     }
 
-    /// A route drawn as one SVG path with kilometre markers and a scale bar. Without `tiles` it is projected
-    /// equirectangularly around its mean latitude and fitted to the box, on a plain background (nothing is fetched);
-    /// with `tiles` it is projected as Web Mercator at the largest zoom that fits, over the tile server's images.
+    /// A route drawn as one SVG path with kilometre markers and a scale bar, projected by `RouteProjection` (on the
+    /// tile server's images when `tiles` is given, else on a plain background and nothing is fetched).
     /// `lengthM` is the route's length when already known (the exercise's GPS distance); else it is computed.
     public static func route(title: String, latitude: [Double], longitude: [Double], lengthM: Double? = nil, tiles: MapTiles? = nil) -> String {
         guard latitude.count >= 2, latitude.count == longitude.count else { return empty(title) }
-        let size = 300.0
-        let point: (Int) -> (Double, Double)
-        let metresPerUnit: Double
-        var background = "<rect width=\"300\" height=\"300\" fill=\"#f7f8fa\"/>"
-        if let tiles, let view = MapTiles.View(latitude: latitude, longitude: longitude, size: size) {
-            point = { view.point(latitude[$0], longitude[$0]) }
-            metresPerUnit = view.metresPerPixel
-            background += view.images(tiles) + "<text x=\"294\" y=\"296\" text-anchor=\"end\" font-size=\"11\" fill=\"#1d2433\">"
-                + "map: \(HTML.escape(tiles.host))</text>"
-        } else {
-            let meanLat = latitude.reduce(0, +) / Double(latitude.count) * .pi / 180
-            let xs = longitude.map { $0 * cos(meanLat) }, ys = latitude.map { -$0 }
-            let (minX, maxX, minY, maxY) = (xs.min() ?? 0, xs.max() ?? 0, ys.min() ?? 0, ys.max() ?? 0)
-            let span = max(maxX - minX, maxY - minY, 1e-9)
-            let pad = 10.0
-            let scale = (size - 2 * pad) / span
-            let offX = pad + ((size - 2 * pad) - (maxX - minX) * scale) / 2, offY = pad + ((size - 2 * pad) - (maxY - minY) * scale) / 2
-            point = { (offX + (xs[$0] - minX) * scale, offY + (ys[$0] - minY) * scale) }
-            metresPerUnit = 111_320 / scale
-        }
+        let projection = RouteProjection(latitude: latitude, longitude: longitude, tiles: tiles)
+        let point = { (i: Int) in projection.point(latitude[i], longitude[i]) }
+        let metresPerUnit = projection.metresPerUnit
+        let background = projection.background
         let stride = max(1, latitude.count / 1500)
         var bytes: [UInt8] = []
         bytes.reserveCapacity((latitude.count / stride + 1) * 14)

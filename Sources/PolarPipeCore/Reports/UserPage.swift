@@ -10,6 +10,9 @@ extension ReportWriter {
         public var weekly: [WeeklyTotals]
         public var load: [DailyLoad]
         public var records: [PersonalRecord]
+        /// A sketch of the user's routes for the heatmap (`PipelineStore.routeSketches`), and the map to draw it on.
+        public var routes: [RouteSketch] = []
+        public var mapTiles: MapTiles? = nil
     }
 
     /// What the heart-rate sections say when no exercise had a max HR to compute zones and TRIMP with.
@@ -33,6 +36,7 @@ extension ReportWriter {
         let lastDay = CalendarSeries.localDay(newest)
         body += calendarSection(page, lastDay: lastDay)
         body += sportSections(page, lastDay: lastDay)
+        body += heatmapSection(page)
         body += zonesAndLoad(page)
         body += "<section><h2>Recent exercises</h2><p class=\"muted\">Start times are the watch's local time.</p>" + HTML.table(
             [("Start", false), ("Sport", false), ("Duration", true), ("Distance", true), ("Pace / speed", true), ("HR avg", true),
@@ -72,6 +76,10 @@ extension ReportWriter {
         let count = CalendarSeries.windowWeeks(page.weekly, endingAt: lastDay)
         let bySport = Dictionary(grouping: page.recent, by: \.exercise.sport)
         let sports = bySport.keys.sorted { (bySport[$0]?.count ?? 0, $1) > (bySport[$1]?.count ?? 0, $0) }
+        let power = PowerRecords.compute(page.recent)
+        // Said once, in the first cycling section, when no ride has power.
+        var powerNote = !power.contains { SportKind(sport: $0.sport) == .cycling }
+            ? HTML.note("No ride has power samples: power records (best 20 min power, normalized power) need a power meter.") : ""
         var s = sports.count > 1
             ? "<nav class=\"sports\">Sports: " + sports.map { "<a href=\"#sport-\(HTML.hrefComponent($0))\">\(HTML.escape(SportNames.displayName($0)))</a>" }
                 .joined(separator: " · ") + "</nav>"
@@ -101,15 +109,13 @@ extension ReportWriter {
                                 unit: "km", axisLabels: CalendarSeries.axisLabels(weeks))
                 : SVGChart.bars(title: "\(name): time per week", labels: weeks.map(\.label), values: weeks.map { $0.durationS / 3600 },
                                 unit: "h", axisLabels: CalendarSeries.axisLabels(weeks))
+            var note = ""
+            if SportKind(sport: sport) == .cycling { (note, powerNote) = (powerNote, "") }
             s += "<section id=\"sport-\(HTML.escape(HTML.hrefComponent(sport)))\"><h2>\(HTML.escape(name))</h2>" + HTML.cards(cards) + chart
-                + recordsTable(page.records.filter { $0.sport == sport }, exercises: list) + "</section>"
+                + recordsTable((page.records + power).filter { $0.sport == sport }, exercises: list) + note + "</section>"
         }
         return s
     }
-
-    static let recordOrder = ["longest_distance", "longest_duration", "fastest_1km", "fastest_5km", "fastest_10km"]
-    static let recordNames = ["longest_distance": "Longest distance", "longest_duration": "Longest duration",
-                              "fastest_1km": "Fastest 1 km", "fastest_5km": "Fastest 5 km", "fastest_10km": "Fastest 10 km"]
 
     /// A sport's personal records, linked to the exercise that set each, at its local start time.
     static func recordsTable(_ records: [PersonalRecord], exercises: [ExerciseOverview]) -> String {
@@ -117,13 +123,30 @@ extension ReportWriter {
         let offsets = Dictionary(exercises.map { ($0.exercise.id, $0.exercise.tzOffsetMinutes) }, uniquingKeysWith: { a, _ in a })
         return "<h3>Records</h3>" + HTML.table(
             [("Record", false), ("Value", true), ("When", false)],
-            records.sorted { (recordOrder.firstIndex(of: $0.record) ?? 9) < (recordOrder.firstIndex(of: $1.record) ?? 9) }.map { r in
-                let value = r.record == "longest_distance" ? Format.km(r.value) : Format.duration(r.value)
-                return [.text(recordNames[r.record] ?? r.record), .text(value),
-                        .html("<a href=\"../exercises/\(r.exerciseID).html\">"
-                              + HTML.escape(offsets[r.exerciseID].map { Format.local(r.achievedAtMillis, offsetMinutes: $0) } ?? Format.utc(r.achievedAtMillis))
-                              + "</a>")]
+            records.sorted { $0.displayRank < $1.displayRank }.map { r in
+                [.text(r.title), .text(r.formattedValue),
+                 .html("<a href=\"../exercises/\(r.exerciseID).html\">"
+                       + HTML.escape(offsets[r.exerciseID].map { Format.local(r.achievedAtMillis, offsetMinutes: $0) } ?? Format.utc(r.achievedAtMillis))
+                       + "</a>")]
             })
+    }
+
+    /// The heatmap of the user's routes, with what it left out, or why there is none.
+    static func heatmapSection(_ page: UserPage) -> String {
+        var s = "<section><h2>Where you train</h2>"
+        guard let drawing = RouteHeatmap.draw(page.routes, tiles: page.mapTiles) else {
+            return s + HTML.note("No exercise has a GPS route: the heatmap of your routes appears once a session recorded with GPS is loaded.")
+                + "</section>"
+        }
+        let withRoute = page.recent.filter { ($0.stats?.gpsPoints ?? 0) > 0 }.count
+        var caption = "\(drawing.drawn) route\(drawing.drawn == 1 ? "" : "s"), darker where more of them pass"
+        if withRoute > page.routes.count { caption += " (the newest \(page.routes.count) of \(withRoute) exercises with a route)" }
+        if drawing.elsewhere > 0 {
+            caption += "; \(drawing.elsewhere) route\(drawing.elsewhere == 1 ? "" : "s") elsewhere (never within "
+                + Format.fixed(RouteHeatmap.areaRadiusM / 1000, digits: 0) + " km of the others) not drawn"
+        }
+        s += "<p class=\"muted\">" + HTML.escape(caption + ".") + "</p>" + drawing.svg
+        return s + "</section>"
     }
 
     /// Time in heart-rate zones over all exercises, and fitness, fatigue and form, or why they cannot be shown.

@@ -1,7 +1,7 @@
 /// What the pipeline needs from a database: the small stores below, one per concern. Implemented by the SQLite
 /// store (embedded default) and the PostgreSQL store; tasks, the DAG runner and reports only talk to these
 /// protocols. All times are UTC epoch milliseconds.
-public protocol PipelineStore: RunStore, LedgerStore, ExerciseStore, StatisticsStore {}
+public protocol PipelineStore: RunStore, LedgerStore, ExerciseStore, StatisticsStore, ReportQueryStore {}
 
 /// Runs, their task instances and the one-active-run lease.
 public protocol RunStore: RunRecorder {

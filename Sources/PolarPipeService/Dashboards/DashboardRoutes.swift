@@ -29,7 +29,8 @@ struct DashboardRoutes: Sendable {
                 }
                 guard identity.mayAccess(user.userKey) else { throw APIError.forbidden("this token may not see user \(user.userKey)") }
                 let stats = try await environment.store.userStatistics(userID: user.id)
-                return .html(try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis()))
+                return .html(try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis(),
+                                                              mapTiles: environment.configuration.mapTiles))
             }
         }
         router.get("exercises/{page}") { request, context in
