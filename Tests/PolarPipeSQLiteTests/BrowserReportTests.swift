@@ -6,7 +6,7 @@ import PolarPipeTestSupport
 
 /// The report pages in a real headless Chromium. In CI (`CI` set) Chromium must be installed; elsewhere the test
 /// runs when it is.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct BrowserReportTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct BrowserReportTests {
     static let chromium = TestEnvironment.chromium
 
     static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
