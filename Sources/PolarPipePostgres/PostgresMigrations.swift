@@ -21,6 +21,18 @@ enum PostgresMigrations {
         Migration(id: "v4_ingestion_ledger", statements: v4),
         Migration(id: "v5_records_per_sport", statements: v5),
         Migration(id: "v6_power_and_channels", statements: v6),
+        Migration(id: "v7_mapped_tasks", statements: v7),
+    ]
+
+    /// Mapped tasks: a task instance is also known by its map index (−1 when the task is not mapped, as in Airflow),
+    /// part of the key; each validated file records its file shard.
+    static let v7: [String] = [
+        "ALTER TABLE task_instances ADD COLUMN map_index INTEGER NOT NULL DEFAULT -1",
+        "ALTER TABLE task_instances DROP CONSTRAINT task_instances_pkey",
+        "ALTER TABLE task_instances ADD PRIMARY KEY (run_id, task_id, map_index, try_number)",
+        "ALTER TABLE ingested_files ADD COLUMN shard INTEGER",
+        "CREATE INDEX ingested_files_shard ON ingested_files(run_id, shard)",
+        "CREATE INDEX exercises_file ON exercises(file_id)",
     ]
 
     /// Personal records per sport: `user_records` gains `sport` (part of the key); a kept record takes its exercise's

@@ -165,10 +165,10 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public func recordTask(_ t: TaskInstanceRecord) async throws {
         try await uncancellable { [self] in
             try await execute("""
-                INSERT INTO task_instances(run_id, task_id, try_number, state, started_at, ended_at, error, output)
-                VALUES (\(t.runID), \(t.taskID), \(t.tryNumber), \(t.state.rawValue), pp_ts(\(t.startedAt)), pp_ts(\(t.endedAt)),
-                        \(t.error), \(t.output))
-                ON CONFLICT(run_id, task_id, try_number) DO UPDATE SET
+                INSERT INTO task_instances(run_id, task_id, map_index, try_number, state, started_at, ended_at, error, output)
+                VALUES (\(t.runID), \(t.taskID), \(t.mapIndex), \(t.tryNumber), \(t.state.rawValue), pp_ts(\(t.startedAt)),
+                        pp_ts(\(t.endedAt)), \(t.error), \(t.output))
+                ON CONFLICT(run_id, task_id, map_index, try_number) DO UPDATE SET
                     state = excluded.state, started_at = COALESCE(excluded.started_at, task_instances.started_at),
                     ended_at = excluded.ended_at, error = excluded.error, output = excluded.output
                 """)
@@ -177,14 +177,19 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func taskInstances(runID: String) async throws -> [TaskInstanceRecord] {
         try await rows("""
-            SELECT run_id, task_id, try_number, state, pp_ms(started_at) AS started_at, pp_ms(ended_at) AS ended_at, error, output
+            SELECT run_id, task_id, map_index, try_number, state, pp_ms(started_at) AS started_at, pp_ms(ended_at) AS ended_at, error,
+                output
             FROM task_instances WHERE run_id = \(runID) ORDER BY seq
             """).map { r in
-            TaskInstanceRecord(runID: try r.value("run_id"), taskID: try r.value("task_id"), tryNumber: try r.value("try_number"),
+            TaskInstanceRecord(runID: try r.value("run_id"), taskID: try r.value("task_id"), mapIndex: Int(try r.value("map_index") as Int32),
+                               tryNumber: try r.value("try_number"),
                                state: TaskState(rawValue: try r.value("state")) ?? .failed, startedAt: try r.value("started_at"),
                                endedAt: try r.value("ended_at"), error: try r.value("error"), output: try r.value("output"))
         }
     }
+
+    /// Base of the advisory lock keys of users while their exercises are recorded (base + user id).
+    static let userLockKey: Int64 = 0x706F_6C61_0000_0000
 
     /// Key of the advisory lock that serialises lease changes across machines.
     static let leaseLockKey: Int64 = 0x706F_6C61_7202
@@ -264,11 +269,22 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                    userKey: try r.value("user_key"), userID: try r.value("user_id"), runID: try r.value("run_id"),
                    state: FileState(rawValue: try r.value("state")) ?? .claimed, reason: try r.value("reason"),
                    layout: (try r.value("layout") as String?).flatMap(PolarLayout.init(rawValue:)),
-                   bytes: try r.value("bytes"), stagedPath: try r.value("staged_path"), attempts: Int(try r.value("attempts") as Int32))
+                   bytes: try r.value("bytes"), stagedPath: try r.value("staged_path"), attempts: Int(try r.value("attempts") as Int32),
+                   shard: (try r.value("shard") as Int32?).map(Int.init))
     }
 
     public func files(runID: String) async throws -> [FileRecord] {
         try await rows("SELECT * FROM ingested_files WHERE run_id = \(runID) ORDER BY id").map(Self.fileRecord)
+    }
+
+    public func files(runID: String, shard: Int) async throws -> [FileRecord] {
+        try await rows("SELECT * FROM ingested_files WHERE run_id = \(runID) AND shard = \(shard) ORDER BY id").map(Self.fileRecord)
+    }
+
+    public func shardedUserKeys(runID: String) async throws -> [String] {
+        try await rows("""
+            SELECT DISTINCT user_key FROM ingested_files WHERE run_id = \(runID) AND shard IS NOT NULL ORDER BY user_key
+            """).map { try $0.value("user_key") }
     }
 
     public func file(id: Int64) async throws -> FileRecord? {
@@ -302,7 +318,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                     UPDATE ingested_files SET state = \(u.state.rawValue), status = \(u.state.status.rawValue), path = COALESCE(\(u.path), path),
                         reason = CASE WHEN \(setReason) THEN \(reason) ELSE reason END, sha256 = COALESCE(\(u.sha256), sha256),
                         layout = COALESCE(\(u.layout?.rawValue), layout), staged_path = COALESCE(\(u.stagedPath), staged_path),
-                        run_id = COALESCE(\(u.runID), run_id)
+                        run_id = COALESCE(\(u.runID), run_id), shard = COALESCE(\(u.shard), shard)
                     WHERE id = \(u.id)
                     """, logger: logger)
             }
@@ -416,6 +432,11 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises] {
         guard !files.isEmpty else { return [] }
         return try await transaction { conn in
+            // Instances of several shards of one user may record at once: the duplicate rule must see the other's
+            // rows, so each user is locked for the transaction (in user order, so two never wait for each other).
+            for userID in Set(files.map(\.userID)).sorted() {
+                try await conn.perform("SELECT pg_advisory_xact_lock(\(Self.userLockKey &+ userID))", logger: logger)
+            }
             var results: [RecordedExercises] = []
             for file in files {
                 var decisions: [ExerciseDecision] = []
@@ -486,8 +507,21 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         return ids
     }
 
+    /// Which of the exercises are still stored, key-share-locked for the transaction. Instances of two shards may meet: a
+    /// richer copy in one shard replaces (`deleteExercises`, which locks the rows for update first) an exercise whose
+    /// samples or statistics another shard writes; whichever locks first goes first, and a write for an exercise
+    /// that is gone writes nothing.
+    static func lockStoredExercises(_ ids: [Int64], _ conn: PostgresConnection, _ logger: Logger) async throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        var stored = Set<Int64>()
+        for try await id in try await conn.query("SELECT id FROM exercises WHERE id = ANY(\(ids)) ORDER BY id FOR KEY SHARE", logger: logger)
+            .decode(Int64.self) { stored.insert(id) }
+        return stored
+    }
+
     static func deleteExercises(_ ids: [Int64], _ conn: PostgresConnection, _ logger: Logger) async throws {
         guard !ids.isEmpty else { return }
+        try await conn.perform("SELECT id FROM exercises WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE", logger: logger)
         for table in ["heart_rate_samples", "gps_route_points", "exercise_series", "exercise_splits", "exercise_statistics"] {
             try await conn.perform("DELETE FROM \(unescaped: table) WHERE exercise_id = ANY(\(ids))", logger: logger)
         }
@@ -526,6 +560,18 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
             .map(Self.exerciseRecord)
     }
 
+    public func exercises(runID: String, fileShard: Int) async throws -> [ExerciseRecord] {
+        try await rows("""
+            SELECT \(unescaped: Self.exerciseColumns) FROM exercises
+            WHERE run_id = \(runID) AND file_id IN (SELECT id FROM ingested_files WHERE run_id = \(runID) AND shard = \(fileShard))
+            ORDER BY id
+            """).map(Self.exerciseRecord)
+    }
+
+    public func exerciseUserIDs(runID: String) async throws -> [Int64] {
+        try await rows("SELECT DISTINCT user_id FROM exercises WHERE run_id = \(runID) ORDER BY user_id").map { try $0.value("user_id") }
+    }
+
     public func exercise(id: Int64) async throws -> ExerciseRecord? {
         try await rows("SELECT \(unescaped: Self.exerciseColumns) FROM exercises WHERE id = \(id)").first.map(Self.exerciseRecord)
     }
@@ -539,10 +585,12 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public func replaceHeartRateSamples(_ batch: [(exerciseID: Int64, samples: SampleSeries, rejected: Int)]) async throws {
         let months = try await ensurePartitions(table: "heart_rate_samples", exerciseIDs: batch.map(\.exerciseID))
         try await transaction { conn in
-            try await conn.perform("DELETE FROM heart_rate_samples WHERE exercise_id = ANY(\(batch.map(\.exerciseID)))", logger: logger)
+            let stored = try await Self.lockStoredExercises(batch.map(\.exerciseID), conn, logger)
+            let kept = batch.filter { stored.contains($0.exerciseID) }
+            try await conn.perform("DELETE FROM heart_rate_samples WHERE exercise_id = ANY(\(kept.map(\.exerciseID)))", logger: logger)
             try await conn.copyFrom(table: "heart_rate_samples", columns: ["exercise_id", "t", "bpm", "start_month"], logger: logger) { writer in
                 var out = CopyText()
-                for item in batch {
+                for item in kept {
                     let month = months[item.exerciseID] ?? "1970-01-01"
                     let s = item.samples
                     for i in 0 ..< s.count {
@@ -552,19 +600,21 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                 }
                 try await writer.write(out.take())
             }
-            try await Self.recordRejected(column: "hr_samples_rejected", batch.map { ($0.exerciseID, $0.rejected) }, conn, logger)
+            try await Self.recordRejected(column: "hr_samples_rejected", kept.map { ($0.exerciseID, $0.rejected) }, conn, logger)
         }
     }
 
     public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
         let months = try await ensurePartitions(table: "gps_route_points", exerciseIDs: batch.map(\.exerciseID))
         try await transaction { conn in
-            try await conn.perform("DELETE FROM gps_route_points WHERE exercise_id = ANY(\(batch.map(\.exerciseID)))", logger: logger)
+            let stored = try await Self.lockStoredExercises(batch.map(\.exerciseID), conn, logger)
+            let kept = batch.filter { stored.contains($0.exerciseID) }
+            try await conn.perform("DELETE FROM gps_route_points WHERE exercise_id = ANY(\(kept.map(\.exerciseID)))", logger: logger)
             try await conn.copyFrom(table: "gps_route_points",
                                     columns: ["exercise_id", "t", "latitude", "longitude", "altitude_m", "start_month"],
                                     logger: logger) { writer in
                 var out = CopyText()
-                for item in batch {
+                for item in kept {
                     let month = months[item.exerciseID] ?? "1970-01-01"
                     let r = item.route
                     for i in 0 ..< r.count {
@@ -574,7 +624,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                 }
                 try await writer.write(out.take())
             }
-            try await Self.recordRejected(column: "gps_points_rejected", batch.map { ($0.exerciseID, $0.rejected) }, conn, logger)
+            try await Self.recordRejected(column: "gps_points_rejected", kept.map { ($0.exerciseID, $0.rejected) }, conn, logger)
         }
     }
 
@@ -582,7 +632,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     /// a row lock taken before the COPY made the other load wait for the whole COPY. The rows are locked in id order
     /// first, so the two loads cannot deadlock.
     static func recordRejected(column: String, _ counts: [(Int64, Int)], _ conn: PostgresConnection, _ logger: Logger) async throws {
-        try await conn.perform("SELECT 1 FROM exercises WHERE id = ANY(\(counts.map(\.0))) ORDER BY id FOR UPDATE", logger: logger)
+        // NO KEY UPDATE: the two load tasks of one exercise share its key lock (`lockStoredExercises`) and take turns here.
+        try await conn.perform("SELECT 1 FROM exercises WHERE id = ANY(\(counts.map(\.0))) ORDER BY id FOR NO KEY UPDATE", logger: logger)
         try await conn.perform("""
             UPDATE exercises e SET \(unescaped: column) = v.n
             FROM unnest(\(counts.map(\.0))::bigint[], \(counts.map { Int64($0.1) })::bigint[]) AS v(id, n) WHERE e.id = v.id
@@ -671,7 +722,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func upsertExerciseStatistics(_ batch: [(exerciseID: Int64, stats: ExerciseStatistics)]) async throws {
         try await transaction { conn in
-            for (id, s) in batch {
+            let stored = try await Self.lockStoredExercises(batch.map(\.exerciseID), conn, logger)
+            for (id, s) in batch where stored.contains(id) {
                 let z = s.hrZonesS
                 try await conn.perform("""
                     INSERT INTO exercise_statistics(exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum, gps_points,

@@ -368,6 +368,29 @@ enum SQLiteMigrations {
                 try db.execute(sql: "ALTER TABLE exercise_statistics ADD COLUMN \(column) REAL")
             }
         }
+        // Mapped tasks: a task instance is also known by its map index (−1 when the task is not mapped, as in
+        // Airflow), part of the key, so the table is copied; each validated file records its file shard.
+        migrator.registerMigration("v9-mapped-tasks") { db in
+            try db.execute(sql: """
+                CREATE TABLE task_instances_v9(
+                    run_id TEXT NOT NULL REFERENCES pipeline_runs(run_id),
+                    task_id TEXT NOT NULL,
+                    map_index INTEGER NOT NULL DEFAULT -1,
+                    try_number INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    started_at TEXT,
+                    ended_at TEXT,
+                    error TEXT,
+                    output TEXT,
+                    PRIMARY KEY (run_id, task_id, map_index, try_number));
+                INSERT INTO task_instances_v9(run_id, task_id, map_index, try_number, state, started_at, ended_at, error, output)
+                SELECT run_id, task_id, -1, try_number, state, started_at, ended_at, error, output FROM task_instances ORDER BY rowid;
+                DROP TABLE task_instances;
+                ALTER TABLE task_instances_v9 RENAME TO task_instances;
+                ALTER TABLE ingested_files ADD COLUMN shard INTEGER;
+                CREATE INDEX ingested_files_shard ON ingested_files(run_id, shard);
+                """)
+        }
         return migrator
     }
 }

@@ -131,12 +131,12 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func recordTask(_ t: TaskInstanceRecord) async throws {
         try writeNow { db in
             try db.cachedStatement(sql: """
-                INSERT INTO task_instances(run_id, task_id, try_number, state, started_at, ended_at, error, output)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(run_id, task_id, try_number) DO UPDATE SET
+                INSERT INTO task_instances(run_id, task_id, map_index, try_number, state, started_at, ended_at, error, output)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(run_id, task_id, map_index, try_number) DO UPDATE SET
                     state = excluded.state, started_at = COALESCE(excluded.started_at, started_at),
                     ended_at = excluded.ended_at, error = excluded.error, output = excluded.output
-                """).execute(arguments: [t.runID, t.taskID, t.tryNumber, t.state.rawValue, Self.iso(t.startedAt),
+                """).execute(arguments: [t.runID, t.taskID, t.mapIndex, t.tryNumber, t.state.rawValue, Self.iso(t.startedAt),
                                  Self.iso(t.endedAt), t.error, t.output])
         }
     }
@@ -144,7 +144,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public func taskInstances(runID: String) async throws -> [TaskInstanceRecord] {
         try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM task_instances WHERE run_id = ? ORDER BY rowid"), arguments: [runID]).map { row in
-                TaskInstanceRecord(runID: row["run_id"], taskID: row["task_id"], tryNumber: row["try_number"],
+                TaskInstanceRecord(runID: row["run_id"], taskID: row["task_id"], mapIndex: row["map_index"], tryNumber: row["try_number"],
                                    state: TaskState(rawValue: row["state"]) ?? .failed, startedAt: Self.millis(row["started_at"]),
                                    endedAt: Self.millis(row["ended_at"]), error: row["error"], output: row["output"])
             }
@@ -219,13 +219,28 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                    entryName: row["entry_name"], parentID: row["parent_id"], userKey: row["user_key"], userID: row["user_id"],
                    runID: row["run_id"], state: FileState(rawValue: row["state"]) ?? .claimed, reason: row["reason"],
                    layout: (row["layout"] as String?).flatMap(PolarLayout.init(rawValue:)), bytes: row["bytes"],
-                   stagedPath: row["staged_path"], attempts: row["attempts"])
+                   stagedPath: row["staged_path"], attempts: row["attempts"], shard: row["shard"])
     }
 
     public func files(runID: String) async throws -> [FileRecord] {
         try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? ORDER BY id"), arguments: [runID])
                 .map(Self.fileRecord)
+        }
+    }
+
+    public func files(runID: String, shard: Int) async throws -> [FileRecord] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? AND shard = ? ORDER BY id"),
+                             arguments: [runID, shard]).map(Self.fileRecord)
+        }
+    }
+
+    public func shardedUserKeys(runID: String) async throws -> [String] {
+        try await queue.unsafeRead { db in
+            try String.fetchAll(try db.cachedStatement(sql: """
+                SELECT DISTINCT user_key FROM ingested_files WHERE run_id = ? AND shard IS NOT NULL ORDER BY user_key
+                """), arguments: [runID])
         }
     }
 
@@ -257,7 +272,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let update = try db.cachedStatement(sql: """
                 UPDATE ingested_files SET state = ?, status = ?, path = COALESCE(?, path),
                     reason = CASE WHEN ? THEN ? ELSE reason END, sha256 = COALESCE(?, sha256), layout = COALESCE(?, layout),
-                    staged_path = COALESCE(?, staged_path), run_id = COALESCE(?, run_id)
+                    staged_path = COALESCE(?, staged_path), run_id = COALESCE(?, run_id), shard = COALESCE(?, shard)
                 WHERE id = ?
                 """)
             for u in updates {
@@ -265,7 +280,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 guard let from else { throw LedgerError(fileID: u.id, from: .claimed, to: u.state) }
                 guard from.canMove(to: u.state) else { throw LedgerError(fileID: u.id, from: from, to: u.state) }
                 try update.execute(arguments: [u.state.rawValue, u.state.status.rawValue, u.path, u.reason != nil, u.reason ?? nil,
-                                               u.sha256, u.layout?.rawValue, u.stagedPath, u.runID, u.id])
+                                               u.sha256, u.layout?.rawValue, u.stagedPath, u.runID, u.shard, u.id])
             }
         }
     }
@@ -435,6 +450,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         return ids
     }
 
+    /// Which of the exercises are still stored. Instances of two shards may meet: a richer copy in one shard replaces
+    /// an exercise whose samples or statistics another shard is about to write; those writes then write nothing
+    /// (the writes are serialised, so the check and the write are one step).
+    static func storedExercises(_ ids: [Int64], _ db: Database) throws -> Set<Int64> {
+        let select = try db.cachedStatement(sql: "SELECT id FROM exercises WHERE id = ?")
+        return Set(try ids.filter { try Int64.fetchOne(select, arguments: [$0]) != nil })
+    }
+
     static func deleteExercises(_ ids: [Int64], _ db: Database) throws {
         for id in ids {
             for table in ["heart_rate_samples", "gps_route_points", "exercise_series", "exercise_splits", "exercise_statistics"] {
@@ -473,6 +496,23 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
+    public func exercises(runID: String, fileShard: Int) async throws -> [ExerciseRecord] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT \(Self.exerciseColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+                FROM ingested_files f JOIN exercises e ON e.file_id = f.id
+                WHERE f.run_id = ? AND f.shard = ? AND e.run_id = ? ORDER BY e.id
+                """), arguments: [runID, fileShard, runID]).map(Self.exerciseRecord)
+        }
+    }
+
+    public func exerciseUserIDs(runID: String) async throws -> [Int64] {
+        try await queue.unsafeRead { db in
+            try Int64.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT user_id FROM exercises WHERE run_id = ? ORDER BY user_id"),
+                               arguments: [runID])
+        }
+    }
+
     public func exercise(id: Int64) async throws -> ExerciseRecord? {
         try await queue.unsafeRead { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE id = ?"), arguments: [id]).map(Self.exerciseRecord)
@@ -490,7 +530,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let delete = try db.makeStatement(sql: "DELETE FROM heart_rate_samples WHERE exercise_id = ?")
             let reject = try db.makeStatement(sql: "UPDATE exercises SET hr_samples_rejected = ? WHERE id = ?")
             let insert = try BulkInsert(db, table: "heart_rate_samples", columns: ["exercise_id", "t", "bpm"])
-            for item in batch {
+            let stored = try Self.storedExercises(batch.map(\.exerciseID), db)
+            for item in batch where stored.contains(item.exerciseID) {
                 try delete.execute(arguments: [item.exerciseID])
                 try reject.execute(arguments: [item.rejected, item.exerciseID])
                 let s = item.samples
@@ -513,7 +554,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let delete = try db.makeStatement(sql: "DELETE FROM gps_route_points WHERE exercise_id = ?")
             let reject = try db.makeStatement(sql: "UPDATE exercises SET gps_points_rejected = ? WHERE id = ?")
             let insert = try BulkInsert(db, table: "gps_route_points", columns: ["exercise_id", "t", "latitude", "longitude", "altitude_m"])
-            for item in batch {
+            let stored = try Self.storedExercises(batch.map(\.exerciseID), db)
+            for item in batch where stored.contains(item.exerciseID) {
                 try delete.execute(arguments: [item.exerciseID])
                 try reject.execute(arguments: [item.rejected, item.exerciseID])
                 let r = item.route
@@ -629,7 +671,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             let insertSplit = try db.makeStatement(sql: """
                 INSERT INTO exercise_splits(exercise_id, km, time_s, pace_min_per_km, hr_avg, elevation_m) VALUES (?, ?, ?, ?, ?, ?)
                 """)
-            for (id, s) in batch {
+            let stored = try Self.storedExercises(batch.map(\.exerciseID), db)
+            for (id, s) in batch where stored.contains(id) {
                 let z = s.hrZonesS
                 var arguments: StatementArguments = [id, s.hrSamples, s.hrMin, s.hrMax, s.hrAvg, s.hrSum, s.gpsPoints, s.durationS,
                                                      s.distanceM, s.gpsDistanceM, s.avgSpeedKmh, s.paceMinPerKm,

@@ -7,7 +7,7 @@ public actor InMemoryRunRecorder: RunRecorder {
 
     public func recordTask(_ instance: TaskInstanceRecord) async throws {
         if let i = instances.firstIndex(where: {
-            $0.runID == instance.runID && $0.taskID == instance.taskID && $0.tryNumber == instance.tryNumber
+            $0.runID == instance.runID && $0.key == instance.key && $0.tryNumber == instance.tryNumber
         }) {
             var merged = instance
             merged.startedAt = instance.startedAt ?? instances[i].startedAt
@@ -17,8 +17,11 @@ public actor InMemoryRunRecorder: RunRecorder {
         }
     }
 
-    /// The last try of each task.
+    /// The last try of each task that is not mapped.
     public func latest() -> [String: TaskInstanceRecord] {
-        Dictionary(grouping: instances, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+        Dictionary(grouping: instances.filter { $0.mapIndex < 0 }, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
     }
+
+    /// The last try of each instance, mapped ones by map index.
+    public func latestInstances() -> [TaskInstanceKey: TaskInstanceRecord] { TaskInstanceRecord.latest(instances) }
 }

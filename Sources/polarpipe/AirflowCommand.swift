@@ -41,12 +41,11 @@ struct AlertCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try await options.openStore(mustExist: true)
-        let latest = Dictionary(grouping: try await store.taskInstances(runID: runID), by: \.taskID)
-            .compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+        let summaries = TaskSummary.of(try await store.taskInstances(runID: runID))
         let order = try TrainingPipeline.graph().tasks.map(\.id)
-        let failed = order.first { latest[$0]?.state == .failed }
-        let outcome = RunOutcome(state: .failed, taskStates: latest.mapValues(\.state), tries: latest.mapValues(\.tryNumber),
-                                 outputs: [:], failedTask: failed, error: failed.flatMap { latest[$0]?.error })
+        let failed = order.first { summaries[$0]?.state == .failed }
+        let outcome = RunOutcome(state: .failed, taskStates: summaries.mapValues(\.state), tries: summaries.mapValues(\.tries),
+                                 outputs: [:], failedTask: failed, error: failed.flatMap { summaries[$0]?.failures.last?.error })
         let alert = await Alerts.summary(runID: runID, outcome: outcome, store: store)
         await Alerts.send(alert, configuration: try options.loadConfiguration(), logger: options.makeLogger())
         print(String(decoding: alert.json, as: UTF8.self))

@@ -84,7 +84,8 @@ struct BenchCommand: AsyncParsableCommand {
         let rows = global.totalHRSamples + global.totalGPSPoints
         let peakMB = Self.peakResidentMB()
         let mb = Double(bytes) / 1e6
-        let tasks = instances.map { ($0.taskID, Double(($0.endedAt ?? 0) - ($0.startedAt ?? 0)) / 1000) }
+        let summaries = TaskSummary.of(instances)
+        let tasks = (try TrainingPipeline.graph().tasks.map(\.id)).compactMap { id in summaries[id].map { (id, $0.seconds ?? 0) } }
         if json {
             let taskJSON = tasks.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }.joined(separator: ", ")
             print("""

@@ -34,31 +34,42 @@ final class ProgressPrinter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         switch event {
-        case .taskStarted(let id, let tryNumber):
+        case .taskStarted(let task, let mapIndex, let tryNumber):
+            let id = TaskInstanceKey(task, mapIndex).description
             let name = tryNumber > 1 ? "\(id) (try \(tryNumber))" : id
             running.append(name)
-            if isTerminal { drawStatus() } else { print("started  \(name)") }
+            // The instances of a mapped task are summed up in one line when the last one ends.
+            if isTerminal { drawStatus() } else if mapIndex < 0 { print("started  \(name)") }
         case .taskProgress(let id, let files, let bytes):
             progressTask = id
             self.files = files
             self.bytes = bytes
             // At most ten redraws a second (a run of small files reports thousands of them), and the first and last.
             if isTerminal, files == 1 || files == totalFiles || Date().timeIntervalSince(lastDraw) >= 0.1 { drawStatus() }
-        case .taskSucceeded(let id, _, let output, let seconds):
-            finished(id)
-            var counts = output.counts.keys.sorted().map { "\($0)=\(output.counts[$0] ?? 0)" }.joined(separator: " ")
-            if id == progressTask, bytes > 0 { counts += " (\(Self.megabytes(bytes)))" }
-            let mark = output.nothingToDo ? "skipped" : "done"
-            let line = (isTerminal ? "  ✓ " : mark.padding(toLength: 9, withPad: " ", startingAt: 0))
-                + id.padding(toLength: 31, withPad: " ", startingAt: 0) + String(format: "%7.2fs  ", seconds) + counts
-            printAbove(line)
-        case .taskFailed(let id, let tryNumber, let error, let retryIn):
+        case .taskSucceeded(let task, let mapIndex, _, let output, let seconds):
+            finished(TaskInstanceKey(task, mapIndex).description)
+            if mapIndex < 0 { printDone(task, output: output, seconds: seconds, shards: nil) } else if isTerminal, !running.isEmpty { drawStatus() }
+        case .mappedTaskFinished(let task, let instances, _, let output, let seconds):
+            printDone(task, output: output, seconds: seconds, shards: instances)
+        case .taskFailed(let task, let mapIndex, let tryNumber, let error, let retryIn):
+            let id = TaskInstanceKey(task, mapIndex).description
             finished(id)
             let what = retryIn.map { String(format: "retrying in %.0fs", $0) } ?? "failed"
             printAbove((isTerminal ? "  ✗ " : "failed   ") + "\(id) try \(tryNumber) (\(what)): \(error)")
-        case .taskUpstreamFailed(let id):
-            printAbove((isTerminal ? "  - " : "upstream_failed ") + id)
+        case .taskUpstreamFailed(let task, let mapIndex):
+            printAbove((isTerminal ? "  - " : "upstream_failed ") + TaskInstanceKey(task, mapIndex).description)
         }
+    }
+
+    /// The line of a finished task (of all the instances of a mapped one).
+    private func printDone(_ id: String, output: TaskOutput, seconds: Double, shards: Int?) {
+        var counts = output.counts.keys.sorted().map { "\($0)=\(output.counts[$0] ?? 0)" }.joined(separator: " ")
+        if id == progressTask, bytes > 0 { counts += " (\(Self.megabytes(bytes)))" }
+        if let shards { counts = "\(shards) shard\(shards == 1 ? "" : "s")  " + counts }
+        let mark = output.nothingToDo ? "skipped" : "done"
+        let line = (isTerminal ? "  ✓ " : mark.padding(toLength: 9, withPad: " ", startingAt: 0))
+            + id.padding(toLength: 31, withPad: " ", startingAt: 0) + String(format: "%7.2fs  ", seconds) + counts
+        printAbove(line)
     }
 
     private func finished(_ id: String) {

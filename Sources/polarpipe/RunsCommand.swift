@@ -37,6 +37,7 @@ struct RunsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one run with its task instances.")
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "The run id.") var runID: String
+        @Flag(help: "List every instance of the mapped tasks (one per shard), not only their totals.") var instances = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -53,17 +54,26 @@ struct RunsCommand: AsyncParsableCommand {
             print("run \(run.runID): \(run.state.rawValue), started \(Format.date(run.startedAt)) UTC, trigger \(run.trigger)")
             print("files:")
             report.lines.forEach { print("  " + $0) }
-            let latest = Dictionary(grouping: tasks, by: \.taskID)
-            let order = (try? TrainingPipeline.graph().tasks.map(\.id)) ?? Array(latest.keys)
+            let summaries = TaskSummary.of(tasks)
+            let latest = TaskInstanceRecord.latest(tasks)
+            let order = (try? TrainingPipeline.graph().tasks.map(\.id)) ?? Array(summaries.keys).sorted()
+            func seconds(_ s: Double?) -> String { s.map { String(format: "%.2fs", $0) } ?? "–" }
             var rows: [[String]] = []
             var errors: [String: [String]] = [:]
             for id in order {
-                guard let tries = latest[id], let last = tries.max(by: { $0.tryNumber < $1.tryNumber }) else { continue }
-                let duration = last.startedAt.flatMap { s in last.endedAt.map { String(format: "%.2fs", Double($0 - s) / 1000) } } ?? "–"
-                rows.append([id, last.state.rawValue, "\(last.tryNumber)", duration, last.output ?? ""])
-                errors[id] = tries.compactMap { t in t.error.map { "    try \(t.tryNumber): \($0)" } }
+                guard let summary = summaries[id] else { continue }
+                // A mapped task: its instances' totals, then each instance when asked for (or when it failed).
+                rows.append([id, summary.state.rawValue, "\(summary.tries)", summary.mappedInstances.map(String.init) ?? "–",
+                             seconds(summary.seconds), summary.output.counts.isEmpty ? "" : summary.output.json])
+                errors[id] = summary.failures.map { t in "    " + TaskInstanceKey(t.taskID, t.mapIndex).description + " try \(t.tryNumber): \(t.error ?? "")" }
+                guard summary.mappedInstances != nil else { continue }
+                for key in latest.keys.filter({ $0.taskID == id && $0.mapIndex >= 0 }).sorted() {
+                    guard let row = latest[key], instances || (row.state != .success && row.state != .skipped) else { continue }
+                    let duration = row.startedAt.flatMap { s in row.endedAt.map { Double($0 - s) / 1000 } }
+                    rows.append(["  [\(key.mapIndex)]", row.state.rawValue, "\(row.tryNumber)", "", seconds(duration), row.output ?? ""])
+                }
             }
-            let lines = TextTable.lines(["TASK", "STATE", "TRIES", "DURATION", "OUTPUT"], rows)
+            let lines = TextTable.lines(["TASK", "STATE", "TRIES", "SHARDS", "DURATION", "OUTPUT"], rows)
             print(lines[0])
             for (row, line) in zip(rows, lines.dropFirst()) {
                 print(line)

@@ -247,7 +247,8 @@ import PolarPipeTestSupport
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("… validate_json_files  1/6 files, "), "\(result.output)")
         #expect(result.output.contains("6/6 files, \(mb)/\(mb) MB"))
-        #expect(result.output.contains(" files=6 quarantined=0 skipped=0 valid=6 (\(mb) MB)"))
+        #expect(result.output.contains(" files=6 quarantined=0 skipped=0 user_shards=1 valid=6 (\(mb) MB)"))
+        #expect(result.output.contains("✓ load_heart_rate_samples ") && result.output.contains("1 shard  exercises=6"))
         #expect(result.output.contains("success: 6 files (\(mb) MB) — 6 loaded"))
 
         // Without a terminal: plain lines, no status line.

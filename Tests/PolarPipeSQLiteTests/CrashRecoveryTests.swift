@@ -34,8 +34,11 @@ import PolarPipeTestSupport
     }
 
     /// The inbox of the kill test: generated old-layout sessions, the real new-layout and AccessLink samples, an export
-    /// zip (sessions and other files), odd file names and a broken file.
+    /// zip (sessions and other files), odd file names and a broken file; shards of 4 files, so the mapped tasks run as
+    /// about ten instances each, two at a time, and a kill lands inside mapped instances.
     static func fill(_ tmp: TemporaryWorkspace) throws {
+        try Data("[batch]\nshard_files = 4\nshard_users = 2\n\n[run]\nparallelism = 2\n".utf8)
+            .write(to: tmp.workspace.root.appendingPathComponent("polarpipe.toml"))
         let data = SyntheticData(users: 3, sessionsPerUser: 4, seed: 21, durationSeconds: 600)
         try data.write(to: tmp.workspace.inbox)
         try tmp.drop("{\"broken\": ", at: "athlete-01/broken.json")
@@ -139,10 +142,10 @@ import PolarPipeTestSupport
 @Suite(.serialized, .timeLimit(.minutes(10))) struct TaskModeCrashTests {
     static let runID = "manual__2026-12-01T02:00:00+00:00"
 
-    static func task(_ id: String, _ ws: Workspace, try number: Int) throws -> Process {
+    static func task(_ id: String, _ ws: Workspace, try number: Int, mapIndex: Int = -1) throws -> Process {
         let process = Process()
         process.executableURL = PolarPipeExecutable.url
-        process.arguments = ["task", id, "--run-id", runID, "--workspace", ws.root.path]
+        process.arguments = ["task", id, "--run-id", runID, "--workspace", ws.root.path] + (mapIndex >= 0 ? ["--map-index", "\(mapIndex)"] : [])
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("POLARPIPE_") }
             .merging(["TRY_NUMBER": "\(number)", "MAX_TRIES": "3"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
@@ -158,20 +161,33 @@ import PolarPipeTestSupport
         let clean = try CrashRecoveryTests.launch(reference.workspace)
         clean.waitUntilExit()
         let expected = try await CrashRecoveryTests.state(reference)
-        let order = try TrainingPipeline.graph().tasks.map(\.id)
+        let graph = try TrainingPipeline.graph()
+        /// The instances Airflow would run for a task: one per shard of a mapped task (the counts validate recorded).
+        func instances(_ id: String, _ ws: Workspace) async throws -> [Int] {
+            guard let mapping = graph.task(id)?.mapping, mapping != .none else { return [-1] }
+            let rows = try await SQLiteStore(path: ws.databaseFile.path).taskInstances(runID: Self.runID)
+            let validate = rows.last { $0.taskID == "validate_json_files" && $0.state == .success }
+            return Array(0 ..< (TaskOutput.counts(json: validate?.output)[mapping.rawValue] ?? 0))
+        }
+        let order = graph.tasks.map(\.id)
 
         // How long each task takes here, in task mode.
         let timing = try TemporaryWorkspace("task-crash-timing")
         defer { timing.remove() }
         try CrashRecoveryTests.fill(timing)
         var seconds: [String: Double] = [:]
+        var shards = 0
         for id in order {
             let started = Date()
-            let p = try Self.task(id, timing.workspace, try: 1)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0 || p.terminationStatus == 99, "\(id)")
+            for index in try await instances(id, timing.workspace) {
+                let p = try Self.task(id, timing.workspace, try: 1, mapIndex: index)
+                p.waitUntilExit()
+                #expect(p.terminationStatus == 0 || p.terminationStatus == 99, "\(id)[\(index)]")
+                shards = max(shards, index + 1)
+            }
             seconds[id] = Date().timeIntervalSince(started)
         }
+        #expect(shards >= 8)  // the mapped tasks ran as several instances, each its own process
         #expect(try await CrashRecoveryTests.state(timing) == expected)
 
         for victim in order {
@@ -179,19 +195,23 @@ import PolarPipeTestSupport
             defer { tmp.remove() }
             try CrashRecoveryTests.fill(tmp)
             for id in order {
-                let first = try Self.task(id, tmp.workspace, try: 1)
-                if id == victim {
-                    try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: (seconds[id] ?? 0.1) / 2))
-                    kill(first.processIdentifier, SIGKILL)
-                    first.waitUntilExit()
-                    if first.terminationReason == .uncaughtSignal {
-                        let retry = try Self.task(id, tmp.workspace, try: 2)
-                        retry.waitUntilExit()
-                        #expect(retry.terminationStatus == 0 || retry.terminationStatus == 99, "retry of \(id)")
+                // A mapped task: its first instance is the one killed (half-way through its share of the task's time).
+                let indexes = try await instances(id, tmp.workspace)
+                for index in indexes {
+                    let first = try Self.task(id, tmp.workspace, try: 1, mapIndex: index)
+                    if id == victim, index == indexes.first {
+                        try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: (seconds[id] ?? 0.1) / Double(2 * indexes.count)))
+                        kill(first.processIdentifier, SIGKILL)
+                        first.waitUntilExit()
+                        if first.terminationReason == .uncaughtSignal {
+                            let retry = try Self.task(id, tmp.workspace, try: 2, mapIndex: index)
+                            retry.waitUntilExit()
+                            #expect(retry.terminationStatus == 0 || retry.terminationStatus == 99, "retry of \(id)[\(index)]")
+                        }
+                    } else {
+                        first.waitUntilExit()
+                        #expect(first.terminationStatus == 0 || first.terminationStatus == 99, "\(id)[\(index)] after killing \(victim)")
                     }
-                } else {
-                    first.waitUntilExit()
-                    #expect(first.terminationStatus == 0 || first.terminationStatus == 99, "\(id) after killing \(victim)")
                 }
             }
             let state = try await CrashRecoveryTests.state(tmp)

@@ -1,13 +1,16 @@
 import Foundation
 import PolarPipeCore
-import PolarPipeSQLite
+import GRDB
+@testable import PolarPipeSQLite
 import PolarPipeTestSupport
 import Testing
 
 /// The same sessions as Polar JSON, FIT, TCX, GPX and Polar Flow CSV (the generator writes each session in every
 /// format, with each format's own clock quirks) load once.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct CrossFormatDuplicateTests {
-    @Test func theSameSessionsInFiveFormatsLoadOnce() async throws {
+    /// In one shard, and in shards of 2 files run 3 at once: then a richer copy in one shard replaces an exercise
+    /// while another shard loads its samples or computes its statistics, and those writes must leave nothing behind.
+    @Test(arguments: [64, 2]) func theSameSessionsInFiveFormatsLoadOnce(shardFiles: Int) async throws {
         let tmp = try TemporaryWorkspace()
         defer { tmp.remove() }
         let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
@@ -17,9 +20,18 @@ import Testing
                 .write(to: tmp.workspace.inbox)
         }
         #expect(tmp.files(under: tmp.workspace.inbox).count == 15)
-        let outcome = try await makeRunner(tmp, store).run(runID: "five").outcome
+        let outcome = try await makeRunner(tmp, store) {
+            $0.shardLimits = ShardLimits(files: shardFiles)
+            $0.parallelism = 3
+        }.run(runID: "five").outcome
         #expect(outcome.state == .success)
         #expect(try await store.allExerciseIDs().count == 3)
+        let orphans = try await store.queue.read { db in
+            try ["heart_rate_samples", "gps_route_points", "exercise_series", "exercise_splits", "exercise_statistics"].map { table in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE exercise_id NOT IN (SELECT id FROM exercises)") ?? -1
+            }
+        }
+        #expect(orphans == [0, 0, 0, 0, 0])
         let report = try await ImportReport.load(runID: "five", store: store).total
         #expect(report.quarantinedCount == 0 && report.skippedCount == 0, "\(report.quarantined)")
         #expect(report.loaded + report.duplicates == 15)

@@ -44,7 +44,7 @@ import Testing
             """, bpm: 150, seconds: 60), at: "ann/2024.json")
         let second = try await makeRunner(tmp, store).run(runID: "run-2").outcome
         #expect(second.state == .success)
-        #expect(second.outputs["calculate_exercise_statistics"]?.counts["exercises_recomputed"] == 1)
+        #expect(second.outputs["update_user_statistics"]?.counts["exercises_recomputed"] == 1)
         let after = try #require(try await store.exerciseStatistics(exerciseID: old.id))
         #expect(after.hrZonesS == [0, 0, 120, 0, 0])
         #expect(after.profile == HeartRateProfile(maxHR: 190, restingHR: 50, sex: "MALE"))
@@ -53,7 +53,7 @@ import Testing
         // A run that changes no physiology recomputes nothing, and the database equals a rebuild.
         try tmp.drop(try Self.session(start: "2024-06-01T10:00:00.000", snapshot: "", bpm: 140, seconds: 60), at: "ann/2024-06.json")
         let third = try await makeRunner(tmp, store).run(runID: "run-3").outcome
-        #expect(third.outputs["calculate_exercise_statistics"]?.counts["exercises_recomputed"] == 0)
+        #expect(third.outputs["update_user_statistics"]?.counts["exercises_recomputed"] == 0)
         let incremental = try await DatabaseSnapshot.of(store, files: false)
         _ = try await StatisticsRebuild.run(store: store, now: Clock.nowMillis())
         let rebuilt = try await DatabaseSnapshot.of(store, files: false)

@@ -56,7 +56,8 @@ import PolarPipeTestSupport
         #expect(b.files(under: b.workspace.stagingRoot).isEmpty)
         // Nothing more to do: a new run's first task exits "nothing to do" (99 on the command line).
         #expect(try await runner.runTask("validate_json_files", runID: "empty-run") == .nothingToDo(TaskOutput(
-            ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "skipped": 0, "exercises": 0], nothingToDo: true)))
+            ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "skipped": 0, "exercises": 0, "file_shards": 0, "user_shards": 0],
+            nothingToDo: true)))
         // A task whose upstream has not run is refused.
         await #expect(throws: PipelineError.self) { try await runner.runTask("load_heart_rate_samples", runID: "other") }
     }

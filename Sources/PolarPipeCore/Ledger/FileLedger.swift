@@ -100,8 +100,11 @@ public struct FileUpdate: Sendable, Equatable {
     public var layout: PolarLayout?
     public var stagedPath: String?
     public var runID: String?
+    /// The file shard of a validated file (`ShardCutter`).
+    public var shard: Int?
     public init(id: Int64, state: FileState, path: String? = nil, reason: String?? = nil, sha256: String? = nil,
-                layout: PolarLayout? = nil, stagedPath: String? = nil, runID: String? = nil) {
+                layout: PolarLayout? = nil, stagedPath: String? = nil, runID: String? = nil, shard: Int? = nil) {
+        self.shard = shard
         self.id = id
         self.state = state
         self.path = path
@@ -134,6 +137,8 @@ public struct FileRecord: Sendable, Equatable {
     public var stagedPath: String?
     /// How many tries of a task were working on this file when their process died (see `PoisonPill`).
     public var attempts: Int
+    /// The file shard of its run that the mapped tasks work on it in (nil until it is validated).
+    public var shard: Int?
 
     public var status: FileStatus { state.status }
     /// Whether the row is a plain file or a zip (a file of its own on disk), not a zip entry.
@@ -143,8 +148,9 @@ public struct FileRecord: Sendable, Equatable {
 
     public init(id: Int64, sha256: String, path: String, originalPath: String, entryName: String? = nil, parentID: Int64? = nil,
                 userKey: String, userID: Int64?, runID: String, state: FileState, reason: String?, layout: PolarLayout?,
-                bytes: Int64, stagedPath: String?, attempts: Int = 0) {
+                bytes: Int64, stagedPath: String?, attempts: Int = 0, shard: Int? = nil) {
         self.id = id
+        self.shard = shard
         self.sha256 = sha256
         self.path = path
         self.originalPath = originalPath
@@ -179,6 +185,10 @@ public protocol LedgerStore: Sendable {
     /// takes the claim's run and location (`path`) and becomes `claimed` again, and the claim's row is deleted.
     func adoptClaim(_ claimID: Int64, into partialID: Int64, path: String) async throws
     func files(runID: String) async throws -> [FileRecord]
+    /// The rows of one file shard of a run.
+    func files(runID: String, shard: Int) async throws -> [FileRecord]
+    /// The user keys of a run's sharded (validated) rows, sorted, each once.
+    func shardedUserKeys(runID: String) async throws -> [String]
     func file(id: Int64) async throws -> FileRecord?
     /// The entries recorded for a zip's row, in any run.
     func entries(ofArchive id: Int64) async throws -> [FileRecord]

@@ -18,11 +18,12 @@ public enum PoisonPill {
     /// The error of a try whose process died while it ran (recorded when the run is next picked up).
     public static let died = "the process running this try died (killed or crashed)"
 
-    /// The task whose tries died `taskDeaths` times in `instances` (one run's task instances), if any.
-    public static func deadTask(_ instances: [TaskInstanceRecord]) -> (taskID: String, deaths: Int)? {
-        let deaths = Dictionary(grouping: instances.filter { $0.error == PoisonPill.died }, by: \.taskID)
+    /// The task instance whose tries died `taskDeaths` times in `instances` (one run's task instances), if any. A
+    /// death kills every instance the process ran at once, so deaths count per instance, not per task.
+    public static func deadTask(_ instances: [TaskInstanceRecord]) -> (instance: TaskInstanceKey, deaths: Int)? {
+        let deaths = Dictionary(grouping: instances.filter { $0.error == PoisonPill.died }, by: \.key)
         return deaths.map { ($0.key, $0.value.count) }
-            .filter { $0.1 >= taskDeaths($0.0) }
+            .filter { $0.1 >= taskDeaths($0.0.taskID) }
             .min { $0.0 < $1.0 }
     }
 }

@@ -78,6 +78,14 @@ public enum ConfigurationLoader {
             $0.maxExercisesPerRun = $1 },
         .integer("batch.chunk_size", "32", "exercises per database transaction in the load tasks", ConfigurationBounds.chunkSize) {
             $0.chunkSize = $1 },
+        .integer("batch.shard_files", "64", "files per shard of the mapped tasks", ConfigurationBounds.shardCount) {
+            $0.shardLimits.files = $1 },
+        .integer("batch.shard_bytes", "67108864", "bytes per shard of the mapped tasks (64 MiB)", ConfigurationBounds.shardBytes) {
+            $0.shardLimits.bytes = Int64($1) },
+        .integer("batch.shard_users", "64", "users per shard of update_user_statistics", ConfigurationBounds.shardCount) {
+            $0.shardLimits.users = $1 },
+        .integer("run.parallelism", "cores", "mapped task instances run at once by one process", ConfigurationBounds.parallelism) {
+            $0.parallelism = $1 },
         .integer("limits.max_file_bytes", "268435456", "larger files are quarantined (256 MiB)", ConfigurationBounds.bytes) {
             $0.limits.maxFileBytes = $1 },
         .integer("limits.max_zip_bytes", "4294967296", "largest total uncompressed size of a zip (4 GiB)", ConfigurationBounds.bytes) {

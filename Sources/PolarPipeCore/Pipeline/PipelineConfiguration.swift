@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings of the pipeline. Each has a documented default (docs/CONFIGURATION.md).
 public struct PipelineConfiguration: Sendable, Equatable {
     /// `limits.*`: file size, JSON depth, longest exercise.
@@ -29,6 +31,10 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var leaseTTLMillis: Int64 = 60_000
     /// Exercises per database transaction in the load tasks (bounds memory).
     public var chunkSize: Int = 32
+    /// `batch.shard_files`, `batch.shard_bytes`, `batch.shard_users`: the size of a shard of the mapped tasks.
+    public var shardLimits = ShardLimits()
+    /// `run.parallelism`: mapped task instances that run at once in one process (default: the number of cores).
+    public var parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// `run.timeout`: a run still going after this many seconds fails (default 4 h, the seed's window).
     public var runTimeoutSeconds: Double = 4 * 3600
     /// `run.task_timeout`: one try of a task fails after this many seconds (default 1 h).
@@ -74,6 +80,12 @@ public enum ConfigurationBounds {
     public static let settleSeconds: ClosedRange<Double> = 0 ... 86_400
     public static let maxExercises: ClosedRange<Int> = 1 ... 10_000_000
     public static let chunkSize: ClosedRange<Int> = 1 ... 100_000
+    /// `batch.shard_files`, `batch.shard_users`.
+    public static let shardCount: ClosedRange<Int> = 1 ... 100_000
+    /// `batch.shard_bytes`: 1 KiB to 64 GiB.
+    public static let shardBytes: ClosedRange<Int> = 1024 ... 1 << 36
+    /// `run.parallelism`.
+    public static let parallelism: ClosedRange<Int> = 1 ... 256
     /// `limits.max_file_bytes`, `limits.max_zip_bytes`, `service.max_upload_bytes`: 1 byte to 1 PiB.
     public static let bytes: ClosedRange<Int> = 1 ... 1 << 50
     public static let zipRatio: ClosedRange<Double> = 1 ... 1_000_000
@@ -102,6 +114,10 @@ public enum ConfigurationBounds {
         try check("inbox.settle_seconds", c.settleSeconds, settleSeconds)
         try check("batch.max_exercises", c.maxExercisesPerRun, maxExercises)
         try check("batch.chunk_size", c.chunkSize, chunkSize)
+        try check("batch.shard_files", c.shardLimits.files, shardCount)
+        try check("batch.shard_bytes", Int(clamping: c.shardLimits.bytes), shardBytes)
+        try check("batch.shard_users", c.shardLimits.users, shardCount)
+        try check("run.parallelism", c.parallelism, parallelism)
         try check("limits.max_file_bytes", c.limits.maxFileBytes, bytes)
         try check("limits.max_zip_bytes", c.limits.maxZipBytes, bytes)
         try check("limits.max_zip_ratio", c.limits.maxZipRatio, zipRatio)

@@ -11,6 +11,10 @@ public struct PipelineContext: Sendable {
     public let now: @Sendable () -> Int64
     /// Where a task reports progress within itself (`RunEvent.taskProgress`); the runner's `onEvent`.
     public let onEvent: @Sendable (RunEvent) -> Void
+    /// The shard this instance works on (a mapped task), −1 for a task that runs once.
+    public private(set) var mapIndex = -1
+    /// Tells the runner that the first `count` shards of a mapping are complete (`TaskInvocation.shardsReady`).
+    public private(set) var shardsReady: @Sendable (TaskMapping, Int) -> Void = { _, _ in }
 
     public init(runID: String, workspace: Workspace, store: any PipelineStore, configuration: PipelineConfiguration,
                 logger: Logger, now: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
@@ -24,5 +28,25 @@ public struct PipelineContext: Sendable {
         self.logger = logger
         self.now = now
         self.onEvent = onEvent
+    }
+
+    /// This context for one task instance.
+    public func invoked(_ invocation: TaskInvocation) -> PipelineContext {
+        var copy = self
+        copy.mapIndex = invocation.mapIndex
+        copy.shardsReady = invocation.shardsReady
+        return copy
+    }
+}
+
+extension PipelineContext {
+    /// The ledger rows this instance works on: its file shard's, or the whole run's for a task that runs once.
+    func shardFiles() async throws -> [FileRecord] {
+        mapIndex >= 0 ? try await store.files(runID: runID, shard: mapIndex) : try await store.files(runID: runID)
+    }
+
+    /// The exercises stored from the files of this instance's shard, or all of the run's.
+    func shardExercises() async throws -> [ExerciseRecord] {
+        mapIndex >= 0 ? try await store.exercises(runID: runID, fileShard: mapIndex) : try await store.exercises(runID: runID)
     }
 }

@@ -99,13 +99,15 @@ public struct PipelineRunner: Sendable {
     func giveUpIfPoisoned(_ runID: String) async throws -> RunOutcome? {
         let now = Clock.nowMillis()
         let instances = try await markDeadTries(runID)
-        guard let (taskID, deaths) = PoisonPill.deadTask(instances) else { return nil }
-        let latest = Dictionary(grouping: instances, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
+        guard let (instance, deaths) = PoisonPill.deadTask(instances) else { return nil }
+        let latest = TaskInstanceRecord.latest(instances)
         let outcome = RunOutcome(
-            state: .failed, taskStates: latest.mapValues(\.state), tries: latest.mapValues(\.tryNumber), outputs: [:],
-            failedTask: taskID,
-            error: "the process died \(deaths) times in \(taskID); the run is not resumed again (polarpipe run --resume \(runID) tries once more)")
-        logger.error("giving up an interrupted run", metadata: ["pipeline.run_id": "\(runID)", "pipeline.task_id": "\(taskID)"])
+            state: .failed, taskStates: Dictionary(latest.values.map { ($0.taskID, $0.state) }) { a, b in a == .success ? b : a },
+            tries: Dictionary(latest.values.map { ($0.taskID, $0.tryNumber) }, uniquingKeysWith: max), outputs: [:],
+            failedTask: instance.taskID,
+            error: "the process died \(deaths) times in \(instance); the run is not resumed again (polarpipe run --resume \(runID) tries once more)",
+            instanceStates: latest.mapValues(\.state))
+        logger.error("giving up an interrupted run", metadata: ["pipeline.run_id": "\(runID)", "pipeline.task_id": "\(instance)"])
         try await store.finishRun(runID, state: .failed, endedAt: now, summary: summary(outcome))
         await Alerts.send(await Alerts.summary(runID: runID, outcome: outcome, store: store), configuration: configuration, logger: logger)
         return outcome
@@ -160,18 +162,22 @@ public struct PipelineRunner: Sendable {
     /// Runs the graph for `runID` under the lease (held by the caller), with a heartbeat, and records the end.
     func execute(_ runID: String, resuming: Bool) async throws -> RunOutcome {
         let graph = try TrainingPipeline.graph()
-        var completed = Set<String>()
-        var firstTry: [String: Int] = [:]
+        var completed = Set<TaskInstanceKey>()
+        var firstTry: [TaskInstanceKey: Int] = [:]
+        var counts: [TaskMapping: Int] = [:]
         if resuming {
-            let latest = Dictionary(grouping: try await store.taskInstances(runID: runID), by: \.taskID)
-                .compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
-            for (id, last) in latest {
-                if last.state == .success || last.state == .skipped {
-                    completed.insert(id)
+            let latest = TaskInstanceRecord.latest(try await store.taskInstances(runID: runID))
+            let known = Self.mapCounts(graph, latest)
+            for (key, last) in latest {
+                // A producer whose output lacks its counts (recorded by an older polarpipe) runs again.
+                let countsKnown = graph.task(key.taskID)?.produces.allSatisfy { known[$0] != nil } ?? true
+                if last.state == .success || last.state == .skipped, countsKnown {
+                    completed.insert(key)
                 } else {
-                    firstTry[id] = last.state == .queued || last.state == .upstreamFailed ? last.tryNumber : last.tryNumber + 1
+                    firstTry[key] = last.state == .queued || last.state == .upstreamFailed ? last.tryNumber : last.tryNumber + 1
                 }
             }
+            counts = known
             try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: "resume")
         }
         let ttl = configuration.leaseTTLMillis
@@ -179,9 +185,9 @@ public struct PipelineRunner: Sendable {
                                       onEvent: onEvent)
         let taskPolicies = Dictionary(uniqueKeysWithValues: graph.tasks.map { ($0.id, configuration.retryPolicy(for: $0.id)) })
         let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, taskPolicies: taskPolicies, recorder: store,
-                               taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)
+                               taskTimeoutSeconds: configuration.taskTimeoutSeconds, poolWidth: configuration.parallelism, onEvent: onEvent)
         let store = self.store
-        let (done, tries) = (completed, firstTry)
+        let (done, tries, known) = (completed, firstTry, counts)
         let runTimeout = configuration.runTimeoutSeconds
         guard let token = try await store.leaseToken(runID: runID) else { throw RunLease.Lost(runID: runID) }
         enum Child: Sendable { case leaseLost, timedOut, finished(RunOutcome), stopped }
@@ -196,7 +202,9 @@ public struct PipelineRunner: Sendable {
                 do { try await Task.sleep(nanoseconds: Clock.nanoseconds(seconds: runTimeout)) } catch { return .stopped }
                 return .timedOut
             }
-            group.addTask { .finished(try await runner.run(runID: runID, context: context, completed: done, firstTry: tries)) }
+            group.addTask {
+                .finished(try await runner.run(runID: runID, context: context, completedInstances: done, firstTry: tries, knownCounts: known))
+            }
             var result: RunOutcome?
             var stop: String?
             var lost = false
@@ -237,6 +245,19 @@ public struct PipelineRunner: Sendable {
             await Alerts.post(alert, to: webhook, logger: logger)
         }
         return outcome
+    }
+
+    /// The instance counts of the mappings whose producer succeeded, from its recorded output (`file_shards`, …).
+    static func mapCounts(_ graph: TaskGraph<PipelineContext>, _ latest: [TaskInstanceKey: TaskInstanceRecord]) -> [TaskMapping: Int] {
+        var counts: [TaskMapping: Int] = [:]
+        for task in graph.tasks where !task.produces.isEmpty {
+            guard let last = latest[TaskInstanceKey(task.id)], last.state == .success || last.state == .skipped else { continue }
+            let output = TaskOutput.counts(json: last.output)
+            for mapping in task.produces {
+                if let count = output[mapping.rawValue] { counts[mapping] = max(0, count) }
+            }
+        }
+        return counts
     }
 
     func summary(_ outcome: RunOutcome) -> String {
@@ -301,47 +322,82 @@ public struct PipelineRunner: Sendable {
     }
 
     /// Runs one task of one run, once (the scheduler, e.g. Airflow, owns retries). The first task creates the run;
-    /// the last one ends it. Refuses when the task's upstream tasks have not succeeded, or another run is active.
+    /// the last one ends it. Refuses when the task's upstream instances have not succeeded, or another run is active.
+    /// A mapped task runs the instance `mapIndex` (0 ..< the count its producer recorded), or, without one, each of
+    /// its instances in turn.
     ///
     /// The run's tasks share its lease (`LeaseOwner.Mode.task`) and nobody else can take it between them: after a
     /// task the lease is kept for the scheduler's retry delay plus the lease TTL; a heartbeat renews it while the task
     /// runs. A failure with tries left keeps the run open (`up_for_retry`); the last failure ends it.
-    public func runTask(_ taskID: String, runID: String, schedulerTry: SchedulerTry? = nil) async throws -> TaskModeOutcome {
+    public func runTask(_ taskID: String, runID: String, mapIndex: Int? = nil,
+                        schedulerTry: SchedulerTry? = nil) async throws -> TaskModeOutcome {
         _ = try RunID.validated(runID)
         let graph = try TrainingPipeline.graph()
         guard let task = graph.task(taskID) else { throw TaskGraphError.unknownTask(taskID) }
+        if !task.isMapped, let mapIndex, mapIndex != -1 {
+            throw PipelineError.missingInput("task \(taskID) is not mapped: it has no instance \(mapIndex)")
+        }
         let betweenTasks = configuration.leaseTTLMillis &+ Int64(min(max(0, configuration.retryPolicy(for: taskID).delaySeconds), 86_400) * 1000)
         let token = try await acquire(runID, mode: .task, ttlMillis: betweenTasks)
         if try await store.run(runID) == nil {
             guard task.dependsOn.isEmpty else { throw PipelineError.unknownRun(runID) }
             try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: "task")
         }
-        let instances = try await store.taskInstances(runID: runID)
-        let latest = Dictionary(grouping: instances, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
-        for dep in task.dependsOn where !(latest[dep]?.state == .success || latest[dep]?.state == .skipped) {
-            throw PipelineError.missingInput("task \(dep) of run \(runID) has not succeeded")
+        let latest = TaskInstanceRecord.latest(try await store.taskInstances(runID: runID))
+        let counts = Self.mapCounts(graph, latest)
+        var keys = [TaskInstanceKey(taskID)]
+        if task.isMapped {
+            guard let count = counts[task.mapping] else {
+                throw PipelineError.missingInput("the \(task.mapping.rawValue) of run \(runID) are not known yet: its validate_json_files has not succeeded")
+            }
+            if let mapIndex {
+                guard mapIndex >= 0, mapIndex < count else {
+                    throw PipelineError.missingInput("run \(runID) has \(count) \(task.mapping.rawValue); there is no map index \(mapIndex)")
+                }
+                keys = [TaskInstanceKey(taskID, mapIndex)]
+            } else {
+                keys = (0 ..< count).map { TaskInstanceKey(taskID, $0) }
+            }
         }
-        if var dead = latest[taskID], dead.state == .running {
-            // A new try of a task while its last one is still `running`: that one's process died (the scheduler saw it).
-            dead.state = .failed
-            dead.endedAt = Clock.nowMillis()
-            dead.error = PoisonPill.died
-            try await store.recordTask(dead)
+        for key in keys {
+            for dep in task.dependsOn where !Self.satisfied(dep, for: key, graph: graph, latest: latest, counts: counts) {
+                throw PipelineError.missingInput("task \(dep) of run \(runID) has not succeeded" + (key.mapIndex >= 0 ? " for shard \(key.mapIndex)" : ""))
+            }
         }
-        let tryNumber = (latest[taskID].map { $0.state == .queued ? $0.tryNumber : $0.tryNumber + 1 }) ?? 1
+        for key in keys {
+            if var dead = latest[key], dead.state == .running {
+                // A new try of an instance while its last one is still `running`: that one's process died.
+                dead.state = .failed
+                dead.endedAt = Clock.nowMillis()
+                dead.error = PoisonPill.died
+                try await store.recordTask(dead)
+            }
+        }
         let context = PipelineContext(runID: runID, workspace: workspace, store: store, configuration: configuration, logger: logger,
                                       onEvent: onEvent)
-        let single = try TaskGraph<PipelineContext>(graph.id, [PipelineTask(taskID) { try await task.body($0) }])
-        let runner = DAGRunner(graph: single, policy: RetryPolicy(retries: 0, delaySeconds: 0), recorder: store,
+        let runner = DAGRunner(graph: graph, policy: RetryPolicy(retries: 0, delaySeconds: 0), recorder: store,
                                taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)
         let store = self.store
         let ttl = configuration.leaseTTLMillis
-        let outcome = try await withThrowingTaskGroup(of: RunOutcome?.self) { group in
+        let work = keys
+        // Each instance once, in order, under one heartbeat; the first failure stops the rest.
+        let results = try await withThrowingTaskGroup(of: [(TaskInstanceKey, Int, Swift.Result<TaskOutput, any Error>)]?.self) { group in
             group.addTask {
                 await PipelineRunner.heartbeat(store: store, runID: runID, token: token, ttlMillis: ttl)
                 return nil
             }
-            group.addTask { try await runner.run(runID: runID, context: context, firstTry: [taskID: tryNumber]) }
+            group.addTask {
+                var done: [(TaskInstanceKey, Int, Swift.Result<TaskOutput, any Error>)] = []
+                for key in work {
+                    let last = latest[key]
+                    let tryNumber = last.map { $0.state == .queued ? $0.tryNumber : $0.tryNumber + 1 } ?? 1
+                    let (n, result) = await runner.runWithRetries(task, key: key, runID: runID, context: context,
+                                                                  invocation: TaskInvocation(mapIndex: key.mapIndex), firstTry: tryNumber)
+                    done.append((key, n, result))
+                    if case .failure = result { break }
+                }
+                return done
+            }
             while let next = try await group.next() {
                 if let next {
                     group.cancelAll()
@@ -351,27 +407,18 @@ public struct PipelineRunner: Sendable {
             }
             throw RunLease.Lost(runID: runID)
         }
+        if keys.isEmpty {
+            // A mapping with no shards: the task is one skipped instance, as Airflow records an empty expansion.
+            try await store.recordTask(TaskInstanceRecord(runID: runID, taskID: taskID, tryNumber: (latest[TaskInstanceKey(taskID)]?.tryNumber ?? 0) + 1,
+                                                          state: .skipped, startedAt: Clock.nowMillis(), endedAt: Clock.nowMillis(), output: "{}"))
+        }
         let isLast = graph.downstream(of: taskID).isEmpty
-        switch outcome.taskStates[taskID] {
-        case .success?, .skipped?:
-            if isLast {
-                let all = try await store.taskInstances(runID: runID)
-                let failed = Dictionary(grouping: all, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
-                    .values.contains { $0.state != .success && $0.state != .skipped }
-                try await store.finishRun(runID, state: failed ? .failed : .success, endedAt: Clock.nowMillis(), summary: nil)
-                await ReportWriter.refreshIndex(store: store, reports: workspace.reports, logger: logger)
-                try await store.releaseLease(runID: runID, token: token)
-            } else {
-                try await store.renewLease(runID: runID, token: token, now: Clock.nowMillis(), ttlMillis: betweenTasks)
-            }
-            let output = outcome.outputs[taskID] ?? TaskOutput()
-            return output.nothingToDo ? .nothingToDo(output) : .done(output)
-        default:
-            let error = outcome.error ?? "task failed"
+        if let (key, tryNumber, failed) = results.last, case .failure(let failure) = failed {
+            let error = String(describing: failure)
             if let schedulerTry, !schedulerTry.isLast {
                 // The scheduler runs it again after its retry delay: the run stays open and keeps its lease.
-                var instance = try await store.taskInstances(runID: runID).first { $0.taskID == taskID && $0.tryNumber == tryNumber }
-                    ?? TaskInstanceRecord(runID: runID, taskID: taskID, tryNumber: tryNumber, state: .failed, error: error)
+                var instance = try await store.taskInstances(runID: runID).first { $0.key == key && $0.tryNumber == tryNumber }
+                    ?? TaskInstanceRecord(runID: runID, taskID: taskID, mapIndex: key.mapIndex, tryNumber: tryNumber, state: .failed, error: error)
                 instance.state = .upForRetry
                 try await store.recordTask(instance)
                 try await store.renewLease(runID: runID, token: token, now: Clock.nowMillis(), ttlMillis: betweenTasks)
@@ -382,5 +429,29 @@ public struct PipelineRunner: Sendable {
             try await store.releaseLease(runID: runID, token: token)
             return .failed(error, willRetry: false)
         }
+        if isLast {
+            let failed = TaskInstanceRecord.latest(try await store.taskInstances(runID: runID)).values
+                .contains { $0.state != .success && $0.state != .skipped }
+            try await store.finishRun(runID, state: failed ? .failed : .success, endedAt: Clock.nowMillis(), summary: nil)
+            await ReportWriter.refreshIndex(store: store, reports: workspace.reports, logger: logger)
+            try await store.releaseLease(runID: runID, token: token)
+        } else {
+            try await store.renewLease(runID: runID, token: token, now: Clock.nowMillis(), ttlMillis: betweenTasks)
+        }
+        let outputs = results.compactMap { try? $0.2.get() }
+        let output = keys.isEmpty ? TaskOutput([:], nothingToDo: true) : TaskOutput.sum(outputs)
+        return output.nothingToDo ? .nothingToDo(output) : .done(output)
+    }
+
+    /// Whether `key`'s upstream task `dep` is done for it: a task that runs once succeeded (or had nothing to do);
+    /// the same shard of a task mapped the same way succeeded; every instance of a task mapped otherwise did.
+    static func satisfied(_ dep: String, for key: TaskInstanceKey, graph: TaskGraph<PipelineContext>,
+                          latest: [TaskInstanceKey: TaskInstanceRecord], counts: [TaskMapping: Int]) -> Bool {
+        func ok(_ k: TaskInstanceKey) -> Bool { latest[k]?.state == .success || latest[k]?.state == .skipped }
+        guard let upstream = graph.task(dep), let task = graph.task(key.taskID) else { return false }
+        if !upstream.isMapped { return ok(TaskInstanceKey(dep)) }
+        if upstream.mapping == task.mapping, key.mapIndex >= 0 { return ok(TaskInstanceKey(dep, key.mapIndex)) }
+        guard let count = counts[upstream.mapping] else { return false }
+        return (0 ..< count).allSatisfy { ok(TaskInstanceKey(dep, $0)) }
     }
 }

@@ -26,10 +26,11 @@ extension ReportWriter {
         body += "<section><h2>Latest runs</h2>" + (data.runs.isEmpty ? HTML.note("No pipeline run yet.") : HTML.table(
             [("Run", false), ("State", false), ("Started (UTC)", false), ("Ended (UTC)", false), ("Tasks", false)],
             data.runs.map { run, tasks in
-                let latest = Dictionary(grouping: tasks, by: \.taskID).compactMapValues { $0.max { $0.tryNumber < $1.tryNumber } }
-                let ok = latest.values.filter { $0.state == .success || $0.state == .skipped }.count
+                let summaries = TaskSummary.of(tasks).values
+                let ok = summaries.filter { $0.state == .success || $0.state == .skipped }.count
+                let shards = summaries.compactMap(\.mappedInstances).max().map { " · mapped over \($0) shard\($0 == 1 ? "" : "s")" } ?? ""
                 return [.text(run.runID), .html("<span class=\"state-\(run.state.rawValue)\">\(run.state.rawValue)</span>"),
-                        .text(Format.utc(run.startedAt)), .text(Format.utc(run.endedAt)), .text("\(ok)/\(latest.count) done")]
+                        .text(Format.utc(run.startedAt)), .text(Format.utc(run.endedAt)), .text("\(ok)/\(summaries.count) done" + shards)]
             })) + "</section>"
         body += ImportReportHTML.section(data.imports)
         return HTML.page(title: "polarpipe — training overview",

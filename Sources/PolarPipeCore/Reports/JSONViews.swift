@@ -4,7 +4,8 @@ import Foundation
 /// database's snake_case column names; times are UTC text (`2024-05-01T07:00:00.000Z`).
 public enum RunHistoryJSON {
     public struct Task: Encodable, Sendable {
-        public var task_id: String, try_number: Int, state: String
+        /// `map_index`: the shard of a mapped task's instance, −1 for a task that is not mapped (as in Airflow).
+        public var task_id: String, map_index: Int, try_number: Int, state: String
         public var started_at: String?, ended_at: String?, error: String?, output: String?
     }
     public struct Run: Encodable, Sendable {
@@ -23,7 +24,7 @@ public enum RunHistoryJSON {
             summary = r.summary.flatMap { try? JSONDecoder().decode([String: Int].self, from: Data($0.utf8)) }
             `import` = importReport
             self.tasks = tasks?.map {
-                Task(task_id: $0.taskID, try_number: $0.tryNumber, state: $0.state.rawValue,
+                Task(task_id: $0.taskID, map_index: $0.mapIndex, try_number: $0.tryNumber, state: $0.state.rawValue,
                      started_at: $0.startedAt.map(PolarTime.formatUTC), ended_at: $0.endedAt.map(PolarTime.formatUTC),
                      error: $0.error, output: $0.output)
             }

@@ -33,6 +33,10 @@ public protocol ExerciseStore: Sendable {
     /// ledger states are the caller's (`FileState`).
     func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises]
     func exercises(runID: String) async throws -> [ExerciseRecord]
+    /// The exercises a run stored from the files of one of its file shards.
+    func exercises(runID: String, fileShard: Int) async throws -> [ExerciseRecord]
+    /// The users of the exercises a run stored, each once.
+    func exerciseUserIDs(runID: String) async throws -> [Int64]
     func exercise(id: Int64) async throws -> ExerciseRecord?
     func allExerciseIDs() async throws -> [Int64]
     /// Replaces the HR samples of each exercise (idempotent) and records how many were rejected.
@@ -101,9 +105,29 @@ public struct RunRecord: Sendable, Codable, Equatable {
     }
 }
 
+extension TaskInstanceRecord {
+    public var key: TaskInstanceKey { TaskInstanceKey(taskID, mapIndex) }
+
+    /// The last try of each instance among one run's rows. A mapped task's row with map index −1 (recorded when the
+    /// task was blocked before it was expanded) gives way once the task has instances of its own.
+    public static func latest(_ rows: [TaskInstanceRecord]) -> [TaskInstanceKey: TaskInstanceRecord] {
+        var latest: [TaskInstanceKey: TaskInstanceRecord] = [:]
+        for row in rows where latest[row.key].map({ $0.tryNumber <= row.tryNumber }) ?? true { latest[row.key] = row }
+        let mapped = Set(latest.keys.filter { $0.mapIndex >= 0 }.map(\.taskID))
+        return latest.filter { $0.key.mapIndex >= 0 || !mapped.contains($0.key.taskID) }
+    }
+
+    /// The last tries of one task's instances (one row for a task that is not mapped), by map index.
+    public static func latest(_ rows: [TaskInstanceRecord], task taskID: String) -> [TaskInstanceRecord] {
+        latest(rows.filter { $0.taskID == taskID }).values.sorted { $0.mapIndex < $1.mapIndex }
+    }
+}
+
 public struct TaskInstanceRecord: Sendable, Codable, Equatable {
     public var runID: String
     public var taskID: String
+    /// The instance of a mapped task (0 …), −1 for a task that is not mapped (as Airflow's `map_index`).
+    public var mapIndex: Int
     public var tryNumber: Int
     public var state: TaskState
     public var startedAt: Int64?
@@ -111,10 +135,11 @@ public struct TaskInstanceRecord: Sendable, Codable, Equatable {
     public var error: String?
     /// JSON object of counts (`{"files":3,"exercises":3}`).
     public var output: String?
-    public init(runID: String, taskID: String, tryNumber: Int, state: TaskState, startedAt: Int64? = nil,
+    public init(runID: String, taskID: String, mapIndex: Int = -1, tryNumber: Int, state: TaskState, startedAt: Int64? = nil,
                 endedAt: Int64? = nil, error: String? = nil, output: String? = nil) {
         self.runID = runID
         self.taskID = taskID
+        self.mapIndex = mapIndex
         self.tryNumber = tryNumber
         self.state = state
         self.startedAt = startedAt

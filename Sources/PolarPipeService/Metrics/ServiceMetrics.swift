@@ -62,10 +62,9 @@ public struct ServiceMetrics: Sendable {
         gauge("polarpipe_samples_loaded", "kind", "heart_rate").record(global.totalHRSamples)
         gauge("polarpipe_samples_loaded", "kind", "gps").record(global.totalGPSPoints)
         if let latest = try await store.runs(limit: 1).first {
-            let tasks = Dictionary(grouping: try await store.taskInstances(runID: latest.runID), by: \.taskID)
-            for (task, tries) in tasks {
-                guard let last = tries.max(by: { $0.tryNumber < $1.tryNumber }), let start = last.startedAt, let end = last.endedAt else { continue }
-                gauge("polarpipe_task_duration_seconds", "task_id", task).record(Double(end - start) / 1000)
+            for (task, summary) in TaskSummary.of(try await store.taskInstances(runID: latest.runID)) {
+                guard let seconds = summary.seconds else { continue }
+                gauge("polarpipe_task_duration_seconds", "task_id", task).record(seconds)
             }
         }
         return registry.emitToString()

@@ -1,13 +1,15 @@
 /// `calculate_exercise_statistics`, `update_user_statistics`, `update_global_statistics` (SPEC §4).
 ///
 /// Exercise statistics are computed from the samples as stored, by the same function `stats rebuild` uses, so a
-/// run and a rebuild give the same numbers. That includes older exercises of this run's users whose physiology
-/// changed (a 2024 file bringing the max HR a 2014 session lacked): each exercise's statistics record the profile
-/// they used, and those whose profile now resolves differently are computed again from their stored samples.
-/// User statistics are recomputed only for the users this run touched; the global row is one per run.
+/// run and a rebuild give the same numbers (mapped over file shards). User statistics are recomputed only for the
+/// users this run touched (mapped over user shards), after every shard's exercise statistics: first the exercises
+/// of those users whose physiology changed (a 2024 file bringing the max HR a 2014 session lacked, or a shard
+/// computed before another shard brought a newer snapshot) — each exercise's statistics record the profile they
+/// used, and those whose profile now resolves differently are computed again from their stored samples. The
+/// global row is one per run.
 enum CalculateStatistics {
     static func exercises(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let exercises = try await ctx.store.exercises(runID: ctx.runID)
+        let exercises = try await ctx.shardExercises()
         guard !exercises.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         // The staged samples filtered as the load tasks filter them are exactly the stored rows, so this equals
         // `compute(_:store:)` (which `stats rebuild` uses) without reading the rows back; a test checks both agree.
@@ -22,20 +24,17 @@ enum CalculateStatistics {
             }
             try await ctx.store.upsertExerciseStatistics(batch)
         }
-        let recomputed = try await recomputeStale(users: Set(exercises.map(\.userID)), skipping: Set(exercises.map(\.id)), users,
-                                                  store: ctx.store)
-        return TaskOutput(["exercises": exercises.count, "exercises_recomputed": recomputed])
+        return TaskOutput(["exercises": exercises.count])
     }
 
-    /// Recomputes the statistics of the users' exercises (other than `skipping`) computed with a profile that no
-    /// longer resolves the same; returns how many.
-    static func recomputeStale(users userIDs: Set<Int64>, skipping: Set<Int64>, _ users: [Int64: UserRecord],
+    /// Recomputes the statistics of the users' exercises computed with a profile that no longer resolves the same;
+    /// returns how many.
+    static func recomputeStale(users userIDs: Set<Int64>, _ users: [Int64: UserRecord],
                                store: any PipelineStore) async throws -> Int {
         var recomputed = 0
         for userID in userIDs.sorted() {
             try Task.checkCancellation()
             let stale = try await store.statisticsProfiles(userID: userID).filter { exercise, used in
-                guard !skipping.contains(exercise.id) else { return false }
                 let now = profile(exercise, users)
                 return (now.isEmpty ? nil : now) != used
             }
@@ -66,12 +65,20 @@ enum CalculateStatistics {
     }
 
     static func users(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let userIDs = Set(try await ctx.store.exercises(runID: ctx.runID).map(\.userID))
+        var userIDs = Set(try await ctx.store.exerciseUserIDs(runID: ctx.runID))
+        let users = Dictionary(uniqueKeysWithValues: try await ctx.store.users().map { ($0.id, $0) })
+        if ctx.mapIndex >= 0 {
+            let shards = ctx.configuration.shardLimits.userShards(try await ctx.store.shardedUserKeys(runID: ctx.runID))
+            let keys = ctx.mapIndex < shards.count ? Set(shards[ctx.mapIndex]) : []
+            userIDs = userIDs.filter { users[$0].map { keys.contains($0.userKey) } ?? false }
+        }
         guard !userIDs.isEmpty else { return TaskOutput(["users": 0], nothingToDo: true) }
+        let recomputed = try await recomputeStale(users: userIDs, users, store: ctx.store)
         for userID in userIDs.sorted() {
+            try Task.checkCancellation()
             try await updateUser(userID, store: ctx.store, now: ctx.now())
         }
-        return TaskOutput(["users": userIDs.count])
+        return TaskOutput(["users": userIDs.count, "exercises_recomputed": recomputed])
     }
 
     /// A user's totals, weekly table and daily training load, from their exercises' statistics.

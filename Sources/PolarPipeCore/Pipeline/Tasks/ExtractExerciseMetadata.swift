@@ -2,13 +2,14 @@
 /// skipping exercises already loaded from another file (`DuplicateExercise`: same user and sport, UTC start within
 /// ±2 s; across formats a wider, documented match), and replacing a stored copy by a richer one. A file whose every
 /// exercise is such a duplicate becomes `duplicate` (`duplicate-exercise`); the others `loaded`.
-/// Output: the counts of exercises stored, skipped as duplicates and replaced.
+/// Output: the counts of exercises stored, skipped as duplicates and replaced. Mapped over file shards; instances
+/// of one user's shards may run at once, since the stores apply the duplicate rule under a lock per user.
 enum ExtractExerciseMetadata {
     /// Files per store call (one transaction each).
     static let chunkSize = 32
 
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let files = try await ctx.store.files(runID: ctx.runID)
+        let files = try await ctx.shardFiles()
             .filter { ($0.state == .validated || $0.state == .loaded || $0.reason == "duplicate-exercise") && $0.stagedPath != nil }
         guard !files.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         var inserted = 0

@@ -1,8 +1,10 @@
 /// `extract_user_data`: upsert one user per user key of this run's valid files, with the physical information of
 /// the newest snapshot among them; a user row changes only when a value changed. Output: the user id mapping.
+/// Mapped over file shards: a user whose files lie in several shards is upserted by each, and the store keeps the
+/// newest snapshot whatever order they come in (`PhysicalInformation.replaces`).
 enum ExtractUserData {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let files = try await ctx.store.files(runID: ctx.runID).filter { $0.state == .validated && $0.stagedPath != nil }
+        let files = try await ctx.shardFiles().filter { $0.state == .validated && $0.stagedPath != nil }
         guard !files.isEmpty else { return TaskOutput(["users": 0], nothingToDo: true) }
         var newest: [String: (at: Int64, physical: PhysicalInformation?)] = [:]
         var polarIDs: [String: String] = [:]

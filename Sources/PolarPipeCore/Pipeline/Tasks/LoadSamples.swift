@@ -1,11 +1,11 @@
 /// `load_heart_rate_samples` and `load_gps_route_points`: read each exercise's staged samples, keep the valid ones
 /// (SPEC §2 ranges), count the rest as rejected, and batch insert, one transaction per chunk of exercises.
-/// Both tasks run in parallel; each replaces its rows, so a retry gives the same database.
+/// Both tasks run in parallel; each replaces its rows, so a retry gives the same database. Mapped over file shards.
 enum LoadSamples {
     static func heartRate(_ ctx: PipelineContext) async throws -> TaskOutput {
         var loaded = 0
         var rejected = 0
-        let exercises = try await ctx.store.exercises(runID: ctx.runID)
+        let exercises = try await ctx.shardExercises()
         guard !exercises.isEmpty else { return TaskOutput(["samples": 0], nothingToDo: true) }
         try await forEachChunk(ctx, exercises) { chunk in
             let batch = chunk.map { exercise, samples in
@@ -22,7 +22,7 @@ enum LoadSamples {
     static func route(_ ctx: PipelineContext) async throws -> TaskOutput {
         var loaded = 0
         var rejected = 0
-        let exercises = try await ctx.store.exercises(runID: ctx.runID)
+        let exercises = try await ctx.shardExercises()
         guard !exercises.isEmpty else { return TaskOutput(["points": 0], nothingToDo: true) }
         try await forEachChunk(ctx, exercises) { chunk in
             let batch = chunk.map { exercise, samples in
@@ -39,13 +39,13 @@ enum LoadSamples {
     /// Calls `body` with chunks of (exercise, staged samples), reading each staged file once.
     static func forEachChunk(_ ctx: PipelineContext, _ exercises: [ExerciseRecord],
                              _ body: ([(ExerciseRecord, ExerciseSamples)]) async throws -> Void) async throws {
-        let files = Dictionary(uniqueKeysWithValues: try await ctx.store.files(runID: ctx.runID).map { ($0.id, $0) })
+        let files = Dictionary(uniqueKeysWithValues: try await ctx.shardFiles().map { ($0.id, $0) })
         let byFile = Dictionary(grouping: exercises, by: \.fileID)
         var chunk: [(ExerciseRecord, ExerciseSamples)] = []
         for fileID in byFile.keys.sorted() {
             try Task.checkCancellation()
             guard let file = files[fileID] else {
-                throw PipelineError.missingInput("file id \(fileID) is not a file of this run")
+                throw PipelineError.missingInput("file id \(fileID) is not a file of this run's shard")
             }
             let samples = try StagedSession.readSamples(try Restage.session(file, ctx: ctx))
             for exercise in byFile[fileID] ?? [] where exercise.exerciseIndex < samples.count {

@@ -10,6 +10,11 @@ import ZIPFoundation
 /// interrupted before its rename is completed or forgotten), then claims more, so the task is idempotent. A file
 /// that was being decoded when a process died is decoded alone on the next try, and quarantined (`internal-error`)
 /// if it was in flight in two deaths (`PoisonPill`).
+///
+/// Each validated file joins a file shard as it is recorded (`ShardCutter`); after each window the shards that are
+/// complete are announced (`shardsReady`), so the embedded runner starts their mapped instances while this task
+/// goes on with the next files. The output gives `file_shards` and `user_shards`, the counts the mapped tasks are
+/// expanded to.
 enum ValidateJSONFiles {
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
         let ws = ctx.workspace
@@ -17,7 +22,7 @@ enum ValidateJSONFiles {
         try FileManager.default.createDirectory(at: ws.claimed(ctx.runID), withIntermediateDirectories: true)
 
         let known = try await ctx.store.files(runID: ctx.runID)
-        var batch = Batch(limit: config.maxExercisesPerRun)
+        var batch = Batch(limit: config.maxExercisesPerRun, shards: ShardCutter(limits: config.shardLimits, resuming: known))
         var seenHashes = Set<String>()
         for file in known where !file.sha256.isEmpty && file.state != .quarantined && file.state != .claimed {
             seenHashes.insert(file.sha256)
@@ -27,6 +32,9 @@ enum ValidateJSONFiles {
                 batch.exercises += session.exercises.count
             }
         }
+        // Rows validated by an older polarpipe (an interrupted run picked up after an upgrade) join shards first.
+        let unsharded = known.filter { $0.shard == nil && $0.stagedPath != nil && [.validated, .loaded, .duplicate].contains($0.state) }
+        try await ctx.store.updateFiles(unsharded.map { FileUpdate(id: $0.id, state: $0.state, shard: batch.shards.assign(bytes: $0.bytes)) })
         var counts = ["files": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "skipped": 0, "exercises": 0]
 
         // Claims of an earlier try that are not finished: complete or forget each, then work on them first.
@@ -82,6 +90,7 @@ enum ValidateJSONFiles {
                     ctx.onEvent(.taskProgress(taskID: "validate_json_files", files: counts["files"] ?? 0, bytes: bytesDone))
                 }
                 try await ctx.store.updateFiles(updates)
+                if batch.shards.closed > 0 { ctx.shardsReady(.fileShards, batch.shards.closed) }
             } catch {
                 // An error, not a death: the files do not count it.
                 try? await ctx.store.addAttempts(window.map(\.id), -1)
@@ -89,15 +98,18 @@ enum ValidateJSONFiles {
             }
         }
         let rows = try await ctx.store.files(runID: ctx.runID)
+        counts["file_shards"] = batch.shards.count
+        counts["user_shards"] = config.shardLimits.userShards(try await ctx.store.shardedUserKeys(runID: ctx.runID)).count
         return TaskOutput(counts, nothingToDo: rows.isEmpty)
     }
 
     /// The bytes of files a window takes beyond its first file per core.
     static let windowBytes = 16 << 20
 
-    /// The run's exercise budget (`batch.max_exercises`).
+    /// The run's exercise budget (`batch.max_exercises`), and the file shards its validated files join.
     struct Batch {
         var limit: Int
+        var shards: ShardCutter
         var exercises = 0
         var isFull: Bool { exercises >= limit }
     }
@@ -308,7 +320,8 @@ enum ValidateJSONFiles {
         seenHashes.insert(sha256)
         updates.append(FileUpdate(
             id: item.rowID, state: .validated, path: item.location.map(ws.relative), reason: .some(outcome.warnings.first?.code),
-            sha256: sha256, layout: session.layout, stagedPath: ws.relative(staged)))
+            sha256: sha256, layout: session.layout, stagedPath: ws.relative(staged),
+            shard: batch.shards.assign(bytes: Int64(prepared.size))))
         batch.exercises += session.exercises.count
         return .valid(exercises: session.exercises.count)
     }
