@@ -49,30 +49,35 @@ public struct AirflowDAG: Sendable {
         return out + "\""
     }
 
-    /// The DAG file. Throws when the graph is not valid or the mapped tasks do not follow the shard source.
+    /// The DAG file. Throws when the graph is not valid, or when a mapped task's count does not come from the one
+    /// task that produces shard counts (the DAG expands every mapped group over that task's output).
     public func render() throws(TaskGraphError) -> String {
         let graph = try TrainingPipeline.graph()
-        let ids = graph.tasks.map(\.id)
-        guard ids.contains(AirflowExpansion.shardSource) else { throw .unknownTask(AirflowExpansion.shardSource) }
+        let source = graph.tasks.first { !$0.produces.isEmpty }
+        let mappings = TaskMapping.allCases.filter { mapping in mapping != .none && graph.tasks.contains { $0.mapping == mapping } }
+        for task in graph.tasks where task.isMapped {
+            guard let source, !source.isMapped, source.produces.contains(task.mapping) else {
+                throw .noProducer(task: task.id, mapping: task.mapping.rawValue)
+            }
+        }
         let py = AirflowDAG.python
         var lines: [String] = []
-        for task in graph.tasks where AirflowExpansion.of(task.id) == .none {
-            let extra = task.id == AirflowExpansion.shardSource ? ", do_xcom_push=True, output_processor=shard_list" : ""
+        for task in graph.tasks where !task.isMapped {
+            let extra = task.id == source?.id && !mappings.isEmpty ? ", do_xcom_push=True, output_processor=shard_list" : ""
             lines.append("tasks[\(py(task.id))] = polarpipe_task(\(py(task.id))\(extra))")
         }
-        for expansion in AirflowExpansion.allCases where expansion != .none {
-            let members = ids.filter { AirflowExpansion.of($0) == expansion }
-            guard !members.isEmpty else { continue }
-            lines += ["", "@task_group(group_id=\(py(expansion.rawValue)), prefix_group_id=False)",
-                      "def \(expansion.rawValue)(map_index):"]
-            lines += members.map { "    tasks[\(py($0))] = polarpipe_task(\(py($0)), map_index)" }
-            lines += ["", "\(expansion.rawValue).expand(map_index=tasks[\(py(AirflowExpansion.shardSource))].output.map(\(expansion.mapFunction)))"]
+        for mapping in mappings {
+            let group = mapping.rawValue
+            lines += ["", "@task_group(group_id=\(py(group)), prefix_group_id=False)", "def \(group)(map_index):"]
+            lines += graph.tasks.filter { $0.mapping == mapping }.map { "    tasks[\(py($0.id))] = polarpipe_task(\(py($0.id)), map_index)" }
+            lines += ["", "\(group).expand(map_index=tasks[\(py(source?.id ?? ""))].output.map(\(group)_index))"]
         }
         lines.append("")
         for task in graph.tasks {
             for dep in task.dependsOn { lines.append("tasks[\(py(dep))] >> tasks[\(py(task.id))]") }
         }
-        return Self.preamble(dagID: graph.id) + settings + Self.helpers + dag(id: graph.id)
+        return Self.preamble(dagID: graph.id) + settings(mappings: mappings) + Self.helpers
+            + mappings.map(Self.mapFunction).joined() + Self.taskFactory + dag(id: graph.id)
             + lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "\n"
     }
 
@@ -95,14 +100,15 @@ public struct AirflowDAG: Sendable {
         """
     }
 
-    /// The deployment's settings.
-    var settings: String {
+    /// The deployment's settings, and the counts of the shard source's output that the mapped groups expand over.
+    func settings(mappings: [TaskMapping]) -> String {
         """
         POLARPIPE = \(AirflowDAG.python(binary))
         WORKSPACE = \(AirflowDAG.python(workspace))
         DATABASE = \(AirflowDAG.python(databaseURL ?? ""))  # empty: the workspace's SQLite file
         # Airflow's [core] max_map_length: a longer shard list could not be expanded.
         MAX_SHARDS = 1024
+        MAPPINGS = (\(mappings.map { AirflowDAG.python($0.rawValue) + "," }.joined(separator: " ")))
 
         COMMON = ["--workspace", WORKSPACE] + (["--database", DATABASE] if DATABASE else [])
 
@@ -110,7 +116,7 @@ public struct AirflowDAG: Sendable {
         """
     }
 
-    /// The failure callback, the shard list and map functions, and the task factory.
+    /// The failure callback and the shard list.
     static let helpers = """
         def send_polarpipe_alert(context):
             \"\"\"Failure callback: polarpipe sends its configured alert (webhook and/or command) for this run.\"\"\"
@@ -118,33 +124,39 @@ public struct AirflowDAG: Sendable {
 
 
         def shard_list(output):
-            \"\"\"validate_json_files's output, whose last line is its counts as JSON: one item per map index up to the
-            larger of its file and user shard counts, saying which of the two mapped groups has a shard there.\"\"\"
+            \"\"\"The shard source's output, whose last line is its counts as JSON: one item per map index up to the
+            largest of the MAPPINGS counts, saying which of the mapped groups has a shard there.\"\"\"
             lines = output.strip().splitlines()
             counts = json.loads(lines[-1]) if lines else None
             if not isinstance(counts, dict):
-                raise ValueError("validate_json_files did not print its counts: %r" % output[-200:])
-            files, users = counts.get("file_shards"), counts.get("user_shards")
-            for name, n in (("file_shards", files), ("user_shards", users)):
+                raise ValueError("the shard source did not print its counts: %r" % output[-200:])
+            for name in MAPPINGS:
+                n = counts.get(name)
                 if type(n) is not int or not 0 <= n <= MAX_SHARDS:
-                    raise ValueError("validate_json_files printed %s=%r, not a count from 0 to %d" % (name, n, MAX_SHARDS))
-            return [{"index": k, "file_shards": k < files, "user_shards": k < users} for k in range(max(files, users))]
+                    raise ValueError("the shard source printed %s=%r, not a count from 0 to %d" % (name, n, MAX_SHARDS))
+            length = max([counts[name] for name in MAPPINGS] + [0])
+            return [dict({"index": k}, **{name: k < counts[name] for name in MAPPINGS}) for k in range(length)]
 
 
-        def file_shards_index(item):
-            \"\"\"The map index of a file-shard instance; an index past the file shards is skipped.\"\"\"
-            if not item["file_shards"]:
-                raise AirflowSkipException("no file shard at this map index")
+
+        """
+
+    /// The map function of `mapping`'s group: the item's index, or a skip past that mapping's count.
+    static func mapFunction(_ mapping: TaskMapping) -> String {
+        """
+        def \(mapping.rawValue)_index(item):
+            \"\"\"The map index of a \(mapping.rawValue) instance; an index past the \(mapping.rawValue) count is skipped.\"\"\"
+            if not item[\(python(mapping.rawValue))]:
+                raise AirflowSkipException("no \(mapping.rawValue) shard at this map index")
             return str(item["index"])
 
 
-        def user_shards_index(item):
-            \"\"\"The map index of a user-shard instance; an index past the user shards is skipped.\"\"\"
-            if not item["user_shards"]:
-                raise AirflowSkipException("no user shard at this map index")
-            return str(item["index"])
 
+        """
+    }
 
+    /// The task factory.
+    static let taskFactory = """
         def polarpipe_task(task_id, map_index=None, **kwargs):
             \"\"\"`polarpipe task <task_id>`; with a map index (a mapped group's argument) `--map-index "$MAP_INDEX"`.\"\"\"
             env = {"RUN_ID": "{{ run_id }}", "TRY_NUMBER": "{{ ti.try_number }}", "MAX_TRIES": "{{ ti.max_tries }}"}
