@@ -60,7 +60,7 @@ descendants() {
     local -A parent=()
     local dir stat fields
     for dir in /proc/[0-9]*; do
-        read -r stat < "$dir/stat" 2>/dev/null || continue
+        { read -r stat < "$dir/stat"; } 2>/dev/null || continue   # a process that has just ended
         read -ra fields <<< "${stat##*) }"   # after the command name: state, ppid, …
         parent[${dir#/proc/}]="${fields[1]}"
     done
