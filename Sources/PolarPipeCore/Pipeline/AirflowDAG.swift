@@ -7,9 +7,10 @@
 /// line of its output), `update_user_statistics` a mapped group over the user shards; each instance runs
 /// `polarpipe task <id> --map-index "$MAP_INDEX"` with its index in the environment. Airflow records one map length per
 /// task, so both groups expand over one list as long as the larger count; an index past a group's own count is skipped
-/// without starting a process. The group ids are not part of the task ids (`prefix_group_id=False`). Tasks are
-/// weighted by their upstream depth (`weight_rule="upstream"`), so a free worker slot takes the next task of a shard
-/// already started before the first task of a new one (depth-first, which also bounds the staged data).
+/// without starting a process. The group ids are not part of the task ids (`prefix_group_id=False`). Instance k of a
+/// group's task waits only for instance k before it, and tasks are weighted by their upstream depth
+/// (`weight_rule="upstream"`), so among ready instances the scheduler prefers a started shard's next task to a new
+/// shard's first one (mostly depth-first: one already queued still goes first).
 ///
 /// Every task has `trigger_rule="none_failed"`: a task with nothing to do (99, skipped) does not skip the tasks after
 /// it, as in the embedded runner, so `cleanup_and_archive` always runs and ends the run (an empty inbox, only
