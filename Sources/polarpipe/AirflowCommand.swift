@@ -4,17 +4,18 @@ import PolarPipeCore
 
 struct AirflowDagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "airflow-dag", abstract: "Print the Airflow 3 DAG file that runs the ten tasks with `polarpipe task`.")
+        commandName: "airflow-dag",
+        abstract: "Print the Airflow 3 DAG file that runs the ten tasks (the per-shard ones mapped) with `polarpipe task`.")
 
     @Option(help: "Path of the polarpipe binary on the workers.") var binary = "/usr/local/bin/polarpipe"
     @Option(help: "Workspace folder shared by the workers.") var workspace = "/data/polarpipe"
     @Option(help: "Database URL shared by the workers (default: the workspace's SQLite file).") var database: String?
-    @Option(help: "Cron schedule.") var schedule = "0 2 * * *"
+    @Option(help: "Cron schedule, or none: runs only when triggered (airflow dags trigger).") var schedule = "0 2 * * *"
     @Option(help: "Retries of a failed task.") var retries = 3
     @Option(name: .customLong("retry-delay"), help: "Seconds between retries.") var retryDelay: Double = 300
 
     func validate() throws {
-        do { _ = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
+        if let cron { do { _ = try CronSchedule(cron) } catch { throw ValidationError(error.message) } }
         guard ConfigurationBounds.retries.contains(retries) else {
             throw ValidationError("--retries must be \(RunCommand.text(ConfigurationBounds.retries))")
         }
@@ -23,8 +24,11 @@ struct AirflowDagCommand: ParsableCommand {
         }
     }
 
+    /// The cron expression, nil for `--schedule none`.
+    var cron: String? { schedule.lowercased() == "none" ? nil : schedule }
+
     func run() throws {
-        print(try AirflowDAG(binary: binary, workspace: workspace, databaseURL: database, schedule: schedule, retries: retries,
+        print(try AirflowDAG(binary: binary, workspace: workspace, databaseURL: database, schedule: cron, retries: retries,
                              retryDelaySeconds: retryDelay).render(), terminator: "")
     }
 }

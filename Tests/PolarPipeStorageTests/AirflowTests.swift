@@ -99,8 +99,12 @@ struct AirflowTests {
             var runs = try await opened.store.runs(limit: 5)
             #expect(runs.count == 1 && runs.first?.state == .success)
             let firstRun = try #require(runs.first?.runID)
+            // No shard: Airflow expands the mapped tasks to nothing and skips them without a process, so polarpipe
+            // records the four tasks that run once, each with nothing to do.
             let instances = try await opened.store.taskInstances(runID: firstRun)
-            #expect(Set(instances.map(\.taskID)).count == 10 && instances.allSatisfy { $0.state == .skipped })
+            #expect(Set(instances.map(\.taskID)) == ["validate_json_files", "update_global_statistics", "generate_reports",
+                                                     "cleanup_and_archive"], "\(instances.map(\.taskID))")
+            #expect(instances.allSatisfy { $0.state == .skipped })
 
             // Load two sessions with the embedded runner, then drop the same bytes again for Airflow.
             let data = SyntheticData(users: 1, sessionsPerUser: 2, seed: 63, durationSeconds: 120)
