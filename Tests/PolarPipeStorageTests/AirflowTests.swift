@@ -99,11 +99,11 @@ struct AirflowTests {
             var runs = try await opened.store.runs(limit: 5)
             #expect(runs.count == 1 && runs.first?.state == .success)
             let firstRun = try #require(runs.first?.runID)
-            // No shard: Airflow expands the mapped tasks to nothing and skips them without a process, so polarpipe
-            // records the four tasks that run once, each with nothing to do.
+            // No shard: Airflow expands the mapped tasks to nothing and skips them without a process; the cleanup
+            // records them as the embedded runner does (one skipped instance each), so all ten tasks are skipped.
             let instances = try await opened.store.taskInstances(runID: firstRun)
-            #expect(Set(instances.map(\.taskID)) == ["validate_json_files", "update_global_statistics", "generate_reports",
-                                                     "cleanup_and_archive"], "\(instances.map(\.taskID))")
+            #expect(Set(instances.map(\.taskID)) == Set(try TrainingPipeline.graph().tasks.map(\.id)), "\(instances.map(\.taskID))")
+            #expect(instances.allSatisfy { $0.mapIndex == -1 })
             #expect(instances.allSatisfy { $0.state == .skipped })
 
             // Load two sessions with the embedded runner, then drop the same bytes again for Airflow.

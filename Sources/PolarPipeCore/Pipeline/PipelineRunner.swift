@@ -430,6 +430,13 @@ public struct PipelineRunner: Sendable {
             return .failed(error, willRetry: false)
         }
         if isLast {
+            // A scheduler skips a mapped task with no shards without starting it (Airflow's empty expansion): record it
+            // as the embedded runner does, one skipped instance with map index −1.
+            let recorded = Set(try await store.taskInstances(runID: runID).map(\.taskID))
+            for mapped in graph.tasks where mapped.isMapped && counts[mapped.mapping] == 0 && !recorded.contains(mapped.id) {
+                try await store.recordTask(TaskInstanceRecord(runID: runID, taskID: mapped.id, tryNumber: 1, state: .skipped,
+                                                              startedAt: Clock.nowMillis(), endedAt: Clock.nowMillis(), output: "{}"))
+            }
             let failed = TaskInstanceRecord.latest(try await store.taskInstances(runID: runID)).values
                 .contains { $0.state != .success && $0.state != .skipped }
             try await store.finishRun(runID, state: failed ? .failed : .success, endedAt: Clock.nowMillis(), summary: nil)
