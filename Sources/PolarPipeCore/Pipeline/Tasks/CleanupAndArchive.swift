@@ -71,7 +71,8 @@ enum CleanupAndArchive {
                 let path = ws.relative(destination)
                 updates.append(FileUpdate(id: row.id, state: archivedState(row.state), path: path))
                 // The entries of a zip live in it: they move with it (those of earlier runs, for a zip spread over runs).
-                for entry in try await ctx.store.entries(ofArchive: row.id) where entry.state != .quarantined {
+                // (A file with a staged session is a plain file: it has no entries, and is not asked for them.)
+                for entry in try await row.stagedPath == nil ? ctx.store.entries(ofArchive: row.id) : [] where entry.state != .quarantined {
                     updates.append(FileUpdate(id: entry.id, state: archivedState(entry.state), path: path))
                 }
                 moves.append((source, destination))
