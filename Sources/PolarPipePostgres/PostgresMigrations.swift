@@ -21,6 +21,14 @@ enum PostgresMigrations {
         Migration(id: "v4_ingestion_ledger", statements: v4),
         Migration(id: "v5_records_per_sport", statements: v5),
         Migration(id: "v6_power_and_channels", statements: v6),
+        Migration(id: "v8_heart_rate_zone_limits", statements: v8),
+    ]
+
+    /// Heart-rate zones as bpm limits: those the file states for an exercise, and those its statistics used
+    /// (`HeartRateZoneLimits.text`; NULL: none, the zones were % of max HR).
+    static let v8: [String] = [
+        "ALTER TABLE exercises ADD COLUMN hr_zone_limits TEXT",
+        "ALTER TABLE exercise_statistics ADD COLUMN profile_hr_zones TEXT",
     ]
 
     /// Personal records per sport: `user_records` gains `sport` (part of the key); a kept record takes its exercise's

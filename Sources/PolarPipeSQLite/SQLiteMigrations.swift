@@ -368,6 +368,14 @@ enum SQLiteMigrations {
                 try db.execute(sql: "ALTER TABLE exercise_statistics ADD COLUMN \(column) REAL")
             }
         }
+        // Heart-rate zones as bpm limits: those the file states for an exercise, and those its statistics used
+        // (`HeartRateZoneLimits.text`; NULL: none, the zones were % of max HR).
+        migrator.registerMigration("v10-heart-rate-zone-limits") { db in
+            try db.execute(sql: """
+                ALTER TABLE exercises ADD COLUMN hr_zone_limits TEXT;
+                ALTER TABLE exercise_statistics ADD COLUMN profile_hr_zones TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -20,7 +20,7 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     public var best5kmS: Double?
     public var best10kmS: Double?
     public var splits: [Split] = []
-    /// Seconds in HR zones 1–5 (nil when max HR is unknown).
+    /// Seconds in HR zones 1–5: of the profile's zone limits, else of % of max HR (nil when both are unknown).
     public var hrZonesS: [Double]?
     public var trimp: Double?
     /// RMSSD of the R-R intervals, ms (`HeartRateVariability`); nil without enough of them.
@@ -100,7 +100,8 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         stats.elevationGainM = elevation?.gain
         stats.elevationLossM = elevation?.loss
         stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route, durationS: durationS)
-        stats.hrZonesS = TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR, durationS: durationS)
+        stats.hrZonesS = profile.hrZones.map { TrainingLoad.zones(samples.heartRate, limits: $0, durationS: durationS) }
+            ?? TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR, durationS: durationS)
         stats.trimp = TrainingLoad.trimp(samples.heartRate, profile: profile, durationS: durationS)
         let curve = Splits.distanceCurve(samples, durationS: durationS)
         stats.best1kmS = Splits.bestEffort(1000, curve: curve)
