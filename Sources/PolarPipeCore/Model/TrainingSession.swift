@@ -106,6 +106,9 @@ public struct Exercise: Sendable, Codable, Equatable {
     public var samples: ExerciseSamples
     /// The heart-rate zone limits the file states for this exercise (the watch's zones for its sport), if any.
     public var heartRateZones: HeartRateZoneLimits?
+    /// The file gives the exercise no times at all (a GPX track without `<time>`): its duration is 0, its samples are
+    /// in file order a nominal second apart, and nothing is computed from time (`ExerciseStatistics.compute`).
+    public var untimed = false
 
     public init(externalID: String? = nil, sport: String, sportRaw: String, startLocalMillis: Int64,
                 tzOffsetMinutes: Int?, stopLocalMillis: Int64? = nil, durationS: Double, distanceM: Double? = nil, calories: Double? = nil,

@@ -56,6 +56,11 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     /// Computes the statistics. Samples may be unfiltered: only valid HR, valid GPS points and plausible values
     /// (`SamplePlausibility`) count. `reportedDistanceM` is the file's distance; it wins when present, > 0 and
     /// plausible for the duration.
+    ///
+    /// A duration of 0 is an exercise whose file gives no times (a GPX track without `<time>`: its samples are in
+    /// file order, a nominal second apart). Only what does not depend on time is computed for it — HR min/avg/max,
+    /// distances, elevation; speed, pace, moving time, zones, TRIMP, best efforts, splits, power and cadence are
+    /// NULL rather than made up from the nominal times.
     public static func compute(durationS: Double, reportedDistanceM: Double?, samples: ExerciseSamples,
                                profile: HeartRateProfile = HeartRateProfile(maxHR: nil, restingHR: nil, sex: nil)) -> ExerciseStatistics {
         var stats = ExerciseStatistics(durationS: durationS)
@@ -99,6 +104,10 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         let elevation = Elevation.gainLoss(Elevation.altitudeSeries(barometric: samples.altitude, route: route).value)
         stats.elevationGainM = elevation?.gain
         stats.elevationLossM = elevation?.loss
+        guard durationS > 0 else {
+            stats.profile = profile.isEmpty ? nil : profile
+            return stats
+        }
         stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route, durationS: durationS)
         stats.hrZonesS = profile.hrZones.map { TrainingLoad.zones(samples.heartRate, limits: $0, durationS: durationS) }
             ?? TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR, durationS: durationS)
