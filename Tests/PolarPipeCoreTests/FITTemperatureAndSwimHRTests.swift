@@ -50,4 +50,25 @@ import PolarPipeTestSupport
         #expect(SampleOrdering.isStrictlyIncreasing(exercises[0].samples.heartRate.t))
         #expect(exercises[0].samples.heartRate.t.allSatisfy { $0 == $0.rounded(.down) && $0 >= 0 && $0 <= 1987.521 })
     }
+
+    /// The strap's beats sit in the messages of the first FIT file of the triathlon: bytes changed there (a wrong
+    /// anchor, event times, counts, field sizes) give a session or a reason, never a trap, and the HR channel stays
+    /// in order from the exercise's start.
+    @Test func damagedHrMessagesNeverTrapNorPlaceBeatsOutsideTheirExercise() throws {
+        let original = try RealSamples.fitBytes("sample_mulitple_header")
+        var random = SeededRandom(seed: 15)
+        for _ in 0 ..< 150 {
+            var bytes = original
+            for _ in 0 ..< 8 { bytes[Int.random(in: 14 ..< 20_000, using: &random)] = UInt8.random(in: 0 ... 255, using: &random) }
+            let outcome = SessionDecoder.decode(bytes)
+            guard let session = outcome.session else {
+                #expect(outcome.firstError != nil)
+                continue
+            }
+            for e in session.exercises {
+                #expect(e.samples.heartRate.t.allSatisfy { $0 >= 0 })
+                #expect(SampleOrdering.isStrictlyIncreasing(e.samples.heartRate.t))
+            }
+        }
+    }
 }
