@@ -22,6 +22,7 @@ enum PostgresMigrations {
         Migration(id: "v5_records_per_sport", statements: v5),
         Migration(id: "v6_power_and_channels", statements: v6),
         Migration(id: "v7_mapped_tasks", statements: v7),
+        Migration(id: "v8_heart_rate_zone_limits", statements: v8),
     ]
 
     /// Mapped tasks: a task instance is also known by its map index (−1 when the task is not mapped, as in Airflow),
@@ -33,6 +34,13 @@ enum PostgresMigrations {
         "ALTER TABLE ingested_files ADD COLUMN shard INTEGER",
         "CREATE INDEX ingested_files_shard ON ingested_files(run_id, shard)",
         "CREATE INDEX exercises_file ON exercises(file_id)",
+    ]
+
+    /// Heart-rate zones as bpm limits: those the file states for an exercise, and those its statistics used
+    /// (`HeartRateZoneLimits.text`; NULL: none, the zones were % of max HR).
+    static let v8: [String] = [
+        "ALTER TABLE exercises ADD COLUMN hr_zone_limits TEXT",
+        "ALTER TABLE exercise_statistics ADD COLUMN profile_hr_zones TEXT",
     ]
 
     /// Personal records per sport: `user_records` gains `sport` (part of the key); a kept record takes its exercise's

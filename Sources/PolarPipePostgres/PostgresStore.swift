@@ -482,22 +482,21 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                 INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
                     start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
                     device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
-                    max_hr, resting_hr, sex, birthday, ftp_w, sample_channels)
+                    max_hr, resting_hr, sex, birthday, ftp_w, sample_channels, hr_zone_limits)
                 VALUES (\(userID), \(fileID), \(runID), \(item.index), \(e.externalID), \(file.layout.rawValue), \(e.sport), \(e.sportRaw),
                     pp_ts(\(e.startUTCMillis)), \(local)::timestamp, \(e.startUTCMillis), \(e.tzOffsetMinutes), \(e.durationS),
                     \(e.distanceM), \(e.calories), \(item.deviceID), \(e.reportedHR?.min), \(e.reportedHR?.avg), \(e.reportedHR?.max),
                     \(e.ascentM), \(e.descentM), \(raw)::jsonb,
                     \(item.physical?.maxHR), \(item.physical?.restingHR), \(item.physical?.sex), \(item.physical?.birthday),
-                    \(item.physical?.ftpW), \(SampleChannels(e.samples).rawValue))
+                    \(item.physical?.ftpW), \(SampleChannels(e.samples).rawValue), \(e.heartRateZones?.text))
                 RETURNING id
                 """, logger: logger).decode(Int64.self)
             var id: Int64?
             for try await value in inserted { id = value }
             guard let id else { throw PostgresStoreError.unexpected("INSERT returned no id") }
             ids.append(id)
-            for (channel, series) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance),
-                                     ("power", e.samples.power), ("cadence", e.samples.cadence), ("rr", e.samples.rr)]
-            where !series.isEmpty {
+            for (channel, keyPath) in ExerciseSamples.seriesChannels where !e.samples[keyPath: keyPath].isEmpty {
+                let series = e.samples[keyPath: keyPath]
                 try await conn.perform("""
                     INSERT INTO exercise_series(exercise_id, channel, samples, t, value)
                     VALUES (\(id), \(channel), \(series.count), \(bytes(series.t)), \(bytes(series.value)))
@@ -540,7 +539,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     static let exerciseColumns = """
         id, user_id, file_id, exercise_index, sport, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
-        max_hr, resting_hr, sex, birthday, ftp_w
+        max_hr, resting_hr, sex, birthday, ftp_w, hr_zone_limits
         """
 
     static func exerciseRecord(_ r: PostgresRandomAccessRow) throws -> ExerciseRecord {
@@ -552,7 +551,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                               startUTCMillis: try r.value("start_utc_ms"), tzOffsetMinutes: try r.value("tz_offset_min"),
                               durationS: try r.value("duration_s"), distanceM: try r.value("distance_m"),
                               calories: try r.value("calories"),
-                              physical: physical.isEmpty && physical.restingHR == nil ? nil : physical)
+                              physical: physical.isEmpty && physical.restingHR == nil ? nil : physical,
+                              heartRateZones: (try r.value("hr_zone_limits") as String?).flatMap(HeartRateZoneLimits.init(text:)))
     }
 
     public func exercises(runID: String) async throws -> [ExerciseRecord] {
@@ -704,15 +704,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         for try await (channel, t, value) in try await client.query("""
             SELECT channel, t, value FROM exercise_series WHERE exercise_id = \(exerciseID)
             """, logger: logger).decode((String, ByteBuffer, ByteBuffer).self) {
-            let series = SampleSeries(t: Self.doubles(t), value: Self.doubles(value))
-            switch channel {
-            case "speed": s.speed = series
-            case "altitude": s.altitude = series
-            case "distance": s.distance = series
-            case "power": s.power = series
-            case "cadence": s.cadence = series
-            case "rr": s.rr = series
-            default: break
+            if let keyPath = ExerciseSamples.seriesChannels.first(where: { $0.name == channel })?.keyPath {
+                s[keyPath: keyPath] = SampleSeries(t: Self.doubles(t), value: Self.doubles(value))
             }
         }
         return s
@@ -780,7 +773,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         let extended: [String: Double] = try Dictionary(uniqueKeysWithValues: ExerciseStatistics.extendedColumnNames.compactMap { name in
             try (r.value(name) as Double?).map { (name, $0) }
         })
-        s.readExtendedColumns(sex: try r.value("profile_sex")) { extended[$0] }
+        s.readExtendedColumns(sex: try r.value("profile_sex"), hrZones: try r.value("profile_hr_zones")) { extended[$0] }
         return s
     }
 
@@ -788,7 +781,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     static func extendedStatisticsUpdate(_ id: Int64, _ s: ExerciseStatistics) -> PostgresQuery {
         var binds = PostgresBindings()
         binds.append(s.profile?.sex)
-        var assignments = ["profile_sex = $1"]
+        binds.append(s.profile?.hrZones?.text)
+        var assignments = ["profile_sex = $1", "profile_hr_zones = $2"]
         for (name, value) in zip(ExerciseStatistics.extendedColumnNames, s.extendedColumnValues) {
             binds.append(value)
             assignments.append("\(name) = $\(binds.count)")
@@ -800,12 +794,13 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func statisticsProfiles(userID: Int64) async throws -> [(exercise: ExerciseRecord, profile: HeartRateProfile?)] {
         try await rows("""
-            SELECT x.*, s.profile_max_hr, s.profile_resting_hr, s.profile_sex, s.profile_ftp_w
+            SELECT x.*, s.profile_max_hr, s.profile_resting_hr, s.profile_sex, s.profile_ftp_w, s.profile_hr_zones
             FROM (SELECT \(unescaped: Self.exerciseColumns) FROM exercises WHERE user_id = \(userID)) x
             JOIN exercise_statistics s ON s.exercise_id = x.id ORDER BY x.id
             """).map { r in
             let profile = HeartRateProfile(maxHR: try r.value("profile_max_hr"), restingHR: try r.value("profile_resting_hr"),
-                                           sex: try r.value("profile_sex"), ftpW: try r.value("profile_ftp_w"))
+                                           sex: try r.value("profile_sex"), ftpW: try r.value("profile_ftp_w"),
+                                           hrZones: (try r.value("profile_hr_zones") as String?).flatMap(HeartRateZoneLimits.init(text:)))
             return (try Self.exerciseRecord(r), profile.isEmpty ? nil : profile)
         }
     }

@@ -391,6 +391,14 @@ enum SQLiteMigrations {
                 CREATE INDEX ingested_files_shard ON ingested_files(run_id, shard);
                 """)
         }
+        // Heart-rate zones as bpm limits: those the file states for an exercise, and those its statistics used
+        // (`HeartRateZoneLimits.text`; NULL: none, the zones were % of max HR).
+        migrator.registerMigration("v10-heart-rate-zone-limits") { db in
+            try db.execute(sql: """
+                ALTER TABLE exercises ADD COLUMN hr_zone_limits TEXT;
+                ALTER TABLE exercise_statistics ADD COLUMN profile_hr_zones TEXT;
+                """)
+        }
         return migrator
     }
 }

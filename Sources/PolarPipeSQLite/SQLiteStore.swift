@@ -426,8 +426,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             INSERT INTO exercises(user_id, file_id, run_id, exercise_index, external_id, layout, sport, sport_raw,
                 start_time_utc, start_time_local, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
                 device_id, reported_hr_min, reported_hr_avg, reported_hr_max, ascent_m, descent_m, raw,
-                max_hr, resting_hr, sex, birthday, ftp_w, sample_channels)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                max_hr, resting_hr, sex, birthday, ftp_w, sample_channels, hr_zone_limits)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let series = try db.cachedStatement(sql: "INSERT INTO exercise_series(exercise_id, channel, samples, t, value) VALUES (?, ?, ?, ?, ?)")
         var ids: [Int64] = []
@@ -438,12 +438,11 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                                            e.startUTCMillis, e.tzOffsetMinutes, e.durationS, e.distanceM, e.calories, item.deviceID,
                                            e.reportedHR?.min, e.reportedHR?.avg, e.reportedHR?.max, e.ascentM, e.descentM, e.raw,
                                            item.physical?.maxHR, item.physical?.restingHR, item.physical?.sex, item.physical?.birthday,
-                                           item.physical?.ftpW, SampleChannels(e.samples).rawValue])
+                                           item.physical?.ftpW, SampleChannels(e.samples).rawValue, e.heartRateZones?.text])
             let id = db.lastInsertedRowID
             ids.append(id)
-            for (channel, values) in [("speed", e.samples.speed), ("altitude", e.samples.altitude), ("distance", e.samples.distance),
-                                     ("power", e.samples.power), ("cadence", e.samples.cadence), ("rr", e.samples.rr)]
-            where !values.isEmpty {
+            for (channel, keyPath) in ExerciseSamples.seriesChannels where !e.samples[keyPath: keyPath].isEmpty {
+                let values = e.samples[keyPath: keyPath]
                 try series.execute(arguments: [id, channel, values.count, blob(values.t), blob(values.value)])
             }
         }
@@ -481,12 +480,13 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         return ExerciseRecord(id: row["id"], userID: row["user_id"], fileID: row["file_id"], exerciseIndex: row["exercise_index"],
                               sport: row["sport"], startUTCMillis: row["start_utc_ms"], tzOffsetMinutes: row["tz_offset_min"],
                               durationS: row["duration_s"], distanceM: row["distance_m"], calories: row["calories"],
-                              physical: physical.isEmpty && physical.restingHR == nil ? nil : physical)
+                              physical: physical.isEmpty && physical.restingHR == nil ? nil : physical,
+                              heartRateZones: (row["hr_zone_limits"] as String?).flatMap(HeartRateZoneLimits.init(text:)))
     }
 
     static let exerciseColumns = """
         id, user_id, file_id, exercise_index, sport, start_utc_ms, tz_offset_min, duration_s, distance_m, calories,
-        max_hr, resting_hr, sex, birthday, ftp_w
+        max_hr, resting_hr, sex, birthday, ftp_w, hr_zone_limits
         """
 
     public func exercises(runID: String) async throws -> [ExerciseRecord] {
@@ -641,15 +641,9 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
             sqlite3_reset(g)
             guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
             for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT channel, t, value FROM exercise_series WHERE exercise_id = ?"), arguments: [exerciseID]) {
-                let series = SampleSeries(t: Self.doubles(row["t"]), value: Self.doubles(row["value"]))
-                switch row["channel"] as String {
-                case "speed": s.speed = series
-                case "altitude": s.altitude = series
-                case "distance": s.distance = series
-                case "power": s.power = series
-                case "cadence": s.cadence = series
-                case "rr": s.rr = series
-                default: break
+                let channel: String = row["channel"]
+                if let keyPath = ExerciseSamples.seriesChannels.first(where: { $0.name == channel })?.keyPath {
+                    s[keyPath: keyPath] = SampleSeries(t: Self.doubles(row["t"]), value: Self.doubles(row["value"]))
                 }
             }
             return s
@@ -664,8 +658,9 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 INSERT OR REPLACE INTO exercise_statistics(exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum, gps_points,
                     duration_s, distance_m, gps_distance_m, avg_speed_kmh, pace_min_per_km, elevation_gain_m, elevation_loss_m,
                     moving_time_s, hr_zone1_s, hr_zone2_s, hr_zone3_s, hr_zone4_s, hr_zone5_s, trimp,
-                    best_1km_s, best_5km_s, best_10km_s, profile_sex, \(ExerciseStatistics.extendedColumnNames.joined(separator: ", ")))
-                VALUES (\(Array(repeating: "?", count: 25 + ExerciseStatistics.extendedColumnNames.count).joined(separator: ", ")))
+                    best_1km_s, best_5km_s, best_10km_s, profile_sex, profile_hr_zones,
+                    \(ExerciseStatistics.extendedColumnNames.joined(separator: ", ")))
+                VALUES (\(Array(repeating: "?", count: 26 + ExerciseStatistics.extendedColumnNames.count).joined(separator: ", ")))
                 """)
             let deleteSplits = try db.makeStatement(sql: "DELETE FROM exercise_splits WHERE exercise_id = ?")
             let insertSplit = try db.makeStatement(sql: """
@@ -677,7 +672,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                 var arguments: StatementArguments = [id, s.hrSamples, s.hrMin, s.hrMax, s.hrAvg, s.hrSum, s.gpsPoints, s.durationS,
                                                      s.distanceM, s.gpsDistanceM, s.avgSpeedKmh, s.paceMinPerKm,
                                                      s.elevationGainM, s.elevationLossM, s.movingTimeS]
-                arguments += [z?[0], z?[1], z?[2], z?[3], z?[4], s.trimp, s.best1kmS, s.best5kmS, s.best10kmS, s.profile?.sex]
+                arguments += [z?[0], z?[1], z?[2], z?[3], z?[4], s.trimp, s.best1kmS, s.best5kmS, s.best10kmS, s.profile?.sex,
+                              s.profile?.hrZones?.text]
                 arguments += StatementArguments(s.extendedColumnValues.map { $0 as (any DatabaseValueConvertible)? })
                 try statement.execute(arguments: arguments)
                 try deleteSplits.execute(arguments: [id])
@@ -709,19 +705,20 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         s.best10kmS = row["best_10km_s"]
         let zones: [Double?] = ["hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s", "hr_zone5_s"].map { row[$0] }
         s.hrZonesS = zones[0] == nil ? nil : zones.map { $0 ?? 0 }
-        s.readExtendedColumns(sex: row["profile_sex"]) { row[$0] }
+        s.readExtendedColumns(sex: row["profile_sex"], hrZones: row["profile_hr_zones"]) { row[$0] }
         return s
     }
 
     public func statisticsProfiles(userID: Int64) async throws -> [(exercise: ExerciseRecord, profile: HeartRateProfile?)] {
         try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT x.*, s.profile_max_hr, s.profile_resting_hr, s.profile_sex, s.profile_ftp_w
+                SELECT x.*, s.profile_max_hr, s.profile_resting_hr, s.profile_sex, s.profile_ftp_w, s.profile_hr_zones
                 FROM (SELECT \(Self.exerciseColumns) FROM exercises WHERE user_id = ?) x
                 JOIN exercise_statistics s ON s.exercise_id = x.id ORDER BY x.id
                 """), arguments: [userID]).map { row in
                 let profile = HeartRateProfile(maxHR: row["profile_max_hr"], restingHR: row["profile_resting_hr"], sex: row["profile_sex"],
-                                               ftpW: row["profile_ftp_w"])
+                                               ftpW: row["profile_ftp_w"],
+                                               hrZones: (row["profile_hr_zones"] as String?).flatMap(HeartRateZoneLimits.init(text:)))
                 return (Self.exerciseRecord(row), profile.isEmpty ? nil : profile)
             }
         }

@@ -89,8 +89,18 @@ import PolarPipeTestSupport
         #expect(outcome.warnings.contains { $0.code == "gpx-no-times" })
         #expect(PolarTime.formatUTC(millis: e.startUTCMillis) == "2024-05-01T08:00:00.000Z")
         #expect(e.samples.route.count == 5 && e.samples.route.altitude == [10, 11, 12, 13, 14])
-        #expect(e.durationS == 4)  // one nominal second a point
-        #expect(abs((e.distanceM ?? 0) - 4 * Geo.haversine(60, 25, 60.001, 25)) < 1e-3)
+        // No time, no duration: the points keep their order a nominal second apart, and nothing is computed from time.
+        #expect(e.durationS == 0 && e.untimed)
+        #expect(e.samples.route.t == [0, 1, 2, 3, 4])
+        let distance = 4 * Geo.haversine(60, 25, 60.001, 25)
+        #expect(abs((e.distanceM ?? 0) - distance) < 1e-3)
+        #expect(DurationRule().check(try #require(outcome.session), limits: InputLimits()).isEmpty)
+        let stats = ExerciseStatistics.compute(durationS: e.durationS, reportedDistanceM: e.distanceM, samples: e.samples,
+                                               profile: HeartRateProfile(maxHR: 190, restingHR: 50, sex: nil))
+        #expect(abs((stats.distanceM ?? 0) - distance) < 1e-3 && abs((stats.gpsDistanceM ?? 0) - distance) < 1e-3)
+        #expect(stats.elevationGainM == 4)
+        #expect(stats.avgSpeedKmh == nil && stats.paceMinPerKm == nil && stats.movingTimeS == nil)
+        #expect(stats.hrZonesS == nil && stats.trimp == nil && stats.splits.isEmpty && stats.best1kmS == nil && stats.power == nil)
     }
 
     @Test func aFileWithNoTimeAtAllIsQuarantined() {

@@ -45,6 +45,10 @@ import PolarPipeTestSupport
             #expect(try value("SELECT (SELECT x.samples FROM exercise_series x WHERE x.exercise_id = e.id AND x.channel = 'power')",
                               "ELEMNT") as Int? == 13346)
             #expect(try value("SELECT e.sport", "mulitple_header") as String? == "OPEN_WATER_SWIMMING")
+            // The fenix's record temperature is a channel; the swim's HR is the strap's stored beats, one a second.
+            #expect(try value("SELECT (SELECT x.samples FROM exercise_series x WHERE x.exercise_id = e.id AND x.channel = 'temperature')",
+                              "fenix2") as Int? == 2809)
+            #expect(try value("SELECT s.hr_samples", "mulitple_header") as Int? == 1987)
             #expect(try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM exercises e JOIN ingested_files f ON f.id = e.file_id
                 WHERE f.original_path LIKE '%mulitple_header%'

@@ -111,4 +111,55 @@ import PolarPipeTestSupport
             #expect(try Int.fetchOne(db, sql: "SELECT SUM(hr_samples) FROM exercise_statistics") == hr)
         }
     }
+
+    /// The real Garmin GPX with its points' times taken out (the file's metadata time kept): the route, distance,
+    /// elevation and HR values load as in the timed file, but no statistic is made up from time — the duration is 0
+    /// and speed, pace, moving time, zones (configured for its sport here), TRIMP, splits and best efforts are NULL,
+    /// while the timed copy has them.
+    @Test func aGPXWithoutTimesLoadsItsRouteAndDistanceButNoTimeBasedStatistics() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        let timed = String(decoding: try RealSamples.bytes(named: "tracs__100001.gpx"), as: UTF8.self)
+        let track = try #require(timed.range(of: "<trk>"))
+        let untimed = String(timed[..<track.lowerBound])
+            + timed[track.lowerBound...].replacingOccurrences(of: "<time>[^<]*</time>", with: "", options: .regularExpression)
+        #expect(!untimed[track.lowerBound...].contains("<time>"))
+        _ = try tmp.drop(timed, at: "athlete-01/timed.gpx")
+        _ = try tmp.drop(untimed, at: "athlete-02/untimed.gpx")
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        var zones = SportHeartRateZones()
+        let accepted = zones.set(sport: "other", text: "120,140,155,170")
+        #expect(accepted)
+        let outcome = try await makeRunner(tmp, store) { $0.heartRateZones = zones }.run(runID: "untimed-gpx").outcome
+        #expect(outcome.state == .success, "\(outcome)")
+        #expect(tmp.files(under: tmp.workspace.quarantine).isEmpty)
+
+        try await store.queue.read { (db: Database) throws in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT u.user_key, e.duration_s, e.start_time_utc, s.distance_m, s.gps_points, s.hr_samples, s.hr_avg, s.elevation_gain_m,
+                       s.avg_speed_kmh, s.pace_min_per_km, s.moving_time_s, s.hr_zone1_s, s.trimp, s.best_1km_s,
+                       (SELECT COUNT(*) FROM exercise_splits x WHERE x.exercise_id = e.id) AS splits
+                FROM exercises e JOIN users u ON u.id = e.user_id JOIN exercise_statistics s ON s.exercise_id = e.id ORDER BY u.user_key
+                """)
+            try #require(rows.count == 2)
+            let (withTimes, without) = (rows[0], rows[1])
+            for row in rows { #expect(abs(row["distance_m"] as Double - 3098.533530142614) < 1e-6) }
+            // 206 points, two with the same time: the timed file keeps the first of them, the untimed one has no
+            // time to collide (HR sum 38 996 over 205 values, 39 142 over all 206).
+            #expect(withTimes["gps_points"] as Int == 205 && withTimes["hr_samples"] as Int == 205)
+            #expect(without["gps_points"] as Int == 206 && without["hr_samples"] as Int == 206)
+            #expect(abs(withTimes["hr_avg"] as Double - 38996.0 / 205) < 1e-9)
+            #expect(abs(without["hr_avg"] as Double - 39142.0 / 206) < 1e-9)
+            #expect(without["elevation_gain_m"] as Double? == withTimes["elevation_gain_m"] as Double?)
+            #expect(withTimes["duration_s"] as Double == 948 && without["duration_s"] as Double == 0)
+            // Placed on the file's metadata time.
+            #expect(without["start_time_utc"] as String == "2012-10-24T23:22:51.000Z")
+            for column in ["avg_speed_kmh", "pace_min_per_km", "moving_time_s", "hr_zone1_s", "best_1km_s"] {
+                #expect((withTimes[column] as Double?) != nil, "\(column)")
+                #expect((without[column] as Double?) == nil, "\(column)")
+            }
+            #expect(without["trimp"] as Double? == nil)
+            #expect(withTimes["splits"] as Int == 3 && without["splits"] as Int == 0)
+        }
+    }
 }

@@ -253,8 +253,12 @@ import Testing
             var samples = ExerciseSamples()
             samples.speed = SampleSeries(t: [0, 1, 2], value: [10.5, 11.25, 0.1])
             samples.altitude = SampleSeries(t: [0, 1], value: [101.5, 102])
+            samples.temperature = SampleSeries(t: [0, 1], value: [21.5, -3])
             let physical = PhysicalInformation(sex: "MALE", birthday: "1985-02-03", maxHR: 186, restingHR: 50)
-            let first = [NewExercise(index: 0, exercise: Self.exercise(startUTC: Self.t0, samples: samples), deviceID: "dev", physical: physical),
+            let zones = try #require(HeartRateZoneLimits(lowerBPM: [95, 114, 133, 152.5, 171], upperBPM: 190))
+            var zoned = Self.exercise(startUTC: Self.t0, samples: samples)
+            zoned.heartRateZones = zones
+            let first = [NewExercise(index: 0, exercise: zoned, deviceID: "dev", physical: physical),
                          NewExercise(index: 1, exercise: Self.exercise(startUTC: Self.t0 + 40 * Self.day, sport: "CYCLING"), deviceID: nil)]
             func record(_ fileID: Int64, _ exercises: [NewExercise]) async throws -> RecordedExercises {
                 try #require(try await store.recordExercises(runID: "run-1", toleranceMillis: 60_000, [
@@ -273,8 +277,10 @@ import Testing
             #expect(try await store.allExerciseIDs() == ids)
             let record = try #require(try await store.exercise(id: ids[0]))
             #expect(record == ExerciseRecord(id: ids[0], userID: user, fileID: file, exerciseIndex: 0, sport: "RUNNING", startUTCMillis: Self.t0,
-                                             tzOffsetMinutes: 120, durationS: 1_800.5, distanceM: 5_012.25, calories: 410, physical: physical))
+                                             tzOffsetMinutes: 120, durationS: 1_800.5, distanceM: 5_012.25, calories: 410, physical: physical,
+                                             heartRateZones: zones))
             #expect(try await store.exercise(id: ids[1])?.physical == nil)
+            #expect(try await store.exercise(id: ids[1])?.heartRateZones == nil)
 
             // Duplicates: the same user and sport starting within the tolerance in another file, also earlier in the
             // same chunk (the task makes a file of duplicates only `duplicate`).
@@ -311,12 +317,14 @@ import Testing
             #expect(loaded.route.t == route.t && loaded.route.latitude == route.latitude && loaded.route.longitude == route.longitude)
             #expect(loaded.route.altitude[0] == 12.5 && loaded.route.altitude[1].isNaN && loaded.route.altitude[2] == 14)
             #expect(loaded.speed == samples.speed && loaded.altitude == samples.altitude && loaded.distance.isEmpty)
+            #expect(loaded.temperature == samples.temperature)
             #expect(try await store.samples(exerciseID: ids[1]).heartRate == SampleSeries(t: [5], value: [120]))
 
             var stats = ExerciseStatistics(hrSamples: 4, hrMin: 95, hrMax: 250, hrAvg: 134.625, hrSum: 538.5, gpsPoints: 3,
                                            durationS: 1_800.5, distanceM: 5_012.25, gpsDistanceM: 11_300.4, paceMinPerKm: 5.9871,
                                            hrZonesS: [1, 0, 2.5, 0, 0.5], trimp: 42.125)
             stats.best1kmS = 290.5
+            stats.profile = HeartRateProfile(maxHR: 186, restingHR: 50, sex: "MALE", hrZones: zones)
             stats.splits = [Split(km: 1, timeS: 300.25, paceMinPerKm: 5.004, hrAvg: 140, elevationM: nil),
                             Split(km: 2, timeS: 310, paceMinPerKm: 5.1667, hrAvg: nil, elevationM: 2.5)]
             try await store.upsertExerciseStatistics([(ids[0], stats), (ids[1], ExerciseStatistics(durationS: 60))])
@@ -326,6 +334,7 @@ import Testing
             #expect(try await store.exerciseStatistics(exerciseID: ids[0]) == withoutSplits)
             #expect(try await store.splits(exerciseID: ids[0]) == stats.splits)
             #expect(try await store.exerciseStatistics(exerciseID: ids[1])?.hrZonesS == nil)
+            #expect(try await store.statisticsProfiles(userID: user).map(\.profile) == [stats.profile, nil])
 
             let summaries = try await store.exerciseSummaries(userID: user)
             #expect(summaries.map(\.exerciseID) == ids && summaries[0].tzOffsetMinutes == 120 && summaries[0].hrSum == 538.5)

@@ -50,6 +50,7 @@ enum AccessLinkDecoder {
             let summary = ReportedHeartRate(avg: positive("average"), max: positive("maximum"))
             if summary != ReportedHeartRate() { exercise.reportedHR = summary }
         }
+        exercise.heartRateZones = PolarHeartRateZones.accessLink(root, reader: &reader)
 
         var replacements: [(Range<Int>, String)] = []
         if let samples = reader.array(root, "samples", "$") {

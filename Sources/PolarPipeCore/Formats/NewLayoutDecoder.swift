@@ -44,6 +44,7 @@ enum NewLayoutDecoder {
                 calories: reader.number(value, "calories", path),
                 ascentM: reader.number(value, "ascentMeters", path), descentM: reader.number(value, "descentMeters", path))
             exercise.reportedHR = reportedHeartRate(value, session: root, single: exercisesValue.count == 1, reader: &reader, path: path)
+            exercise.heartRateZones = PolarHeartRateZones.newLayout(value, path: path, reader: &reader)
 
             var replacements: [(Range<Int>, String)] = []
             if let samples = reader.object(value, "samples", path) {

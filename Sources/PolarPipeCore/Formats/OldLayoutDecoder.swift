@@ -47,6 +47,7 @@ enum OldLayoutDecoder {
                     max: reader.number(hr, "max", path + ".heartRate"))
                 if summary != ReportedHeartRate() { exercise.reportedHR = summary }
             }
+            exercise.heartRateZones = PolarHeartRateZones.oldLayout(exerciseValue, path: path, reader: &reader)
 
             var replacements: [(Range<Int>, String)] = []
             if let samples = reader.object(exerciseValue, "samples", path) {

@@ -104,6 +104,11 @@ public struct Exercise: Sendable, Codable, Equatable {
     /// The exercise's JSON with the bulky sample arrays removed.
     public var raw: String
     public var samples: ExerciseSamples
+    /// The heart-rate zone limits the file states for this exercise (the watch's zones for its sport), if any.
+    public var heartRateZones: HeartRateZoneLimits?
+    /// The file gives the exercise no times at all (a GPX track without `<time>`): its duration is 0, its samples are
+    /// in file order a nominal second apart, and nothing is computed from time (`ExerciseStatistics.compute`).
+    public var untimed = false
 
     public init(externalID: String? = nil, sport: String, sportRaw: String, startLocalMillis: Int64,
                 tzOffsetMinutes: Int?, stopLocalMillis: Int64? = nil, durationS: Double, distanceM: Double? = nil, calories: Double? = nil,
@@ -201,7 +206,16 @@ public struct ExerciseSamples: Sendable, Codable, Equatable {
     public var cadence = SampleSeries()
     /// R-R intervals (beat to beat), ms; `t` is their running sum from the exercise start (files give no times).
     public var rr = SampleSeries()
+    /// °C, as the device measures it (FIT `record.temperature`).
+    public var temperature = SampleSeries()
     public init() {}
+
+    /// The channels kept as `(t, value)` series beside HR and the route, by their stored name (`exercise_series.channel`),
+    /// in the order the staged form writes them.
+    public static let seriesChannels: [(name: String, keyPath: WritableKeyPath<ExerciseSamples, SampleSeries> & Sendable)] = [
+        ("speed", \.speed), ("altitude", \.altitude), ("distance", \.distance), ("power", \.power), ("cadence", \.cadence),
+        ("rr", \.rr), ("temperature", \.temperature),
+    ]
 }
 
 extension PhysicalInformation {

@@ -145,9 +145,14 @@ public enum ConfigurationLoader {
                 }
                 for name in inner.keys {
                     guard let value = inner[name] else { continue }
-                    let text = value.string ?? value.int.map(String.init) ?? value.double.map { String($0) } ?? value.bool.map(String.init)
+                    // An array of numbers (`zones.<sport>`) is read as its numbers joined by commas.
+                    let list = value.array.flatMap { array -> String? in
+                        let numbers = array.map { $0.int.map(String.init) ?? $0.double.map { String($0) } }
+                        return numbers.contains(nil) ? nil : numbers.compactMap { $0 }.joined(separator: ",")
+                    }
+                    let text = value.string ?? value.int.map(String.init) ?? value.double.map { String($0) } ?? value.bool.map(String.init) ?? list
                     guard let text else {
-                        throw ConfigurationError(message: "\(file.path): \(section).\(name) must be a string, number or boolean")
+                        throw ConfigurationError(message: "\(file.path): \(section).\(name) must be a string, number, boolean or array of numbers")
                     }
                     settings.append((file.lastPathComponent, "\(section).\(name)", text))
                 }
@@ -176,6 +181,13 @@ public enum ConfigurationLoader {
                     let expected = parts[0] == "retries" ? "an integer " + ConfigurationBounds.text(ConfigurationBounds.retries)
                         : "seconds " + ConfigurationBounds.text(ConfigurationBounds.delaySeconds)
                     throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source)): expected \(expected)")
+                }
+                continue
+            }
+            // Heart-rate zones of one sport: `zones.<sport>`.
+            if parts.count == 2, parts[0] == "zones" {
+                guard configuration.heartRateZones.set(sport: parts[1], text: value) else {
+                    throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source)): expected \(SportHeartRateZones.expected)")
                 }
                 continue
             }

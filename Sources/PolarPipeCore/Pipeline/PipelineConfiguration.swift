@@ -62,6 +62,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     /// `service.cache_max_entries` / `service.cache_max_bytes`: the bounds of the in-process LRU.
     public var cacheMaxEntries: Int = 1024
     public var cacheMaxBytes: Int = 64 << 20
+    /// `zones.<sport>`: heart-rate zone limits per sport, for exercises whose file states none.
+    public var heartRateZones = SportHeartRateZones()
     public init() {}
 }
 

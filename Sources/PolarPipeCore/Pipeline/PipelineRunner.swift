@@ -275,13 +275,14 @@ public struct PipelineRunner: Sendable {
         let token = try await acquire(leaseID)
         let store = self.store
         let ttl = configuration.leaseTTLMillis
+        let zones = configuration.heartRateZones
         do {
             let result = try await withThrowingTaskGroup(of: (exercises: Int, users: Int)?.self) { group in
                 group.addTask {
                     await PipelineRunner.heartbeat(store: store, runID: leaseID, token: token, ttlMillis: ttl)
                     return nil
                 }
-                group.addTask { try await StatisticsRebuild.run(store: store, now: Clock.nowMillis()) }
+                group.addTask { try await StatisticsRebuild.run(store: store, now: Clock.nowMillis(), zones: zones) }
                 while let next = try await group.next() {
                     if let next {
                         group.cancelAll()

@@ -11,7 +11,7 @@ public enum StagingError: Error, CustomStringConvertible {
 /// empty sample columns) followed by the sample columns as little-endian Float64 arrays. Written once by
 /// `validate_json_files`; read by the tasks after it, so no task parses the original JSON again.
 public enum StagedSession {
-    static let magic: [UInt8] = Array("PPS3".utf8)
+    static let magic: [UInt8] = Array("PPS4".utf8)
 
     public static func write(_ session: TrainingSession, to url: URL) throws {
         var header = session
@@ -23,7 +23,7 @@ public enum StagedSession {
         data.append(headerData)
         for exercise in session.exercises {
             let s = exercise.samples
-            for series in [s.heartRate, s.speed, s.altitude, s.distance, s.power, s.cadence, s.rr] {
+            for series in [s.heartRate] + ExerciseSamples.seriesChannels.map({ s[keyPath: $0.keyPath] }) {
                 append(UInt64(series.count), to: &data)
                 append(series.t, to: &data)
                 append(series.value, to: &data)
@@ -163,7 +163,7 @@ public enum StagedSession {
         /// One exercise's sample columns.
         mutating func samples() throws -> ExerciseSamples {
             var s = ExerciseSamples()
-            for keyPath in [\ExerciseSamples.heartRate, \.speed, \.altitude, \.distance, \.power, \.cadence, \.rr] {
+            for keyPath in [\ExerciseSamples.heartRate] + ExerciseSamples.seriesChannels.map(\.keyPath) {
                 let n = try count()
                 s[keyPath: keyPath] = SampleSeries(t: try doubles(n), value: try doubles(n))
             }

@@ -20,7 +20,7 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     public var best5kmS: Double?
     public var best10kmS: Double?
     public var splits: [Split] = []
-    /// Seconds in HR zones 1–5 (nil when max HR is unknown).
+    /// Seconds in HR zones 1–5: of the profile's zone limits, else of % of max HR (nil when both are unknown).
     public var hrZonesS: [Double]?
     public var trimp: Double?
     /// RMSSD of the R-R intervals, ms (`HeartRateVariability`); nil without enough of them.
@@ -56,6 +56,11 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
     /// Computes the statistics. Samples may be unfiltered: only valid HR, valid GPS points and plausible values
     /// (`SamplePlausibility`) count. `reportedDistanceM` is the file's distance; it wins when present, > 0 and
     /// plausible for the duration.
+    ///
+    /// A duration of 0 is an exercise whose file gives no times (a GPX track without `<time>`: its samples are in
+    /// file order, a nominal second apart). Only what does not depend on time is computed for it — HR min/avg/max,
+    /// distances, elevation; speed, pace, moving time, zones, TRIMP, best efforts, splits, power and cadence are
+    /// NULL rather than made up from the nominal times.
     public static func compute(durationS: Double, reportedDistanceM: Double?, samples: ExerciseSamples,
                                profile: HeartRateProfile = HeartRateProfile(maxHR: nil, restingHR: nil, sex: nil)) -> ExerciseStatistics {
         var stats = ExerciseStatistics(durationS: durationS)
@@ -99,8 +104,13 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
         let elevation = Elevation.gainLoss(Elevation.altitudeSeries(barometric: samples.altitude, route: route).value)
         stats.elevationGainM = elevation?.gain
         stats.elevationLossM = elevation?.loss
+        guard durationS > 0 else {
+            stats.profile = profile.isEmpty ? nil : profile
+            return stats
+        }
         stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route, durationS: durationS)
-        stats.hrZonesS = TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR, durationS: durationS)
+        stats.hrZonesS = profile.hrZones.map { TrainingLoad.zones(samples.heartRate, limits: $0, durationS: durationS) }
+            ?? TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR, durationS: durationS)
         stats.trimp = TrainingLoad.trimp(samples.heartRate, profile: profile, durationS: durationS)
         let curve = Splits.distanceCurve(samples, durationS: durationS)
         stats.best1kmS = Splits.bestEffort(1000, curve: curve)

@@ -8,7 +8,8 @@
 ///   Polar watch records. A reported distance, a GPS distance or a DISTANCE channel beyond that is implausible: it is
 ///   not used (a reported one gives way to the GPS distance; a DISTANCE channel to the route for splits), and an
 ///   implausible GPS distance is NULL. A file's GPS jumps within that bound still count, as SPEC §4.1 sums every
-///   step.
+///   step. An exercise without times (duration 0: a GPX track whose points have no time) is bounded by the longest
+///   exercise instead.
 public enum SamplePlausibility {
     public static let speedKmh: ClosedRange<Double> = 0 ... 360
     public static let altitudeM: ClosedRange<Double> = -1000 ... 10_000
@@ -17,10 +18,11 @@ public enum SamplePlausibility {
     /// The longest exercise the validation accepts (7 days), which bounds the distance of any exercise.
     public static let longestDurationS = 7 * 86_400.0
 
-    /// The longest plausible distance of an exercise of `durationS` seconds, metres (0 for no duration).
+    /// The longest plausible distance of an exercise of `durationS` seconds, metres; for a duration of 0 (no times
+    /// known) that of the longest exercise, and 0 for a negative or non-finite duration.
     public static func maxDistanceM(durationS: Double) -> Double {
-        guard durationS.isFinite, durationS > 0 else { return 0 }
-        return min(durationS, longestDurationS) * maxSpeedMps
+        guard durationS.isFinite, durationS >= 0 else { return 0 }
+        return (durationS == 0 ? longestDurationS : min(durationS, longestDurationS)) * maxSpeedMps
     }
 
     /// True when `metres` is a distance an exercise of `durationS` seconds can have.

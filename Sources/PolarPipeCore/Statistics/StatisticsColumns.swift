@@ -1,7 +1,7 @@
 /// The numeric columns of `exercise_statistics` added after SPEC's (power, cadence, HRV and the physiology used), named
 /// once here so that both stores write and read them the same way.
 extension ExerciseStatistics {
-    /// Column names, in order; `profile_sex` (text) is the one column beside them.
+    /// Column names, in order; `profile_sex` and `profile_hr_zones` (text) are the columns beside them.
     public static let extendedColumnNames: [String] = [
         "power_avg_w", "power_max_w", "power_np_w", "intensity_factor", "tss",
         "best_power_5s_w", "best_power_1min_w", "best_power_5min_w", "best_power_20min_w",
@@ -21,8 +21,9 @@ extension ExerciseStatistics {
     }
 
     /// Sets power, cadence and profile from stored columns: `value` gives a column's value by name, `sex` the stored
-    /// `profile_sex`. A row written before these columns existed reads as no power and no profile.
-    public mutating func readExtendedColumns(sex: String?, _ value: (String) -> Double?) {
+    /// `profile_sex`, `hrZones` the stored `profile_hr_zones`. A row written before these columns existed reads as no
+    /// power and no profile.
+    public mutating func readExtendedColumns(sex: String?, hrZones: String? = nil, _ value: (String) -> Double?) {
         var p = PowerStatistics()
         p.avgW = value("power_avg_w")
         p.maxW = value("power_max_w")
@@ -40,7 +41,7 @@ extension ExerciseStatistics {
         power = p.isEmpty ? nil : p
         hrvRMSSDMs = value("hrv_rmssd_ms")
         let profile = HeartRateProfile(maxHR: value("profile_max_hr"), restingHR: value("profile_resting_hr"), sex: sex,
-                                       ftpW: value("profile_ftp_w"))
+                                       ftpW: value("profile_ftp_w"), hrZones: hrZones.flatMap(HeartRateZoneLimits.init(text:)))
         self.profile = profile.isEmpty ? nil : profile
     }
 }

@@ -8,19 +8,24 @@ public struct HeartRateProfile: Sendable, Codable, Equatable {
     public var sex: String?
     /// Functional threshold power, W, for intensity factor, TSS and power zones.
     public var ftpW: Double?
-    public init(maxHR: Double?, restingHR: Double?, sex: String?, ftpW: Double? = nil) {
+    /// Heart-rate zones as bpm limits (the file's, else the sport's configured ones); nil: zones are % of `maxHR`.
+    public var hrZones: HeartRateZoneLimits?
+    public init(maxHR: Double?, restingHR: Double?, sex: String?, ftpW: Double? = nil, hrZones: HeartRateZoneLimits? = nil) {
         self.maxHR = maxHR
         self.restingHR = restingHR
         self.sex = sex
         self.ftpW = ftpW
+        self.hrZones = hrZones
     }
 
     /// Nothing known: zones, TRIMP and TSS cannot be computed.
-    public var isEmpty: Bool { maxHR == nil && restingHR == nil && sex == nil && ftpW == nil }
+    public var isEmpty: Bool { maxHR == nil && restingHR == nil && sex == nil && ftpW == nil && hrZones == nil }
 
     /// Max HR from the session's physical information, else the user's, else 220 − age (SPEC §4.1). Implausible
-    /// values (`PhysicalPlausibility`) are not used, whichever source holds them.
-    public static func resolve(session: PhysicalInformation?, user: PhysicalInformation?, startLocalMillis: Int64) -> HeartRateProfile {
+    /// values (`PhysicalPlausibility`) are not used, whichever source holds them. `hrZones` are the zone limits that
+    /// replace the % of max HR zones: the file's for the exercise, else the ones configured for its sport.
+    public static func resolve(session: PhysicalInformation?, user: PhysicalInformation?, startLocalMillis: Int64,
+                               hrZones: HeartRateZoneLimits? = nil) -> HeartRateProfile {
         let session = PhysicalPlausibility.sanitized(session), user = PhysicalPlausibility.sanitized(user)
         var maxHR = session?.maxHR ?? user?.maxHR
         if maxHR == nil, let birthday = session?.birthday ?? user?.birthday, let age = age(birthday: birthday, atLocalMillis: startLocalMillis) {
@@ -28,7 +33,8 @@ public struct HeartRateProfile: Sendable, Codable, Equatable {
         }
         var restingHR = session?.restingHR ?? user?.restingHR
         if let rest = restingHR, let max = maxHR, rest >= max { restingHR = nil }
-        return HeartRateProfile(maxHR: maxHR, restingHR: restingHR, sex: session?.sex ?? user?.sex, ftpW: session?.ftpW ?? user?.ftpW)
+        return HeartRateProfile(maxHR: maxHR, restingHR: restingHR, sex: session?.sex ?? user?.sex, ftpW: session?.ftpW ?? user?.ftpW,
+                                hrZones: hrZones)
     }
 
     /// Whole years between `YYYY-MM-DD` and the date of `millis`; nil for a birthday that is not a date or an age
@@ -57,6 +63,17 @@ public enum TrainingLoad {
             let percent = hr.value[i] * 100 / maxHR
             guard percent >= 50 else { continue }
             seconds[CheckedConversion.clampedInt(floor: percent / 10, to: 5 ... 9) - 5] += w[i]
+        }
+        return seconds
+    }
+
+    /// Seconds of valid HR in zones 1–5 of `limits` (bpm; below zone 1 counts in none).
+    public static func zones(_ hr: SampleSeries, limits: HeartRateZoneLimits, durationS: Double? = nil) -> [Double] {
+        let hr = SampleFilters.validHeartRate(hr)
+        var seconds = [Double](repeating: 0, count: 5)
+        let w = SampleWeights.weights(hr.t, durationS: durationS)
+        for i in 0 ..< hr.count {
+            if let zone = limits.zone(of: hr.value[i]) { seconds[zone] += w[i] }
         }
         return seconds
     }

@@ -238,9 +238,13 @@ public struct ExerciseRecord: Sendable, Equatable {
     public var calories: Double?
     /// The session's physical information (max and resting HR, sex, birthday), when the file had it.
     public var physical: PhysicalInformation?
+    /// The heart-rate zone limits the file stated for the exercise (`exercises.hr_zone_limits`).
+    public var heartRateZones: HeartRateZoneLimits?
     public init(id: Int64, userID: Int64, fileID: Int64, exerciseIndex: Int, sport: String, startUTCMillis: Int64,
-                tzOffsetMinutes: Int?, durationS: Double, distanceM: Double?, calories: Double?, physical: PhysicalInformation? = nil) {
+                tzOffsetMinutes: Int?, durationS: Double, distanceM: Double?, calories: Double?, physical: PhysicalInformation? = nil,
+                heartRateZones: HeartRateZoneLimits? = nil) {
         self.physical = physical
+        self.heartRateZones = heartRateZones
         self.id = id
         self.userID = userID
         self.fileID = fileID

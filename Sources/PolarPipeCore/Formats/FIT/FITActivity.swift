@@ -37,11 +37,14 @@ struct FITActivity {
         var distance: [Double] = []
         var cadence: [Double] = []
         var power: [Double] = []
+        /// °C.
+        var temperature: [Double] = []
 
         var count: Int { time.count }
 
         mutating func reserve(_ n: Int) {
-            for keyPath in [\Records.heartRate, \.latitude, \.longitude, \.altitude, \.speed, \.distance, \.cadence, \.power] {
+            for keyPath in [\Records.heartRate, \.latitude, \.longitude, \.altitude, \.speed, \.distance, \.cadence, \.power,
+                            \.temperature] {
                 self[keyPath: keyPath].reserveCapacity(n)
             }
             time.reserveCapacity(n)
@@ -78,6 +81,12 @@ struct FITActivity {
     /// A week of beats at 240 bpm: more R-R intervals than that are not kept.
     static let maxRRIntervals = 2_500_000
     var devices = 0
+    /// `hr` messages: the beats a swim strap stored.
+    var strap = FITStrapHeartRate()
+    /// `hr_zone` messages: each zone's `high_bpm` by `message_index` (or arrival), at most 16.
+    var hrZoneUpperBPM: [(index: Double, bpm: Double)] = []
+    /// `zones_target.max_heart_rate`: the max HR the watch's zones are set from.
+    var zonesMaxHR: Double?
     /// Developer field names (`field_description`), the first 64.
     var developerFields: [String] = []
     /// Records without any timestamp to place them.

@@ -6,14 +6,16 @@ struct FITChannels {
     private var unsorted = false
     private var lastHR = -Double.infinity, lastRoute = -Double.infinity, lastSpeed = -Double.infinity
     private var lastAltitude = -Double.infinity, lastDistanceT = -Double.infinity, lastCadence = -Double.infinity
-    private var lastPower = -Double.infinity
+    private var lastPower = -Double.infinity, lastTemperature = -Double.infinity
+    /// Beats of a swim strap (`FITStrapHeartRate`), exercise time and bpm.
+    private var strap = SampleSeries()
     private var firstDistance: Double?
     /// The last cumulative distance the device wrote in this exercise.
     private(set) var lastDistance: Double?
 
     /// One record's values (NaN = none) at `t` seconds from the exercise's start.
     mutating func append(_ t: Double, hr: Double, lat: Double, lon: Double, altitude: Double, speed: Double, distance: Double,
-                         cadence: Double, power: Double) {
+                         cadence: Double, power: Double, temperature: Double) {
         if hr > 0, Self.take(t, &lastHR, &unsorted) { samples.heartRate.append(t, hr) }
         if !lat.isNaN, !lon.isNaN, Self.take(t, &lastRoute, &unsorted) { samples.route.append(t, lat, lon, altitude) }
         if !speed.isNaN, Self.take(t, &lastSpeed, &unsorted) { samples.speed.append(t, speed * 3.6) }
@@ -25,7 +27,11 @@ struct FITChannels {
         }
         if !cadence.isNaN, Self.take(t, &lastCadence, &unsorted) { samples.cadence.append(t, cadence) }
         if !power.isNaN, Self.take(t, &lastPower, &unsorted) { samples.power.append(t, power) }
+        if !temperature.isNaN, Self.take(t, &lastTemperature, &unsorted) { samples.temperature.append(t, temperature) }
     }
+
+    /// One beat a swim strap stored, `t` seconds from the exercise's start.
+    mutating func appendStrapBeat(_ t: Double, bpm: Double) { strap.append(t, bpm) }
 
     /// Whether a channel whose last sample is at `last` takes a sample at `t`.
     @inline(__always)
@@ -48,6 +54,9 @@ struct FITChannels {
         if let base = distanceBase, let first = firstDistance, first >= base {
             s.distance.value = s.distance.value.map { (($0 - base) * 100).rounded() / 100 }
         }
+        if !strap.isEmpty {
+            s.heartRate = Self.merged(records: unsorted ? SampleOrdering.sortedUnique(s.heartRate) : s.heartRate, strap: strap)
+        }
         guard unsorted else { return s }
         s.heartRate = SampleOrdering.sortedUnique(s.heartRate)
         s.speed = SampleOrdering.sortedUnique(s.speed)
@@ -55,7 +64,28 @@ struct FITChannels {
         s.distance = SampleOrdering.sortedUnique(s.distance)
         s.cadence = SampleOrdering.sortedUnique(s.cadence)
         s.power = SampleOrdering.sortedUnique(s.power)
+        s.temperature = SampleOrdering.sortedUnique(s.temperature)
         s.route = SampleOrdering.sortedUnique(s.route)
         return s
+    }
+
+    /// The records' HR with a swim strap's beats filling the seconds the records have no HR for: the beats of one
+    /// whole second (a strap stores every beat, two or three a second) become one sample at that second, their mean.
+    static func merged(records: SampleSeries, strap: SampleSeries) -> SampleSeries {
+        let order = strap.t.indices.sorted { strap.t[$0] < strap.t[$1] }
+        var seconds: [(t: Double, sum: Double, n: Double)] = []
+        for i in order {
+            let second = strap.t[i].rounded(.down)
+            if let last = seconds.last, last.t == second {
+                seconds[seconds.count - 1].sum += strap.value[i]
+                seconds[seconds.count - 1].n += 1
+            } else {
+                seconds.append((second, strap.value[i], 1))
+            }
+        }
+        let recorded = Set(records.t.map { $0.rounded(.down) })
+        var out = records
+        for s in seconds where !recorded.contains(s.t) { out.append(s.t, s.sum / s.n) }
+        return SampleOrdering.sortedUnique(out)
     }
 }

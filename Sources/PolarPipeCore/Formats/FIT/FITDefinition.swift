@@ -17,6 +17,7 @@ struct FITDefinition {
         static let fileID: UInt16 = 0, userProfile: UInt16 = 3, sport: UInt16 = 12, session: UInt16 = 18, lap: UInt16 = 19
         static let record: UInt16 = 20, event: UInt16 = 21, deviceInfo: UInt16 = 23, activity: UInt16 = 34, hrv: UInt16 = 78
         static let fieldDescription: UInt16 = 206, developerDataID: UInt16 = 207
+        static let zonesTarget: UInt16 = 7, hrZone: UInt16 = 8, hr: UInt16 = 132
     }
 
     /// The timestamp field number, the same in every message.
@@ -40,7 +41,7 @@ struct FITDefinition {
 struct FITRecordLayout {
     var latitude = FITField(), longitude = FITField(), altitude = FITField(), enhancedAltitude = FITField()
     var heartRate = FITField(), cadence = FITField(), distance = FITField(), speed = FITField(), enhancedSpeed = FITField()
-    var power = FITField(), compressedSpeedDistance = FITField()
+    var power = FITField(), compressedSpeedDistance = FITField(), temperature = FITField()
 
     init() {}
 
@@ -60,6 +61,7 @@ struct FITRecordLayout {
             case 6: speed = field
             case 7: power = field
             case 8: if size >= 3 { compressedSpeedDistance = field }
+            case 13: temperature = field
             case 73: enhancedSpeed = field
             case 78: enhancedAltitude = field
             default: break

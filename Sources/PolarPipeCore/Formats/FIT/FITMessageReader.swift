@@ -159,6 +159,14 @@ struct FITMessageReader {
             let v = { (n: UInt8) in d.field(n, b).integer(b, at, bigEndian: d.bigEndian).map { UInt8(truncatingIfNeeded: $0) } }
             activity.sports.append((v(0), v(1), d.field(3, b).text(b, at)))
         case M.event: activity.events += 1
+        case M.hr: activity.strap.read(d, b, at: at)
+        case M.hrZone where activity.hrZoneUpperBPM.count < 16:
+            if let high = d.field(1, b).value(b, at, bigEndian: d.bigEndian) {
+                let index = d.field(254, b).value(b, at, bigEndian: d.bigEndian) ?? Double(activity.hrZoneUpperBPM.count)
+                activity.hrZoneUpperBPM.append((index, high))
+            }
+        case M.zonesTarget:
+            activity.zonesMaxHR = d.field(1, b).value(b, at, bigEndian: d.bigEndian) ?? activity.zonesMaxHR
         case M.deviceInfo: activity.devices += 1
         case M.hrv:
             let f = d.field(0, b)
@@ -210,6 +218,7 @@ struct FITMessageReader {
         activity.records.distance.append(distance ?? .nan)
         activity.records.cadence.append(r.cadence.value(b, at, bigEndian: big) ?? .nan)
         activity.records.power.append(r.power.value(b, at, bigEndian: big) ?? .nan)
+        activity.records.temperature.append(r.temperature.value(b, at, bigEndian: big) ?? .nan)
     }
 
     /// A `session` or `lap` message's summary (the two number some fields differently).

@@ -46,8 +46,9 @@ enum FITSessionMapping {
             }
             channels[e].append(Double(time - starts[e]), hr: r.heartRate[i], lat: r.latitude[i], lon: r.longitude[i],
                                altitude: r.altitude[i], speed: r.speed[i], distance: r.distance[i], cadence: r.cadence[i],
-                               power: r.power[i])
+                               power: r.power[i], temperature: r.temperature[i])
         }
+        placeStrapBeats(a.strap, starts: starts, summaries: summaries.map(\.summary), into: &channels, reader: &reader)
         if before > 0 { reader.warning(.timeOrder, "\(before) records before the first session's start skipped") }
         if stepsBack > 0 { reader.warning(.timeOrder, "\(stepsBack) records step back in time; samples put in time order") }
 
@@ -77,6 +78,9 @@ enum FITSessionMapping {
                 reportedHR: hr == ReportedHeartRate() ? nil : hr, ascentM: s.ascent, descentM: s.descent,
                 raw: FITSummaryJSON.text(s, laps: laps, start: Int64(item.start), activity: a), samples: samples))
         }
+        if let zones = heartRateZones(a, reader: &reader) {
+            for i in exercises.indices { exercises[i].heartRateZones = zones }
+        }
         // R-R intervals carry no time of their own: they belong to a file of one exercise only.
         if exercises.count == 1, !a.rrIntervalsMs.isEmpty {
             exercises[0].samples.rr = HeartRateVariability.timed(a.rrIntervalsMs)
@@ -85,9 +89,53 @@ enum FITSessionMapping {
         if let sessionID {
             for i in exercises.indices { exercises[i].externalID = exercises.count == 1 ? sessionID : "\(sessionID)-\(i + 1)" }
         }
+        var profile = a.profile
+        if profile?.maxHR == nil, let zonesMax = a.zonesMaxHR {
+            profile = profile ?? FITActivity.Profile()
+            profile?.maxHR = zonesMax
+        }
         return TrainingSession(layout: .fit, externalID: sessionID, deviceID: a.serialNumber.map { String($0) },
-                               physical: physical(a.profile, sessionStart: exercises.first?.startLocalMillis, &reader),
+                               physical: physical(profile, sessionStart: exercises.first?.startLocalMillis, &reader),
                                exercises: exercises)
+    }
+
+    /// A swim strap's beats (`hr` messages) into the exercise whose time they fall in, up to its elapsed time; the
+    /// records' own HR wins where both have a second.
+    static func placeStrapBeats(_ strap: FITStrapHeartRate, starts: [UInt32], summaries: [FITActivity.Summary],
+                                into channels: inout [FITChannels], reader: inout FieldReader) {
+        guard !strap.time.isEmpty || strap.unanchored > 0 else { return }
+        var outside = 0
+        for i in strap.time.indices {
+            let t = strap.time[i]
+            guard t >= 0, t < Double(UInt32.max), let e = index(of: UInt32(t.rounded(.down)), in: starts) else {
+                outside += 1
+                continue
+            }
+            let offset = t - Double(starts[e])
+            guard offset <= (summaries[e].elapsed ?? summaries[e].timer ?? .infinity) else {
+                outside += 1
+                continue
+            }
+            channels[e].appendStrapBeat(offset, bpm: strap.bpm[i])
+        }
+        if outside + strap.unanchored > 0 {
+            reader.warning(.timeOrder, "\(outside + strap.unanchored) of \(strap.time.count + strap.unanchored) beats of the HR strap's "
+                           + "memory (hr messages) fall outside every session or have no time; skipped")
+        }
+    }
+
+    /// The watch's heart-rate zones (`hr_zone` messages, each zone's upper limit by index); nil without them, and a
+    /// warning when they are not zones (`HeartRateZoneLimits`).
+    static func heartRateZones(_ a: FITActivity, reader: inout FieldReader) -> HeartRateZoneLimits? {
+        guard !a.hrZoneUpperBPM.isEmpty else { return nil }
+        var seen = Set<Double>()
+        let upper = a.hrZoneUpperBPM.filter { seen.insert($0.index).inserted }.sorted { $0.index < $1.index }.map(\.bpm)
+        guard let zones = HeartRateZoneLimits(upperBPM: upper) else {
+            reader.warning("implausible-value", "$.hr_zone", "hr_zone upper limits \(upper.map(HeartRateZoneLimits.format).joined(separator: ", ")) "
+                           + "are not five ascending zones within 30–250 bpm; ignored")
+            return nil
+        }
+        return zones
     }
 
     /// The index of the last start at or before `time` (starts ascending); nil before the first.

@@ -8,9 +8,10 @@ import Foundation
 /// the signal, and the file says so) adds nothing. Times are UTC (`Z`: `tzOffsetMinutes` nil with a
 /// `missing-timezone` warning) unless a time states an offset.
 ///
-/// A track without any `<time>` loads its route with a `gpx-no-times` warning: its points are placed one nominal
-/// second apart from the file's `metadata/time`, so durations, speeds and paces of that exercise are not real. With
-/// no time anywhere in the file the session cannot be placed on a date and is quarantined as `gpx-no-times`.
+/// A track without any `<time>` loads its route and distance with a `gpx-no-times` warning, starting at the file's
+/// `metadata/time`: a duration of 0 (`Exercise.untimed`), its points in file order a nominal second apart, and no
+/// statistic that needs time (speed, pace, moving time, zones, TRIMP, splits). With no time anywhere in the file the
+/// session cannot be placed on a date and is quarantined as `gpx-no-times`.
 enum GPXDecoder {
     static func decode(_ bytes: [UInt8], limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
         let handler = GPXHandler()
@@ -43,8 +44,8 @@ enum GPXDecoder {
             start = earliest
         } else if let metadata = handler.metadataTime {
             start = metadata
-            reader.warning("gpx-no-times", path, "the track points have no time: the route is loaded one nominal second a point "
-                + "from the file's metadata time; durations, speeds and paces are not real")
+            reader.warning("gpx-no-times", path, "the track points have no time: the route and distance are loaded at the file's "
+                + "metadata time with a duration of 0, and nothing that needs time (speed, pace, zones, TRIMP, splits) is computed")
         } else {
             reader.error("gpx-no-times", path, "neither the track points nor the file's metadata have a time")
             return nil
@@ -84,8 +85,9 @@ enum GPXDecoder {
         var exercise = Exercise(
             sport: sportRaw.map(XMLSportNames.normalise) ?? "OTHER", sportRaw: sportRaw ?? "OTHER",
             startLocalMillis: start.utcMillis + Int64(offset ?? 0) * 60_000, tzOffsetMinutes: offset,
-            durationS: points.last.map { Double($0 - start.utcMillis) / 1000 } ?? 0,
+            durationS: timed ? points.last.map { Double($0 - start.utcMillis) / 1000 } ?? 0 : 0,
             distanceM: total > 0 ? total : nil, samples: samples)
+        exercise.untimed = !timed
         exercise.raw = rawSummary(handler, timed: timed)
         return exercise
     }

@@ -14,13 +14,14 @@ enum CalculateStatistics {
         // The staged samples filtered as the load tasks filter them are exactly the stored rows, so this equals
         // `compute(_:store:)` (which `stats rebuild` uses) without reading the rows back; a test checks both agree.
         let users = Dictionary(uniqueKeysWithValues: try await ctx.store.users().map { ($0.id, $0) })
+        let zones = ctx.configuration.heartRateZones
         try await LoadSamples.forEachChunk(ctx, exercises) { chunk in
             let batch = try await chunk.concurrentMap { exercise, staged -> (exerciseID: Int64, stats: ExerciseStatistics) in
                 var samples = staged
                 samples.heartRate = SampleFilters.validHeartRate(staged.heartRate)
                 samples.route = SampleFilters.validRoute(staged.route)
                 return (exercise.id, ExerciseStatistics.compute(durationS: exercise.durationS, reportedDistanceM: exercise.distanceM,
-                                                                samples: samples, profile: profile(exercise, users)))
+                                                                samples: samples, profile: profile(exercise, users, zones: zones)))
             }
             try await ctx.store.upsertExerciseStatistics(batch)
         }
@@ -29,19 +30,19 @@ enum CalculateStatistics {
 
     /// Recomputes the statistics of the users' exercises computed with a profile that no longer resolves the same;
     /// returns how many.
-    static func recomputeStale(users userIDs: Set<Int64>, _ users: [Int64: UserRecord],
+    static func recomputeStale(users userIDs: Set<Int64>, _ users: [Int64: UserRecord], zones: SportHeartRateZones,
                                store: any PipelineStore) async throws -> Int {
         var recomputed = 0
         for userID in userIDs.sorted() {
             try Task.checkCancellation()
             let stale = try await store.statisticsProfiles(userID: userID).filter { exercise, used in
-                let now = profile(exercise, users)
+                let now = profile(exercise, users, zones: zones)
                 return (now.isEmpty ? nil : now) != used
             }
             for start in stride(from: 0, to: stale.count, by: 64) {
                 var batch: [(exerciseID: Int64, stats: ExerciseStatistics)] = []
                 for (exercise, _) in stale[start ..< min(start + 64, stale.count)] {
-                    batch.append((exercise.id, try await compute(exercise, users: users, store: store)))
+                    batch.append((exercise.id, try await compute(exercise, users: users, zones: zones, store: store)))
                 }
                 try await store.upsertExerciseStatistics(batch)
             }
@@ -51,17 +52,21 @@ enum CalculateStatistics {
     }
 
     /// The statistics of one stored exercise, from its stored samples.
-    static func compute(_ exercise: ExerciseRecord, users: [Int64: UserRecord], store: any PipelineStore) async throws -> ExerciseStatistics {
+    static func compute(_ exercise: ExerciseRecord, users: [Int64: UserRecord], zones: SportHeartRateZones,
+                        store: any PipelineStore) async throws -> ExerciseStatistics {
         let samples = try await store.samples(exerciseID: exercise.id)
         return ExerciseStatistics.compute(durationS: exercise.durationS, reportedDistanceM: exercise.distanceM, samples: samples,
-                                          profile: profile(exercise, users))
+                                          profile: profile(exercise, users, zones: zones))
     }
 
-    /// Max and resting HR and sex for zones and TRIMP: the session's, else the user's, else 220 − age.
-    static func profile(_ exercise: ExerciseRecord, _ users: [Int64: UserRecord]) -> HeartRateProfile {
+    /// Max and resting HR and sex for zones and TRIMP: the session's, else the user's, else 220 − age. HR zones: the
+    /// limits the file states for the exercise, else those configured for its sport (`zones`), else % of max HR.
+    static func profile(_ exercise: ExerciseRecord, _ users: [Int64: UserRecord],
+                        zones: SportHeartRateZones = SportHeartRateZones()) -> HeartRateProfile {
         HeartRateProfile.resolve(session: exercise.physical, user: users[exercise.userID]?.physical,
                                  startLocalMillis: CheckedConversion.saturatingAdd(exercise.startUTCMillis,
-                                                                                  Int64(max(-1080, min(1080, exercise.tzOffsetMinutes ?? 0))) * 60_000))
+                                                                                  Int64(max(-1080, min(1080, exercise.tzOffsetMinutes ?? 0))) * 60_000),
+                                 hrZones: exercise.heartRateZones ?? zones.limits(forSport: exercise.sport))
     }
 
     static func users(_ ctx: PipelineContext) async throws -> TaskOutput {
@@ -73,7 +78,7 @@ enum CalculateStatistics {
             userIDs = userIDs.filter { users[$0].map { keys.contains($0.userKey) } ?? false }
         }
         guard !userIDs.isEmpty else { return TaskOutput(["users": 0], nothingToDo: true) }
-        let recomputed = try await recomputeStale(users: userIDs, users, store: ctx.store)
+        let recomputed = try await recomputeStale(users: userIDs, users, zones: ctx.configuration.heartRateZones, store: ctx.store)
         for userID in userIDs.sorted() {
             try Task.checkCancellation()
             try await updateUser(userID, store: ctx.store, now: ctx.now())
