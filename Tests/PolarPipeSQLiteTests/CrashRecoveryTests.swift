@@ -101,19 +101,20 @@ import PolarPipeTestSupport
         try SyntheticData(users: 2, sessionsPerUser: 6, seed: 22, durationSeconds: 1800).write(to: tmp.workspace.inbox)
         let firstErrors = Pipe()
         let first = try Self.launch(tmp.workspace, errors: firstErrors)
-        // Wait until the first run holds the lease and has claimed a file: it has scanned the inbox, so the file
-        // dropped next is one only a second run could take.
-        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        // Wait until the first run has claimed a file (it has created the database, holds the lease and has scanned
+        // the inbox, so the file dropped next is one only a second run could take), then check the lease. The store
+        // is opened only then, so this process never migrates the database while the first run does. Up to a
+        // minute: a loaded CI machine starts a debug build slowly.
         func claimedAny() -> Bool {
             let files = FileManager.default.enumerator(atPath: tmp.workspace.stagingRoot.path)?.allObjects as? [String] ?? []
             return files.contains { $0.contains("/claimed/") && $0.hasSuffix(".json") }
         }
-        var holding = false
-        for _ in 0 ..< 400 where !holding {
+        for _ in 0 ..< 6000 where !claimedAny() && first.isRunning {
             try await Task.sleep(nanoseconds: 10_000_000)
-            holding = (try? await store.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_lease") ?? 0 }) == 1
-                && claimedAny()
         }
+        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
+        let leases = try? await store.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_lease") ?? 0 }
+        let holding = leases == 1 && claimedAny()
         #expect(holding)
         try tmp.drop("{}", at: "late/not-yet.json")
         let second = Process()
