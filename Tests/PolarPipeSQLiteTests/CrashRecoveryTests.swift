@@ -98,7 +98,7 @@ import PolarPipeTestSupport
     @Test func aSecondRunWhileOneIsRunningExitsAtOnceAndTouchesNothing() async throws {
         let tmp = try TemporaryWorkspace("concurrent")
         defer { tmp.remove() }
-        try SyntheticData(users: 2, sessionsPerUser: 6, seed: 22, durationSeconds: 1800).write(to: tmp.workspace.inbox)
+        try SyntheticData(users: 3, sessionsPerUser: 10, seed: 22, durationSeconds: 1800).write(to: tmp.workspace.inbox)
         let firstErrors = Pipe()
         let first = try Self.launch(tmp.workspace, errors: firstErrors)
         // Wait until the first run has claimed a file (it has created the database, holds the lease and has scanned
@@ -109,12 +109,15 @@ import PolarPipeTestSupport
             let files = FileManager.default.enumerator(atPath: tmp.workspace.stagingRoot.path)?.allObjects as? [String] ?? []
             return files.contains { $0.contains("/claimed/") && $0.hasSuffix(".json") }
         }
-        for _ in 0 ..< 6000 where !claimedAny() && first.isRunning {
+        var opened: SQLiteStore?
+        var holding = false
+        for _ in 0 ..< 6000 where !holding && first.isRunning {
             try await Task.sleep(nanoseconds: 10_000_000)
+            guard claimedAny() else { continue }
+            if opened == nil { opened = try SQLiteStore(path: tmp.workspace.databaseFile.path) }
+            holding = (try? await opened?.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_lease") ?? 0 }) == 1
         }
-        let store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
-        let leases = try? await store.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_lease") ?? 0 }
-        let holding = leases == 1 && claimedAny()
+        let store = try opened ?? SQLiteStore(path: tmp.workspace.databaseFile.path)
         #expect(holding)
         try tmp.drop("{}", at: "late/not-yet.json")
         let second = Process()

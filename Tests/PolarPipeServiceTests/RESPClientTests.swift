@@ -132,7 +132,8 @@ struct RESPClientTests {
         let started = clock.now
         await #expect(throws: RESPError.timeout) { try await client.get("page") }
         let waited = clock.now - started
-        #expect(waited >= .milliseconds(300) && waited < .seconds(5))
+        // (The upper bound only rules out waiting for the 30 s backoff: a loaded CI machine takes seconds.)
+        #expect(waited >= .milliseconds(300) && waited < .seconds(20))
         // Within the backoff the client does not connect again: it fails at once.
         let again = clock.now
         let error = await #expect(throws: RESPError.self) { try await client.get("page") }
@@ -148,7 +149,7 @@ struct RESPClientTests {
         let started = clock.now
         let error = await #expect(throws: RESPError.self) { try await client.incr("generation") }
         #expect(error?.unavailableReason?.contains("127.0.0.1:\(port)") == true)
-        #expect(clock.now - started < .seconds(2))
+        #expect(clock.now - started < .seconds(15))  // no hang, whatever the machine's load
     }
 
     @Test func theClientReconnectsAfterTheServerRestarts() async throws {
