@@ -496,10 +496,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
+    /// `exerciseColumns` qualified by the table alias `e`, for queries that join the ledger.
+    static let joinedExerciseColumns = exerciseColumns.split(separator: ",")
+        .map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+
     public func exercises(runID: String, fileShard: Int) async throws -> [ExerciseRecord] {
         try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT \(Self.exerciseColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+                SELECT \(Self.joinedExerciseColumns)
                 FROM ingested_files f JOIN exercises e ON e.file_id = f.id
                 WHERE f.run_id = ? AND f.shard = ? AND e.run_id = ? ORDER BY e.id
                 """), arguments: [runID, fileShard, runID]).map(Self.exerciseRecord)

@@ -409,9 +409,7 @@ public struct PipelineRunner: Sendable {
             throw RunLease.Lost(runID: runID)
         }
         if keys.isEmpty {
-            // A mapping with no shards: the task is one skipped instance, as Airflow records an empty expansion.
-            try await store.recordTask(TaskInstanceRecord(runID: runID, taskID: taskID, tryNumber: (latest[TaskInstanceKey(taskID)]?.tryNumber ?? 0) + 1,
-                                                          state: .skipped, startedAt: Clock.nowMillis(), endedAt: Clock.nowMillis(), output: "{}"))
+            try await Self.recordEmptyExpansion(taskID, runID: runID, tryNumber: (latest[TaskInstanceKey(taskID)]?.tryNumber ?? 0) + 1, store: store)
         }
         let isLast = graph.downstream(of: taskID).isEmpty
         if let (key, tryNumber, failed) = results.last, case .failure(let failure) = failed {
@@ -435,8 +433,7 @@ public struct PipelineRunner: Sendable {
             // as the embedded runner does, one skipped instance with map index −1.
             let recorded = Set(try await store.taskInstances(runID: runID).map(\.taskID))
             for mapped in graph.tasks where mapped.isMapped && counts[mapped.mapping] == 0 && !recorded.contains(mapped.id) {
-                try await store.recordTask(TaskInstanceRecord(runID: runID, taskID: mapped.id, tryNumber: 1, state: .skipped,
-                                                              startedAt: Clock.nowMillis(), endedAt: Clock.nowMillis(), output: "{}"))
+                try await Self.recordEmptyExpansion(mapped.id, runID: runID, tryNumber: 1, store: store)
             }
             let failed = TaskInstanceRecord.latest(try await store.taskInstances(runID: runID)).values
                 .contains { $0.state != .success && $0.state != .skipped }
@@ -449,6 +446,13 @@ public struct PipelineRunner: Sendable {
         let outputs = results.compactMap { try? $0.2.get() }
         let output = keys.isEmpty ? TaskOutput([:], nothingToDo: true) : TaskOutput.sum(outputs)
         return output.nothingToDo ? .nothingToDo(output) : .done(output)
+    }
+
+    /// A mapped task with no shards: one skipped instance with map index −1, as Airflow records an empty expansion.
+    static func recordEmptyExpansion(_ taskID: String, runID: String, tryNumber: Int, store: any PipelineStore) async throws {
+        let now = Clock.nowMillis()
+        try await store.recordTask(TaskInstanceRecord(runID: runID, taskID: taskID, tryNumber: tryNumber, state: .skipped,
+                                                      startedAt: now, endedAt: now, output: "{}"))
     }
 
     /// Whether `key`'s upstream task `dep` is done for it: a task that runs once succeeded (or had nothing to do);
