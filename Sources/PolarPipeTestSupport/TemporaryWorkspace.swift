@@ -42,6 +42,18 @@ public struct TemporaryWorkspace: Sendable {
         return result.sorted()
     }
 
+    /// A daily schedule twelve hours from now, for a service a test starts: the default `0 2 * * *` fires when a
+    /// test suite happens to run across 02:00 UTC, and that run then competes with the test's own.
+    public static var scheduleThatCannotFireDuringATest: String {
+        let hour = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).hour ?? 0
+        return "0 \((hour + 12) % 24) * * *"
+    }
+
+    /// Writes `schedule.cron` (see `scheduleThatCannotFireDuringATest`) to the workspace's `polarpipe.toml`.
+    public func keepTheScheduleAway() throws {
+        try Data("[schedule]\ncron = \"\(Self.scheduleThatCannotFireDuringATest)\"\n".utf8).write(to: workspace.configurationFile)
+    }
+
     public static let quietLogger: Logger = {
         var logger = Logger(label: "polarpipe-test", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .critical

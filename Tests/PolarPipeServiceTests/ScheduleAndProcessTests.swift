@@ -38,6 +38,7 @@ import Testing
     @Test func serveAnswersAndStopsWithExitZeroOnSIGTERM() async throws {
         let tmp = try TemporaryWorkspace("polarpipe-serve")
         defer { tmp.remove() }
+        try tmp.keepTheScheduleAway()
         let ws = ["--workspace", tmp.workspace.root.path]
         #expect(try Self.run(["users", "add", "alice"] + ws).output.contains("user alice created"))
         let created = try Self.run(["tokens", "create", "alice"] + ws)

@@ -23,6 +23,7 @@ struct ServiceFixture {
         store = try SQLiteStore(path: tmp.workspace.databaseFile.path)
         var configuration = PipelineConfiguration()
         configuration.retryPolicy = RetryPolicy(retries: 0, delaySeconds: 0)
+        configuration.scheduleCron = TemporaryWorkspace.scheduleThatCannotFireDuringATest
         configure(&configuration)
         environment = ServiceEnvironment(workspace: tmp.workspace, store: store, configuration: configuration,
                                          logger: TemporaryWorkspace.quietLogger)
