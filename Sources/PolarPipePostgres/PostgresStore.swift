@@ -277,6 +277,23 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         try await rows("SELECT * FROM ingested_files WHERE run_id = \(runID) ORDER BY id").map(Self.fileRecord)
     }
 
+    public func files(runID: String, afterID: Int64, limit: Int) async throws -> [FileRecord] {
+        try await rows("SELECT * FROM ingested_files WHERE run_id = \(runID) AND id > \(afterID) ORDER BY id LIMIT \(max(0, limit))")
+            .map(Self.fileRecord)
+    }
+
+    public func archiveIDs(runID: String) async throws -> Set<Int64> {
+        Set(try await rows("""
+            SELECT DISTINCT parent_id FROM ingested_files WHERE run_id = \(runID) AND parent_id IS NOT NULL
+            """).map { try $0.value("parent_id") })
+    }
+
+    public func fileShardCount(runID: String) async throws -> Int {
+        let count: Int64 = try await rows("SELECT coalesce(max(shard) + 1, 0)::bigint AS n FROM ingested_files WHERE run_id = \(runID)")
+            .first?.value("n") ?? 0
+        return Int(count)
+    }
+
     public func files(runID: String, shard: Int) async throws -> [FileRecord] {
         try await rows("SELECT * FROM ingested_files WHERE run_id = \(runID) AND shard = \(shard) ORDER BY id").map(Self.fileRecord)
     }
@@ -558,6 +575,17 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public func exercises(runID: String) async throws -> [ExerciseRecord] {
         try await rows("SELECT \(unescaped: Self.exerciseColumns) FROM exercises WHERE run_id = \(runID) ORDER BY id")
             .map(Self.exerciseRecord)
+    }
+
+    public func exercises(runID: String, afterID: Int64, limit: Int) async throws -> [ExerciseRecord] {
+        try await rows("""
+            SELECT \(unescaped: Self.exerciseColumns) FROM exercises WHERE run_id = \(runID) AND id > \(afterID) ORDER BY id LIMIT \(max(0, limit))
+            """).map(Self.exerciseRecord)
+    }
+
+    public func exerciseCount(runID: String) async throws -> Int {
+        let count: Int64 = try await rows("SELECT count(*)::bigint AS n FROM exercises WHERE run_id = \(runID)").first?.value("n") ?? 0
+        return Int(count)
     }
 
     public func exercises(runID: String, fileShard: Int) async throws -> [ExerciseRecord] {

@@ -229,6 +229,28 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         }
     }
 
+    public func files(runID: String, afterID: Int64, limit: Int) async throws -> [FileRecord] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?"),
+                             arguments: [runID, afterID, max(0, limit)]).map(Self.fileRecord)
+        }
+    }
+
+    public func archiveIDs(runID: String) async throws -> Set<Int64> {
+        try await queue.unsafeRead { db in
+            Set(try Int64.fetchAll(try db.cachedStatement(sql: """
+                SELECT DISTINCT parent_id FROM ingested_files WHERE run_id = ? AND parent_id IS NOT NULL
+                """), arguments: [runID]))
+        }
+    }
+
+    public func fileShardCount(runID: String) async throws -> Int {
+        try await queue.unsafeRead { db in
+            try Int.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(shard) + 1, 0) FROM ingested_files WHERE run_id = ?"),
+                             arguments: [runID]) ?? 0
+        }
+    }
+
     public func files(runID: String, shard: Int) async throws -> [FileRecord] {
         try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM ingested_files WHERE run_id = ? AND shard = ? ORDER BY id"),
@@ -493,6 +515,20 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try await queue.unsafeRead { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.exerciseColumns) FROM exercises WHERE run_id = ? ORDER BY id"),
                              arguments: [runID]).map(Self.exerciseRecord)
+        }
+    }
+
+    public func exercises(runID: String, afterID: Int64, limit: Int) async throws -> [ExerciseRecord] {
+        try await queue.unsafeRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT \(Self.exerciseColumns) FROM exercises WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?
+                """), arguments: [runID, afterID, max(0, limit)]).map(Self.exerciseRecord)
+        }
+    }
+
+    public func exerciseCount(runID: String) async throws -> Int {
+        try await queue.unsafeRead { db in
+            try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM exercises WHERE run_id = ?"), arguments: [runID]) ?? 0
         }
     }
 

@@ -89,7 +89,7 @@ struct BenchCommand: AsyncParsableCommand {
         let wall = Date().timeIntervalSince(started)
         guard result.outcome.state == .success else { throw ExitCodes.runFailed }
         let instances = try await store.taskInstances(runID: "bench")
-        let exercises = try await store.exercises(runID: "bench").count
+        let exercises = try await store.exerciseCount(runID: "bench")
         let global = try await store.latestGlobalStatistics() ?? GlobalStatistics()
         let rows = global.totalHRSamples + global.totalGPSPoints
         let peakMB = Self.peakResidentMB()

@@ -77,14 +77,14 @@ struct RunCommand: AsyncParsableCommand {
             if case .anotherRunActive = error { throw ExitCodes.busy }
             throw ExitCodes.runFailed
         }
-        let files = try await store.files(runID: runID)
-        let total = ImportReport(runID: runID, files: files).total
-        let exercises = try await store.exercises(runID: runID).count
-        let megabytes = ProgressPrinter.megabytes(files.filter(\.isOnDisk).reduce(0) { $0 + $1.bytes })
+        let report = try await ImportReport.load(runID: runID, store: store)
+        let total = report.total
+        let exercises = try await store.exerciseCount(runID: runID)
+        let megabytes = ProgressPrinter.megabytes(report.bytesOnDisk)
         print("run \(runID) \(outcome.state.rawValue): \(total.files) files (\(megabytes)) — \(total.loaded) loaded, "
               + "\(total.duplicates) duplicate, \(total.skippedCount) skipped, \(total.quarantinedCount) quarantined; \(exercises) exercises")
         if total.quarantinedCount > 0 { print("quarantined files and their reasons: polarpipe runs show \(runID)") }
-        if files.isEmpty, outcome.state == .success { print(Self.emptyInboxHint(ws, isNew: isNew, settleSeconds: config.settleSeconds)) }
+        if report.rows == 0, outcome.state == .success { print(Self.emptyInboxHint(ws, isNew: isNew, settleSeconds: config.settleSeconds)) }
         if outcome.state == .success, exercises > 0 {
             print("dashboard: \(ws.reports.appendingPathComponent("index.html").path)")
         }

@@ -68,6 +68,24 @@ import PolarPipeTestSupport
                 let shards = own.sorted { $0.id < $1.id }.compactMap(\.shard)
                 #expect(shards == shards.sorted())
             }
+
+            // The reduce tasks read the run a page at a time: the pages add up to the whole run, and every exercise
+            // got its page in reports/ although the report task went shard by shard.
+            var paged: [FileRecord] = []
+            try await sharded.store.forEachFilePage(runID: "sharded", pageSize: 3) { paged += $0 }
+            let whole = try await sharded.store.files(runID: "sharded")
+            #expect(paged == whole)
+            var pagedExercises: [ExerciseRecord] = []
+            try await sharded.store.forEachExercisePage(runID: "sharded", pageSize: 2) { pagedExercises += $0 }
+            let exercises = try await sharded.store.exercises(runID: "sharded")
+            #expect(pagedExercises.map(\.id) == exercises.map(\.id) && exercises.count > 4)
+            #expect(try await sharded.store.exerciseCount(runID: "sharded") == exercises.count)
+            #expect(try await sharded.store.fileShardCount(runID: "sharded") == fileShards)
+            let zips = Set(paged.filter { $0.isOnDisk && $0.originalPath.hasSuffix(".zip") }.map(\.id))
+            let archives = try await sharded.store.archiveIDs(runID: "sharded")
+            #expect(!zips.isEmpty && archives == zips)
+            let pages = sharded.tmp.files(under: sharded.tmp.workspace.reports.appendingPathComponent("exercises"))
+            #expect(Set(pages) == Set(exercises.map { "reports/exercises/\($0.id).html" }))
         }
     }
 

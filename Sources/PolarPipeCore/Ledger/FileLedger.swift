@@ -185,6 +185,12 @@ public protocol LedgerStore: Sendable {
     /// takes the claim's run and location (`path`) and becomes `claimed` again, and the claim's row is deleted.
     func adoptClaim(_ claimID: Int64, into partialID: Int64, path: String) async throws
     func files(runID: String) async throws -> [FileRecord]
+    /// Up to `limit` rows of a run with ids above `afterID`, in id order (`forEachFilePage`).
+    func files(runID: String, afterID: Int64, limit: Int) async throws -> [FileRecord]
+    /// The ids of the run's rows that have entries in the run: the zips it read.
+    func archiveIDs(runID: String) async throws -> Set<Int64>
+    /// How many file shards the run's rows were cut into (the highest shard + 1; 0 when none).
+    func fileShardCount(runID: String) async throws -> Int
     /// The rows of one file shard of a run.
     func files(runID: String, shard: Int) async throws -> [FileRecord]
     /// The user keys of a run's sharded (validated) rows, sorted, each once.

@@ -55,11 +55,30 @@ public struct ImportReport: Sendable, Equatable, Encodable {
 
     /// The report of `files`, the ledger rows of run `runID`.
     public init(runID: String, files: [FileRecord]) {
+        var report = ImportReport(runID: runID)
+        report.add(files, archives: Set(files.compactMap(\.parentID)))
+        self = report
+    }
+
+    /// An empty report of run `runID`, for `add`.
+    public init(runID: String) {
         run_id = runID
-        let parents = Set(files.compactMap(\.parentID))
-        var byUser: [String: User] = [:]
+        users = []
+    }
+
+    /// Ledger rows of the run (not encoded): every row, zips and entries alike.
+    public private(set) var rows = 0
+    /// Bytes of the run's files on disk (zips counted once, not through their entries; not encoded).
+    public private(set) var bytesOnDisk: Int64 = 0
+
+    /// Counts `files`, some of the run's rows; `archives` are the ids of its rows that have entries in the run
+    /// (`LedgerStore.archiveIDs`), which count through those entries.
+    public mutating func add(_ files: [FileRecord], archives: Set<Int64>) {
+        var byUser = Dictionary(uniqueKeysWithValues: users.map { ($0.user_key, $0) })
         for row in files {
-            let readArchive = parents.contains(row.id) || (row.reason?.hasPrefix("zip: ") == true && row.status != .duplicate)
+            rows += 1
+            if row.isOnDisk { bytesOnDisk += row.bytes }
+            let readArchive = archives.contains(row.id) || (row.reason?.hasPrefix("zip: ") == true && row.status != .duplicate)
             if readArchive && row.status != .quarantined { continue }
             var user = byUser[row.userKey] ?? User(user_key: row.userKey)
             switch row.status {
@@ -94,7 +113,10 @@ public struct ImportReport: Sendable, Equatable, Encodable {
 
     /// The report of run `runID`, read from the ledger.
     public static func load(runID: String, store: some LedgerStore) async throws -> ImportReport {
-        ImportReport(runID: runID, files: try await store.files(runID: runID))
+        var report = ImportReport(runID: runID)
+        let archives = try await store.archiveIDs(runID: runID)
+        try await store.forEachFilePage(runID: runID) { report.add($0, archives: archives) }
+        return report
     }
 
     /// Plain-text lines for a terminal: one line per user, then the quarantined files.

@@ -30,13 +30,12 @@ public struct RunAlert: Codable, Sendable, Equatable {
 /// not thrown: an alert must not change the run's outcome.
 public enum Alerts {
     public static func summary(runID: String, outcome: RunOutcome, store: any PipelineStore) async -> RunAlert {
-        let files = (try? await store.files(runID: runID)) ?? []
-        let count = { (s: FileStatus) in files.filter { $0.status == s }.count }
+        let total = ((try? await ImportReport.load(runID: runID, store: store)) ?? ImportReport(runID: runID)).total
         let hr = outcome.outputs["load_heart_rate_samples"]?.counts["samples"] ?? 0
         let gps = outcome.outputs["load_gps_route_points"]?.counts["points"] ?? 0
         return RunAlert(run_id: runID, state: outcome.state.rawValue, failed_task: outcome.failedTask, error: outcome.error,
-                        files: files.count, loaded: count(.loaded) + count(.pending), quarantined: count(.quarantined),
-                        duplicates: count(.duplicate), exercises: (try? await store.exercises(runID: runID).count) ?? 0,
+                        files: total.files, loaded: total.loaded + total.pending, quarantined: total.quarantinedCount,
+                        duplicates: total.duplicates, exercises: (try? await store.exerciseCount(runID: runID)) ?? 0,
                         hr_samples: hr, gps_points: gps)
     }
 

@@ -49,21 +49,29 @@ public enum ReportWriter {
             try put(try await userPage(user, stats: stats, store: store, generatedAt: data.generatedAt, mapTiles: mapTiles),
                     folder.appendingPathComponent("users").appendingPathComponent(pageName(user.userKey) + ".html"))
         }
-        let keys = data.userKeys
-        var ids = exerciseIDs
-        if ids == nil { ids = try await store.allExerciseIDs() }
-        // A chunk of pages at a time, so memory stays bounded by the chunk, not by the number of exercises.
+        var ids = exerciseIDs ?? []
+        if exerciseIDs == nil { ids = try await store.allExerciseIDs() }
+        written += try await writeStoredExercisePages(ids, userKeys: data.userKeys, generatedAt: data.generatedAt, to: folder,
+                                                      store: store, mapTiles: mapTiles)
+        return written
+    }
+
+    /// Writes the pages of the exercises `ids` from their stored rows, a chunk of pages at a time, so memory stays
+    /// bounded by the chunk, not by the number of exercises. Returns the files written.
+    public static func writeStoredExercisePages(_ ids: [Int64], userKeys keys: [Int64: String], generatedAt: Int64, to folder: URL,
+                                                store: any PipelineStore, mapTiles: MapTiles?) async throws -> [URL] {
+        var written: [URL] = []
         var chunk: [ExercisePage] = []
-        for id in ids ?? [] {
+        for id in ids {
             guard let exercise = try await store.exercise(id: id) else { continue }
             chunk.append(try await exercisePage(exercise, userKey: keys[exercise.userID] ?? "", samples: try await store.samples(exerciseID: id),
                                                 store: store, mapTiles: mapTiles))
             if chunk.count >= exercisePageChunk {
-                written += try await writeExercisePages(chunk, generatedAt: data.generatedAt, to: folder)
+                written += try await writeExercisePages(chunk, generatedAt: generatedAt, to: folder)
                 chunk.removeAll(keepingCapacity: true)
             }
         }
-        written += try await writeExercisePages(chunk, generatedAt: data.generatedAt, to: folder)
+        written += try await writeExercisePages(chunk, generatedAt: generatedAt, to: folder)
         return written
     }
 

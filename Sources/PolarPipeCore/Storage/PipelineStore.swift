@@ -33,6 +33,9 @@ public protocol ExerciseStore: Sendable {
     /// ledger states are the caller's (`FileState`).
     func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises]
     func exercises(runID: String) async throws -> [ExerciseRecord]
+    /// Up to `limit` exercises of a run with ids above `afterID`, in id order (`forEachExercisePage`).
+    func exercises(runID: String, afterID: Int64, limit: Int) async throws -> [ExerciseRecord]
+    func exerciseCount(runID: String) async throws -> Int
     /// The exercises a run stored from the files of one of its file shards.
     func exercises(runID: String, fileShard: Int) async throws -> [ExerciseRecord]
     /// The users of the exercises a run stored, each once.

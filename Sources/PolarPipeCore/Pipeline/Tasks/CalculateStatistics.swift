@@ -102,14 +102,10 @@ enum CalculateStatistics {
         try await store.replaceGlobalWeekly(WeeklyTotals.compute(try await store.allExerciseSummaries()))
     }
 
-    /// Recomputes only the ISO weeks that contain the run's exercises, reading only the exercises of those weeks, so
-    /// the work follows the new data, not the size of the database.
-    static func updateGlobalWeeks(touching exercises: [ExerciseRecord], store: any PipelineStore) async throws {
+    /// Recomputes only the ISO weeks `mondays` (the days of their Mondays), reading only the exercises of those
+    /// weeks, so the work follows the new data, not the size of the database.
+    static func updateGlobalWeeks(_ mondays: Set<Int>, store: any PipelineStore) async throws {
         let dayMillis: Int64 = 86_400_000
-        var mondays = Set<Int>()
-        for e in exercises {
-            mondays.insert(ISOWeek.of(day: ExerciseSummary.localDay(utcMillis: e.startUTCMillis, offsetMinutes: e.tzOffsetMinutes)).monday)
-        }
         var weeks: [WeeklyTotals] = []
         var labels = Set<String>()
         for monday in mondays.sorted() {
@@ -124,12 +120,18 @@ enum CalculateStatistics {
         try await store.upsertGlobalWeekly(weeks, clearing: labels)
     }
 
+    /// The global row, and the ISO weeks that contain the run's exercises (read a page at a time).
     static func global(_ ctx: PipelineContext) async throws -> TaskOutput {
-        let exercises = try await ctx.store.exercises(runID: ctx.runID)
-        guard !exercises.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
+        var mondays = Set<Int>()
+        try await ctx.store.forEachExercisePage(runID: ctx.runID) { page in
+            for e in page {
+                mondays.insert(ISOWeek.of(day: ExerciseSummary.localDay(utcMillis: e.startUTCMillis, offsetMinutes: e.tzOffsetMinutes)).monday)
+            }
+        }
+        guard !mondays.isEmpty else { return TaskOutput(["exercises": 0], nothingToDo: true) }
         let stats = try await ctx.store.computeGlobalStatistics()
         try await ctx.store.insertGlobalStatistics(runID: ctx.runID, computedAt: ctx.now(), stats)
-        try await updateGlobalWeeks(touching: exercises, store: ctx.store)
+        try await updateGlobalWeeks(mondays, store: ctx.store)
         return TaskOutput(["users": stats.totalUsers, "exercises": stats.totalExercises])
     }
 }

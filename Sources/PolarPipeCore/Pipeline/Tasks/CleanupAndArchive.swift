@@ -14,11 +14,10 @@ enum CleanupAndArchive {
 
     static func run(_ ctx: PipelineContext) async throws -> TaskOutput {
         let ws = ctx.workspace
-        let files = try await ctx.store.files(runID: ctx.runID)
         let runStart = try await ctx.store.run(ctx.runID)?.startedAt ?? ctx.now()
         let (year, month, _) = PolarTime.civilFromDays(Int(runStart / 86_400_000))
         let folder = ws.processed.appendingPathComponent(String(format: "%04d/%02d", year, month), isDirectory: true)
-        var archived = 0, returned = 0
+        var archived = 0, returned = 0, rows = 0
         var moves: [(source: URL, destination: URL)] = []
         var updates: [FileUpdate] = []
         var taken = Set<String>()
@@ -29,57 +28,62 @@ enum CleanupAndArchive {
             archived += moves.count
             moves.removeAll()
             updates.removeAll()
+            taken.removeAll()  // moved: the destinations are taken on disk now
         }
-        for row in files where row.isOnDisk {
-            try Task.checkCancellation()
-            let source = ws.claimedFile(ctx.runID, id: row.id, originalPath: row.originalPath)
-            let present = exists(source)
-            switch row.state {
-            case .quarantined:
-                // Its row names its place in quarantine; the move was interrupted.
-                if present { try FileMoves.move(source, to: ws.url(row.path)) }
-            case .claimed, .partial:
-                // Not finished by this run: back to the inbox, where the next run claims it again (a partial zip goes
-                // on at its next entry).
-                var back = ws.url(row.path)
-                if present {
-                    back = FileMoves.uniqueDestination(ws.inbox.appendingPathComponent(row.originalPath))
-                    guard Workspace.contains(ws.inbox, back) else { throw PipelineError.missingInput("no inbox place for \(row.displayName)") }
-                    try FileMoves.move(source, to: back)
-                    returned += 1
-                }
-                if row.state == .claimed {
-                    try await ctx.store.forgetClaims([row.id])
-                } else {
-                    try await ctx.store.updateFile(FileUpdate(id: row.id, state: .partial, path: ws.relative(back)))
-                }
-            case .validated, .loaded, .archived, .duplicate, .skipped:
-                let decided = row.path.hasPrefix("processed/") ? ws.url(row.path) : nil
-                guard present else {
-                    // Archived by an earlier try, or lost: only the former is acceptable.
-                    guard let decided, exists(decided) else {
-                        throw PipelineError.missingInput("claimed file \(row.displayName) is neither in staging nor archived")
+        // The ledger a page at a time, so memory follows the page, not the batch.
+        try await ctx.store.forEachFilePage(runID: ctx.runID) { page in
+            rows += page.count
+            for row in page where row.isOnDisk {
+                try Task.checkCancellation()
+                let source = ws.claimedFile(ctx.runID, id: row.id, originalPath: row.originalPath)
+                let present = exists(source)
+                switch row.state {
+                case .quarantined:
+                    // Its row names its place in quarantine; the move was interrupted.
+                    if present { try FileMoves.move(source, to: ws.url(row.path)) }
+                case .claimed, .partial:
+                    // Not finished by this run: back to the inbox, where the next run claims it again (a partial zip goes
+                    // on at its next entry).
+                    var back = ws.url(row.path)
+                    if present {
+                        back = FileMoves.uniqueDestination(ws.inbox.appendingPathComponent(row.originalPath))
+                        guard Workspace.contains(ws.inbox, back) else { throw PipelineError.missingInput("no inbox place for \(row.displayName)") }
+                        try FileMoves.move(source, to: back)
+                        returned += 1
                     }
-                    continue
+                    if row.state == .claimed {
+                        try await ctx.store.forgetClaims([row.id])
+                    } else {
+                        try await ctx.store.updateFile(FileUpdate(id: row.id, state: .partial, path: ws.relative(back)))
+                    }
+                case .validated, .loaded, .archived, .duplicate, .skipped:
+                    let decided = row.path.hasPrefix("processed/") ? ws.url(row.path) : nil
+                    guard present else {
+                        // Archived by an earlier try, or lost: only the former is acceptable.
+                        guard let decided, exists(decided) else {
+                            throw PipelineError.missingInput("claimed file \(row.displayName) is neither in staging nor archived")
+                        }
+                        continue
+                    }
+                    let destination = decided ?? FileMoves.uniqueDestination(
+                        folder.appendingPathComponent(row.userKey).appendingPathComponent(belowUser(row)), avoiding: taken)
+                    guard Workspace.contains(ws.processed, destination) else {
+                        throw PipelineError.missingInput("archive destination of \(row.displayName) is outside processed/")
+                    }
+                    taken.insert(destination.path)
+                    let path = ws.relative(destination)
+                    updates.append(FileUpdate(id: row.id, state: archivedState(row.state), path: path))
+                    // The entries of a zip live in it: they move with it (those of earlier runs, for a zip spread over runs).
+                    // (A file with a staged session is a plain file: it has no entries, and is not asked for them.)
+                    for entry in try await row.stagedPath == nil ? ctx.store.entries(ofArchive: row.id) : [] where entry.state != .quarantined {
+                        updates.append(FileUpdate(id: entry.id, state: archivedState(entry.state), path: path))
+                    }
+                    moves.append((source, destination))
+                    if moves.count >= chunkSize { try await flush() }
                 }
-                let destination = decided ?? FileMoves.uniqueDestination(
-                    folder.appendingPathComponent(row.userKey).appendingPathComponent(belowUser(row)), avoiding: taken)
-                guard Workspace.contains(ws.processed, destination) else {
-                    throw PipelineError.missingInput("archive destination of \(row.displayName) is outside processed/")
-                }
-                taken.insert(destination.path)
-                let path = ws.relative(destination)
-                updates.append(FileUpdate(id: row.id, state: archivedState(row.state), path: path))
-                // The entries of a zip live in it: they move with it (those of earlier runs, for a zip spread over runs).
-                // (A file with a staged session is a plain file: it has no entries, and is not asked for them.)
-                for entry in try await row.stagedPath == nil ? ctx.store.entries(ofArchive: row.id) : [] where entry.state != .quarantined {
-                    updates.append(FileUpdate(id: entry.id, state: archivedState(entry.state), path: path))
-                }
-                moves.append((source, destination))
-                if moves.count >= chunkSize { try await flush() }
             }
+            try await flush()
         }
-        try await flush()
         returned += try await returnLeftovers(ctx)
         let staging = ws.staging(ctx.runID)
         guard Workspace.contains(ws.stagingRoot, staging) else {
@@ -87,7 +91,7 @@ enum CleanupAndArchive {
         }
         if FileManager.default.fileExists(atPath: staging.path) { try FileManager.default.removeItem(at: staging) }
         StagedSession.headers.removeAll(under: staging.path)
-        return TaskOutput(["archived": archived, "returned_to_inbox": returned], nothingToDo: files.isEmpty)
+        return TaskOutput(["archived": archived, "returned_to_inbox": returned], nothingToDo: rows == 0)
     }
 
     /// Where a loaded file ends: `archived`; duplicates and skipped files keep their state (their row says why).

@@ -97,10 +97,10 @@ enum ValidateJSONFiles {
                 throw error
             }
         }
-        let rows = try await ctx.store.files(runID: ctx.runID)
+        let none = try await ctx.store.files(runID: ctx.runID, afterID: 0, limit: 1).isEmpty
         counts["file_shards"] = batch.shards.count
         counts["user_shards"] = config.shardLimits.userShards(try await ctx.store.shardedUserKeys(runID: ctx.runID)).count
-        return TaskOutput(counts, nothingToDo: rows.isEmpty)
+        return TaskOutput(counts, nothingToDo: none)
     }
 
     /// The bytes of files a window takes beyond its first file per core.
