@@ -68,7 +68,8 @@ struct UsersCommand: AsyncParsableCommand {
                                               : try Data(contentsOf: URL(fileURLWithPath: accessTokenFile))
             let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !token.isEmpty else { throw CLIError("the access token file \(accessTokenFile) is empty") }
-            try await store.saveAccessLinkAccount(userKey: key, polarUserID: polarUserID, accessToken: token, now: Clock.nowMillis())
+            let accounts = try AccessLinkAccounts(store: store, configuration: try options.loadConfiguration())
+            try await accounts.save(userKey: key, polarUserID: polarUserID, accessToken: token, now: Clock.nowMillis())
             print("AccessLink account of \(key) stored (Polar user \(polarUserID))")
         }
     }
@@ -119,7 +120,9 @@ struct SyncCommand: AsyncParsableCommand {
         func run() async throws {
             _ = options.makeLogger()
             let environment = try await options.serviceEnvironment()
-            let report = await AccessLinkSync(environment: environment).syncAll()
+            var sync = AccessLinkSync(environment: environment)
+            sync.progress = { print($0) }
+            let report = await sync.syncAll()
             print("\(report.users) users: \(report.written) exercises written, \(report.skipped) already had, \(report.committed) transactions committed")
             for error in report.errors { print("error: \(error)") }
             if !report.errors.isEmpty { throw ExitCode(1) }

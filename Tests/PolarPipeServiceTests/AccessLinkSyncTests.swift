@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import PolarPipeCore
@@ -20,17 +21,54 @@ actor FakeAccessLink {
     var exercisesByID: [String: Data] = [:]
     let userID: Int64 = 475
     let token = "polar-access-token"
+    /// Path → headers added to its normal answers (`RateLimit-*`).
+    var headers: [String: [(String, String)]] = [:]
+    // The OAuth2 token endpoint (`POST /v2/oauth2/token`) of the API client `polarpipe-client` / `s3cret-value`.
+    static let clientID = "polarpipe-client", clientSecret = "s3cret-value"
+    /// Authorization codes Polar handed out and not yet exchanged.
+    var codes: Set<String> = []
+    /// The token requests: their Authorization header and form fields.
+    var tokenRequests: [(authorization: String?, form: [String: String])] = []
+    /// Statuses the token endpoint answers first (e.g. [503]).
+    var tokenFailures: [Int] = []
 
     func fail(_ path: String, _ statuses: [(Int, String?)]) { failures[path] = statuses.map { (status: $0.0, retryAfter: $0.1) } }
     func setList(_ data: Data) { exercisesList = data }
     func setExercise(_ id: String, _ data: Data) { exercisesByID[id] = data }
     func openTransaction() { transactionOpen = true }
+    func addHeaders(_ path: String, _ list: [(String, String)]) { headers[path] = list }
+    func issue(code: String) { codes.insert(code) }
+    func failTokenRequests(_ statuses: [Int]) { tokenFailures = statuses }
+
+    /// The token endpoint: HTTP Basic with the client's id and secret, `grant_type=authorization_code`, a code it
+    /// issued (single use) → the access token and `x_user_id`.
+    func tokenAnswer(authorization: String?, body: Data) -> (Int, Data, [(String, String)]) {
+        var form: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            if parts.count == 2 { form[parts[0]] = parts[1] }
+        }
+        tokenRequests.append((authorization, form))
+        if !tokenFailures.isEmpty { return (tokenFailures.removeFirst(), Data(), []) }
+        let basic = "Basic " + Data("\(Self.clientID):\(Self.clientSecret)".utf8).base64EncodedString()
+        guard authorization == basic else { return (401, Data("{\"error\": \"invalid_client\"}".utf8), []) }
+        guard form["grant_type"] == "authorization_code", let code = form["code"], codes.remove(code) != nil else {
+            return (400, Data("{\"error\": \"invalid_grant\"}".utf8), [])
+        }
+        return (200, Data("{\"access_token\": \"\(token)\", \"token_type\": \"bearer\", \"expires_in\": 31535999, \"x_user_id\": \(userID)}".utf8), [])
+    }
 
     func count(_ prefix: String) -> Int { hits.filter { $0.hasPrefix(prefix) }.count }
 
     /// Answers one request: status, body, extra headers.
-    func answer(method: String, path: String, authorization: String?) -> (Int, Data, [(String, String)]) {
+    func answer(method: String, path: String, authorization: String?, body: Data = Data()) -> (Int, Data, [(String, String)]) {
         hits.append("\(method) \(path)")
+        if method == "POST", path == "/v2/oauth2/token" { return tokenAnswer(authorization: authorization, body: body) }
+        let (status, data, extra) = accessLinkAnswer(method: method, path: path, authorization: authorization)
+        return (status, data, extra + (headers["\(method) \(path)"] ?? []))
+    }
+
+    func accessLinkAnswer(method: String, path: String, authorization: String?) -> (Int, Data, [(String, String)]) {
         guard authorization == "Bearer \(token)" else { return (401, Data(), []) }
         if var queue = failures["\(method) \(path)"], !queue.isEmpty {
             let next = queue.removeFirst()
@@ -104,10 +142,11 @@ actor FakeAccessLink {
     }
 
     nonisolated func respond(_ request: Request) async throws -> Response {
+        let received = Data((try await request.body.collect(upTo: 1 << 20)).readableBytesView)
         let (status, body, headers) = await answer(method: request.method.rawValue, path: request.uri.path,
-                                                   authorization: request.headers[.authorization])
+                                                   authorization: request.headers[.authorization], body: received)
         var fields: HTTPFields = [.contentType: "application/json"]
-        for (name, value) in headers where name == "Retry-After" { fields[.retryAfter] = value }
+        for (name, value) in headers { if let field = HTTPField.Name(name) { fields[field] = value } }
         return Response(status: .init(code: status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
@@ -236,6 +275,50 @@ actor FakeAccessLink {
             #expect(report.written == 1)
             #expect(await fake.count("GET /v3/exercises") == 4)
             #expect(Date().timeIntervalSince(start) >= 1.0)  // Retry-After: 1
+        }
+    }
+
+    /// Lines given to `AccessLinkSync.progress`.
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    /// The rate limit is the API client's: once AccessLink reports a window used up, nothing more is sent, and the
+    /// users not reached wait for the next sync.
+    @Test func aUsedUpRateLimitStopsTheSyncAndTheOtherUsersWait() async throws {
+        let fake = FakeAccessLink()
+        await fake.setList(try JSONSerialization.data(withJSONObject: [try JSONSerialization.jsonObject(with: Data(try RealSamples.bytes(prefix: "axs192__sample_data")))]))
+        await fake.addHeaders("GET /v3/exercises", [("RateLimit-Usage", "500, 900"), ("RateLimit-Limit", "500, 5000"), ("RateLimit-Reset", "600, 80000")])
+        try await fake.serve { base in
+            var (f, sync) = try await fixture(flow: "exercises", base: base)
+            defer { f.remove() }
+            try await f.store.saveAccessLinkAccount(userKey: "bob", polarUserID: 476, accessToken: "polar-access-token", now: Clock.nowMillis())
+            let lines = Lines()
+            sync.progress = { lines.append($0) }
+            let report = await sync.syncAll()
+            #expect(report.written == 1 && report.notReached == 1)
+            #expect(report.errors == ["AccessLink's rate limit for this client is used up until it resets in 600 s: nothing more is "
+                                      + "requested until the next sync; 1 of 2 users wait for the next sync"])
+            #expect(lines.all.first == "user 1 of 2 (alice): 1 written, 0 already had; rate limit: 500 of 500, 900 of 5000 requests")
+            #expect(await fake.count("POST /v3/users") == 1)  // bob's registration was not sent
+            #expect(f.inbox("alice").count == 1 && f.inbox("bob").isEmpty)
+        }
+    }
+
+    @Test func a429AskingForALongWaitStopsAtOnceInsteadOfRetrying() async throws {
+        let fake = FakeAccessLink()
+        await fake.fail("GET /v3/exercises", [(429, "3600"), (429, "3600"), (429, "3600"), (429, "3600")])
+        try await fake.serve { base in
+            let (f, sync) = try await fixture(flow: "exercises", base: base)
+            defer { f.remove() }
+            let start = Date()
+            let report = await sync.syncAll()
+            #expect(Date().timeIntervalSince(start) < 10)
+            #expect(report.errors.count == 1 && report.errors[0].contains("used up until it resets in 3600 s"))
+            #expect(await fake.count("GET /v3/exercises") == 1)
         }
     }
 

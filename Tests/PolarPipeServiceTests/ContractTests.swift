@@ -81,17 +81,29 @@ import Testing
         let ws = ["--workspace", tmp.workspace.root.path]
         try await fake.serve { base in
             #expect(try Self.run(["users", "add", "alice"] + ws, base: base).status == 0)
-            let link = try Self.run(["users", "link-accesslink", "alice", "--polar-user-id", "475", "--access-token-file", tokenFile.path] + ws, base: base)
+            let linkArguments = ["users", "link-accesslink", "alice", "--polar-user-id", "475", "--access-token-file", tokenFile.path] + ws
+            // Without a key the token is not stored (never in plaintext), and the message says how to set one.
+            let refused = try Self.run(linkArguments, base: base, key: nil)
+            #expect(refused.status != 0 && refused.output.contains("set POLARPIPE_ACCESSLINK_TOKEN_KEY to 32 random bytes in base64"), "\(refused.output)")
+            let link = try Self.run(linkArguments, base: base)
             #expect(link.status == 0, "\(link.output)")
             let sync = try Self.run(["sync", "accesslink"] + ws, base: base)
             #expect(sync.status == 0, "\(sync.output)")
+            #expect(sync.output.contains("user 1 of 1 (alice): 1 written, 0 already had"))
             #expect(sync.output.contains("1 users: 1 exercises written"))
+            // The same database with another key: a sentence, not a crash.
+            let wrong = try Self.run(["sync", "accesslink"] + ws, base: base, key: Data(count: 32).base64EncodedString())
+            #expect(wrong.status == 1 && wrong.output.contains("error: alice: the AccessLink token of alice was stored with another key"), "\(wrong.output)")
         }
         let inbox = try FileManager.default.contentsOfDirectory(atPath: tmp.workspace.inbox.appendingPathComponent("alice").path)
         #expect(inbox.count == 1 && inbox[0].hasPrefix("accesslink-"))
     }
 
-    static func run(_ arguments: [String], base: String) throws -> (status: Int32, output: String) {
-        try runPolarPipe(arguments, environment: ["POLARPIPE_ACCESSLINK_BASE_URL": base])
+    static let tokenKey = Data((0 ..< 32).map { UInt8($0 * 7 + 1) }).base64EncodedString()
+
+    static func run(_ arguments: [String], base: String, key: String? = tokenKey) throws -> (status: Int32, output: String) {
+        var environment = ["POLARPIPE_ACCESSLINK_BASE_URL": base]
+        environment["POLARPIPE_ACCESSLINK_TOKEN_KEY"] = key
+        return try runPolarPipe(arguments, environment: environment)
     }
 }

@@ -19,16 +19,31 @@ public enum ConfigurationLoader {
         public let help: String
         /// The accepted values of a numeric setting ("from 1 to 100"), nil for others.
         public let range: String?
+        /// A secret (a client secret, a key): read only from the environment, and never repeated in a message.
+        public let secret: Bool
         let apply: @Sendable (inout PipelineConfiguration, String) -> Bool
 
-        init(name: String, type: String, defaultValue: String, help: String, range: String? = nil,
+        init(name: String, type: String, defaultValue: String, help: String, range: String? = nil, secret: Bool = false,
              apply: @escaping @Sendable (inout PipelineConfiguration, String) -> Bool) {
             self.name = name
             self.type = type
             self.defaultValue = defaultValue
             self.help = help
             self.range = range
+            self.secret = secret
             self.apply = apply
+        }
+
+        /// The environment variable of the setting (`accesslink.token_key` ↔ `POLARPIPE_ACCESSLINK_TOKEN_KEY`).
+        public var environmentName: String { "POLARPIPE_" + name.replacingOccurrences(of: ".", with: "_").uppercased() }
+
+        /// A setting whose value is an http(s) URL, stored with `set`.
+        static func url(_ name: String, _ defaultValue: String, _ help: String,
+                        _ set: @escaping @Sendable (inout PipelineConfiguration, String) -> Void) -> Key {
+            Key(name: name, type: "URL", defaultValue: defaultValue, help: help) { c, v in
+                guard URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
+                set(&c, v); return true
+            }
         }
 
         /// A setting whose value is an integer in `bounds`.
@@ -119,13 +134,26 @@ public enum ConfigurationLoader {
             $0.cacheMaxEntries = $1 },
         .integer("service.cache_max_bytes", "67108864", "bytes of responses the in-process cache keeps (64 MiB)", ConfigurationBounds.bytes) {
             $0.cacheMaxBytes = $1 },
-        Key(name: "accesslink.base_url", type: "URL", defaultValue: "https://www.polaraccesslink.com", help: "the Polar AccessLink API") { c, v in
-            guard URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
-            c.accessLinkBaseURL = v.hasSuffix("/") ? String(v.dropLast()) : v; return true },
+        .url("accesslink.base_url", "https://www.polaraccesslink.com", "the Polar AccessLink API") {
+            $0.accessLinkBaseURL = $1.hasSuffix("/") ? String($1.dropLast()) : $1 },
         Key(name: "accesslink.flow", type: "string", defaultValue: "exercises", help: "exercises (/v3/exercises) or transactions (exercise transactions)") { c, v in
             guard v == "exercises" || v == "transactions" else { return false }; c.accessLinkFlow = v; return true },
         Key(name: "accesslink.sync_cron", type: "cron", defaultValue: "15 * * * *", help: "when serve pulls from AccessLink (UTC); empty: never") { c, v in
             guard v.isEmpty || (try? CronSchedule(v)) != nil else { return false }; c.accessLinkSyncCron = v; return true },
+        Key(name: "accesslink.client_id", type: "string", defaultValue: "", help: "the AccessLink API client's id; empty: no Connect Polar account") { c, v in
+            c.accessLinkClientID = v; return true },
+        Key(name: "accesslink.client_secret", type: "string", defaultValue: "", help: "the API client's secret (environment only)", secret: true) { c, v in
+            c.accessLinkClientSecret = v.isEmpty ? nil : SecretText(v); return true },
+        .url("accesslink.authorization_url", "https://flow.polar.com/oauth2/authorization", "where an athlete allows polarpipe to read their data") {
+            $0.accessLinkAuthorizationURL = $1 },
+        .url("accesslink.token_url", "https://polarremote.com/v2/oauth2/token", "where an authorization code is exchanged for a token") {
+            $0.accessLinkTokenURL = $1 },
+        Key(name: "accesslink.redirect_url", type: "URL", defaultValue: "", help: "the callback registered with the client (https://host/accesslink/callback); empty: Polar's registered one") { c, v in
+            guard v.isEmpty || URL(string: v)?.scheme?.hasPrefix("http") == true else { return false }
+            c.accessLinkRedirectURL = v; return true },
+        Key(name: "accesslink.token_key", type: "32 bytes in base64", defaultValue: "", help: "the key access tokens are stored encrypted with (environment only)", secret: true) { c, v in
+            guard v.isEmpty || Data(base64Encoded: v)?.count == 32 else { return false }
+            c.accessLinkTokenKey = v.isEmpty ? nil : SecretText(v); return true },
     ]
 
     /// The configuration from the file (if it exists) and the environment.
@@ -193,6 +221,15 @@ public enum ConfigurationLoader {
             }
             guard let spec = keys.first(where: { $0.name == key }) else {
                 throw ConfigurationError(message: "unknown setting \(key) (from \(source)); see docs/CONFIGURATION.md")
+            }
+            if spec.secret {
+                guard source.hasPrefix("environment") else {
+                    throw ConfigurationError(message: "\(key) is a secret: set it in the environment (\(spec.environmentName)), not in \(source)")
+                }
+                guard spec.apply(&configuration, value) else {
+                    throw ConfigurationError(message: "bad value for \(key) (from \(source)): expected \(spec.type)")
+                }
+                continue
             }
             guard spec.apply(&configuration, value) else {
                 throw ConfigurationError(message: "bad value '\(value)' for \(key) (from \(source)): expected \(spec.type)"

@@ -57,6 +57,20 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var accessLinkFlow: String = "exercises"
     /// `accesslink.sync_cron`: when `serve` pulls new exercises from AccessLink (UTC; default hourly; empty = never).
     public var accessLinkSyncCron: String = "15 * * * *"
+    /// `accesslink.client_id`: the id of the API client registered with Polar; empty: no "Connect Polar account".
+    public var accessLinkClientID: String = ""
+    /// `accesslink.client_secret` (environment only, `POLARPIPE_ACCESSLINK_CLIENT_SECRET`): the client's secret.
+    public var accessLinkClientSecret: SecretText?
+    /// `accesslink.authorization_url`: where an athlete is sent to allow polarpipe to read their Polar data.
+    public var accessLinkAuthorizationURL: String = "https://flow.polar.com/oauth2/authorization"
+    /// `accesslink.token_url`: where an authorization code is exchanged for an access token.
+    public var accessLinkTokenURL: String = "https://polarremote.com/v2/oauth2/token"
+    /// `accesslink.redirect_url`: the callback URL registered with the client (`https://host/accesslink/callback`);
+    /// empty: none is sent, and Polar uses the one registered.
+    public var accessLinkRedirectURL: String = ""
+    /// `accesslink.token_key` (environment only, `POLARPIPE_ACCESSLINK_TOKEN_KEY`): 32 bytes in base64, the AES-GCM
+    /// key the access tokens are stored encrypted with.
+    public var accessLinkTokenKey: SecretText?
     /// `service.cache`: where `serve` caches rendered pages and statistics responses (default the in-process LRU).
     public var cache: CacheSetting = .memory
     /// `service.cache_max_entries` / `service.cache_max_bytes`: the bounds of the in-process LRU.

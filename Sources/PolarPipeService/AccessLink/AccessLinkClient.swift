@@ -10,6 +10,9 @@ public enum AccessLinkError: Error, CustomStringConvertible, Equatable {
     case unauthorized(path: String)
     /// 429 more often than the retries allow.
     case rateLimited(path: String)
+    /// The client's rate limit is used up (a window's `RateLimit-Usage` reached its limit, or a 429 asked for a longer
+    /// wait than the client waits): no request is sent until it resets.
+    case rateLimitReached(resetSeconds: Int)
     /// 5xx after the retries.
     case server(status: Int, path: String)
     /// Any other unexpected status.
@@ -22,6 +25,8 @@ public enum AccessLinkError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unauthorized(let p): return "AccessLink answered 401 for \(p): the access token is invalid or revoked"
         case .rateLimited(let p): return "AccessLink kept answering 429 (rate limited) for \(p)"
+        case .rateLimitReached(let s):
+            return "AccessLink's rate limit for this client is used up until it resets in \(s) s: nothing more is requested until the next sync"
         case .server(let s, let p): return "AccessLink answered \(s) for \(p) after retries"
         case .unexpected(let s, let p): return "AccessLink answered \(s) for \(p)"
         case .invalidResponse(let p): return "AccessLink sent an unexpected body for \(p)"
@@ -41,8 +46,10 @@ public struct AccessLinkClient: Sendable {
     public var retries: Int = 3
     /// First back-off after a 5xx, doubled each time (seconds).
     public var backoffSeconds: Double = 1
-    /// Longest `Retry-After` honoured (seconds).
+    /// Longest `Retry-After` waited for (seconds); a longer one closes `rateLimit`.
     public var maxRetryAfterSeconds: Double = 120
+    /// The client's rate limits, shared by the requests of one sync.
+    public var rateLimit = AccessLinkRateLimit()
     let session: URLSession
 
     public init(baseURL: String, accessToken: String, session: URLSession = .shared) {
@@ -80,6 +87,7 @@ public struct AccessLinkClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            if let wait = rateLimit.wait() { throw AccessLinkError.rateLimitReached(resetSeconds: wait) }
             let data: Data, response: HTTPURLResponse
             do {
                 let (d, r) = try await session.data(for: request)
@@ -93,13 +101,21 @@ public struct AccessLinkClient: Sendable {
                 try await Task.sleep(nanoseconds: PolarPipeCore.Clock.nanoseconds(seconds: backoffSeconds * pow(2, Double(attempt - 1))))
                 continue
             }
+            rateLimit.observe(usage: response.value(forHTTPHeaderField: "RateLimit-Usage"),
+                              limit: response.value(forHTTPHeaderField: "RateLimit-Limit"),
+                              reset: response.value(forHTTPHeaderField: "RateLimit-Reset"))
             switch response.statusCode {
             case 401:
                 throw AccessLinkError.unauthorized(path: path)
             case 429:
+                let after = AccessLinkRateLimit.numbers(response.value(forHTTPHeaderField: "Retry-After"))?.first.map(Double.init) ?? backoffSeconds
+                if after > maxRetryAfterSeconds {
+                    // Waiting that long here would hold the sync for nothing: stop, and send nothing until then.
+                    rateLimit.close(seconds: Int(after))
+                    throw AccessLinkError.rateLimitReached(resetSeconds: Int(after))
+                }
                 guard attempt <= retries else { throw AccessLinkError.rateLimited(path: path) }
-                let after = response.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init) ?? backoffSeconds
-                try await Task.sleep(nanoseconds: PolarPipeCore.Clock.nanoseconds(seconds: min(max(after, 0), maxRetryAfterSeconds)))
+                try await Task.sleep(nanoseconds: PolarPipeCore.Clock.nanoseconds(seconds: max(after, 0)))
             case 500 ..< 600:
                 guard attempt <= retries else { throw AccessLinkError.server(status: response.statusCode, path: path) }
                 try await Task.sleep(nanoseconds: PolarPipeCore.Clock.nanoseconds(seconds: backoffSeconds * pow(2, Double(attempt - 1))))

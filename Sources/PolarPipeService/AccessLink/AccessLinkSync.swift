@@ -12,12 +12,20 @@ import PolarPipeCore
 /// * `transactions`: create a transaction (204 = nothing new), list it, fetch each exercise, its samples and (when
 ///   it has a route) its GPX route, write them all, then commit. When any fetch fails nothing is committed, so
 ///   AccessLink offers the same exercises again next time.
+///
+/// Tokens are read through `AccessLinkAccounts` (decrypted; one stored in plaintext by an older polarpipe is
+/// encrypted on this read when a key is set). The requests of one sync share one `AccessLinkRateLimit`: when Polar's
+/// rate limit is used up the sync stops, and the users not reached wait for the next sync. After each user a
+/// progress line is logged (and given to `progress`).
 public struct AccessLinkSync: Sendable {
     public let environment: ServiceEnvironment
     /// Retries and back-off of the client (tests shorten them).
     public var retries = 3
     public var backoffSeconds: Double = 1
     public var maxRetryAfterSeconds: Double = 120
+    /// Called after each user with a line such as `user 2 of 5 (alice): 3 written, 0 already had`.
+    public var progress: (@Sendable (String) -> Void)?
+    let rateLimit = AccessLinkRateLimit()
 
     public init(environment: ServiceEnvironment) {
         self.environment = environment
@@ -34,27 +42,44 @@ public struct AccessLinkSync: Sendable {
         public var committed = 0
         /// One message per user whose sync failed (`user: reason`).
         public var errors: [String] = []
+        /// Users not synced because the rate limit was used up.
+        public var notReached = 0
     }
 
     /// Syncs every account; a failing user does not stop the others.
     public func syncAll() async -> Report {
         var report = Report()
-        let accounts: [AccessLinkAccount]
+        let accounts: [AccessLinkAccounts.Opened]
         do {
-            accounts = try await environment.store.accessLinkAccounts()
+            accounts = try await AccessLinkAccounts(store: environment.store, configuration: environment.configuration).accounts(now: Clock.nowMillis())
+        } catch let error as AccessLinkTokenError {
+            report.errors.append("accesslink: \(error)")
+            return report
         } catch {
             report.errors.append("database: \(error)")
             return report
         }
-        for account in accounts {
+        for (index, opened) in accounts.enumerated() {
             if Task.isCancelled { break }
+            let account = opened.account
             report.users += 1
+            let before = (report.written, report.skipped)
             do {
+                if let failure = opened.failure { throw failure }
                 try await sync(account, into: &report)
+            } catch AccessLinkError.rateLimitReached(let seconds) {
+                report.notReached = accounts.count - index
+                report.errors.append("\(AccessLinkError.rateLimitReached(resetSeconds: seconds)); \(report.notReached) of \(accounts.count) users wait for the next sync")
+                environment.logger.warning("accesslink rate limit used up: the sync stops", metadata: ["reset_seconds": "\(seconds)"])
+                break
             } catch {
                 environment.logger.warning("accesslink sync of a user failed", metadata: ["user": "\(account.userKey)", "error": "\(error)"])
                 report.errors.append("\(account.userKey): \(error)")
             }
+            let line = "user \(index + 1) of \(accounts.count) (\(account.userKey)): \(report.written - before.0) written, "
+                + "\(report.skipped - before.1) already had" + (rateLimit.usage.map { "; rate limit: \($0)" } ?? "")
+            environment.logger.info("accesslink sync progress", metadata: ["progress": "\(line)"])
+            progress?(line)
         }
         environment.metrics.accessLinkExercises(report.written)
         return report
@@ -65,6 +90,7 @@ public struct AccessLinkSync: Sendable {
         client.retries = retries
         client.backoffSeconds = backoffSeconds
         client.maxRetryAfterSeconds = maxRetryAfterSeconds
+        client.rateLimit = rateLimit
         return client
     }
 

@@ -1,0 +1,88 @@
+import Foundation
+import PolarPipeCore
+import PolarPipeTestSupport
+import Testing
+
+/// AccessLink tokens at rest, on SQLite and PostgreSQL.
+@Suite(.timeLimit(.minutes(5))) struct AccessLinkTokenStorageTests {
+    static let t0: Int64 = 1_774_857_600_000
+
+    static func key() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0 ..< 32).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }).base64EncodedString()
+    }
+
+    /// Runs `body` with a new store of `backend` as an `AccountStore`.
+    static func withAccountStore(_ backend: Backend, _ body: (any AccountStore) async throws -> Void) async throws {
+        try await withStore(backend) { s in try await body(try #require(s.store as? any AccountStore)) }
+    }
+
+    /// The accounts of `store` under a new random key.
+    static func withNewKey(_ store: any AccountStore) throws -> AccessLinkAccounts {
+        AccessLinkAccounts(store: store, cipher: try AccessLinkTokenCipher(base64Key: key()))
+    }
+
+    @Test(arguments: Backend.available) func tokensAreStoredEncryptedAndReadBackWithTheKey(_ backend: Backend) async throws {
+        try await Self.withAccountStore(backend) { store in
+            let accounts = try Self.withNewKey(store)
+            try await accounts.save(userKey: "alice", polarUserID: 475, accessToken: "alice-access-token", now: Self.t0)
+            try await accounts.save(userKey: "bob", polarUserID: 476, accessToken: "alice-access-token", now: Self.t0)
+            let raw = try await store.accessLinkAccounts()
+            #expect(raw.map(\.userKey) == ["alice", "bob"])
+            #expect(raw.allSatisfy { $0.accessToken.hasPrefix("pp-aesgcm-v1:") && !$0.accessToken.contains("alice-access-token") })
+            #expect(raw[0].accessToken != raw[1].accessToken)  // a nonce per value: the same token twice looks different
+            let opened = try await accounts.accounts(now: Self.t0 + 1)
+            #expect(opened.map(\.account.accessToken) == ["alice-access-token", "alice-access-token"])
+            #expect(opened.allSatisfy { $0.failure == nil })
+        }
+    }
+
+    @Test(arguments: Backend.available) func aPlaintextTokenOfAnOlderPolarpipeIsEncryptedOnItsFirstRead(_ backend: Backend) async throws {
+        try await Self.withAccountStore(backend) { store in
+            try await store.saveAccessLinkAccount(userKey: "alice", polarUserID: 475, accessToken: "old-plain-token", now: Self.t0)
+            try await store.markAccessLinkRegistered(userKey: "alice", now: Self.t0 + 1)
+            // Without a key the old row is used as it is.
+            let plain = try await AccessLinkAccounts(store: store, cipher: nil).accounts(now: Self.t0 + 2)
+            #expect(plain.first?.account.accessToken == "old-plain-token" && plain.first?.failure == nil)
+            #expect(try await store.accessLinkAccounts().first?.accessToken == "old-plain-token")
+
+            let accounts = try Self.withNewKey(store)
+            let first = try await accounts.accounts(now: Self.t0 + 3)
+            #expect(first.first?.account.accessToken == "old-plain-token")
+            let raw = try #require(try await store.accessLinkAccounts().first)
+            #expect(raw.accessToken.hasPrefix("pp-aesgcm-v1:") && !raw.accessToken.contains("old-plain-token"))
+            #expect(raw.registeredAt == Self.t0 + 1)  // still registered: the same Polar user
+            #expect(try await accounts.accounts(now: Self.t0 + 4).first?.account.accessToken == "old-plain-token")
+        }
+    }
+
+    @Test(arguments: Backend.available) func aWrongOrMissingKeyIsAClearErrorForThatUserOnly(_ backend: Backend) async throws {
+        try await Self.withAccountStore(backend) { store in
+            let right = try Self.withNewKey(store)
+            try await right.save(userKey: "alice", polarUserID: 475, accessToken: "alice-token", now: Self.t0)
+            try await store.saveAccessLinkAccount(userKey: "bob", polarUserID: 476, accessToken: "bob-plain", now: Self.t0)
+
+            let wrong = try await Self.withNewKey(store).accounts(now: Self.t0)
+            #expect(wrong.map(\.failure) == [.wrongKey(userKey: "alice"), nil])
+            #expect(wrong[0].account.accessToken.isEmpty && wrong[1].account.accessToken == "bob-plain")
+            #expect("\(AccessLinkTokenError.wrongKey(userKey: "alice"))".contains("stored with another key than POLARPIPE_ACCESSLINK_TOKEN_KEY"))
+
+            let none = try await AccessLinkAccounts(store: store, cipher: nil).accounts(now: Self.t0)
+            #expect(none.first?.failure == .encryptedWithoutKey(userKey: "alice"))
+
+            // A row copied to another user does not open: the user key is authenticated with the token.
+            let alice = try #require(try await store.accessLinkAccounts().first)
+            try await store.saveAccessLinkAccount(userKey: "bob", polarUserID: 476, accessToken: alice.accessToken, now: Self.t0)
+            #expect(try await right.accounts(now: Self.t0).map(\.failure) == [nil, .wrongKey(userKey: "bob")])
+            // A damaged value is reported, never decoded past its bounds.
+            try await store.saveAccessLinkAccount(userKey: "bob", polarUserID: 476, accessToken: "pp-aesgcm-v1:%%%", now: Self.t0)
+            #expect(try await right.accounts(now: Self.t0).last?.failure == .malformed(userKey: "bob"))
+        }
+    }
+
+    @Test func aKeyMustBe32BytesInBase64() {
+        #expect(throws: AccessLinkTokenError.badKey) { try AccessLinkTokenCipher(base64Key: "c2hvcnQ=") }
+        #expect(throws: AccessLinkTokenError.badKey) { try AccessLinkTokenCipher(base64Key: "not base64 at all") }
+        #expect(throws: Never.self) { try AccessLinkTokenCipher(base64Key: Data(count: 32).base64EncodedString()) }
+    }
+}
