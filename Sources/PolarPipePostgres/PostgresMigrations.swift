@@ -23,6 +23,12 @@ enum PostgresMigrations {
         Migration(id: "v6_power_and_channels", statements: v6),
         Migration(id: "v7_mapped_tasks", statements: v7),
         Migration(id: "v8_heart_rate_zone_limits", statements: v8),
+        Migration(id: "v9_accesslink_states", statements: v9),
+    ]
+
+    /// The OAuth2 states of "Connect Polar account": SHA-256 of the state, its user, its expiry (epoch ms).
+    static let v9: [String] = [
+        "CREATE TABLE accesslink_states(state_hash TEXT PRIMARY KEY, user_key TEXT NOT NULL, expires_ms BIGINT NOT NULL)",
     ]
 
     /// Mapped tasks: a task instance is also known by its map index (−1 when the task is not mapped, as in Airflow),

@@ -1,7 +1,7 @@
 import PolarPipeCore
 import PostgresNIO
 
-/// `AccountStore` on PostgreSQL: the tables of migration `v2_accounts`.
+/// `AccountStore` on PostgreSQL: the tables of migrations `v2_accounts` and `v9_accesslink_states`.
 extension PostgresStore: AccountStore {
     public func insertToken(_ token: APITokenRecord) async throws {
         try await execute("""
@@ -90,6 +90,18 @@ extension PostgresStore: AccountStore {
             INSERT INTO accesslink_exercises(user_key, exercise_id, path, fetched_at) VALUES (\(userKey), \(exerciseID), \(path), pp_ts(\(now)))
             ON CONFLICT(user_key, exercise_id) DO UPDATE SET path = excluded.path, fetched_at = excluded.fetched_at
             """)
+    }
+
+    public func saveAccessLinkState(hash: String, userKey: String, expiresAt: Int64) async throws {
+        try await execute("INSERT INTO accesslink_states(state_hash, user_key, expires_ms) VALUES (\(hash), \(userKey), \(expiresAt))")
+    }
+
+    public func takeAccessLinkState(hash: String, now: Int64) async throws -> String? {
+        // DELETE … RETURNING: of two takes at once, only one deletes the row and gets it back.
+        let taken = try await rows("DELETE FROM accesslink_states WHERE state_hash = \(hash) RETURNING user_key, expires_ms")
+        try await execute("DELETE FROM accesslink_states WHERE expires_ms <= \(now)")
+        guard let row = taken.first, try row.value("expires_ms") as Int64 > now else { return nil }
+        return try row.value("user_key")
     }
 
     public func ping() async throws {

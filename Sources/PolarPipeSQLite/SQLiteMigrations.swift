@@ -399,6 +399,15 @@ enum SQLiteMigrations {
                 ALTER TABLE exercise_statistics ADD COLUMN profile_hr_zones TEXT;
                 """)
         }
+        // The OAuth2 states of "Connect Polar account": SHA-256 of the state, its user, its expiry (epoch ms).
+        migrator.registerMigration("v11-accesslink-states") { db in
+            try db.execute(sql: """
+                CREATE TABLE accesslink_states(
+                    state_hash TEXT PRIMARY KEY,
+                    user_key TEXT NOT NULL,
+                    expires_ms INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 }

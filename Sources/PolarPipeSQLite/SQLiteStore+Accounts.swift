@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import PolarPipeCore
 
-/// `AccountStore` on SQLite: the tables of migration `v4-accounts`.
+/// `AccountStore` on SQLite: the tables of migrations `v4-accounts` and `v11-accesslink-states`.
 extension SQLiteStore: AccountStore {
     public func insertToken(_ token: APITokenRecord) async throws {
         try await queue.write { db in
@@ -93,6 +93,22 @@ extension SQLiteStore: AccountStore {
                 INSERT INTO accesslink_exercises(user_key, exercise_id, path, fetched_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT(user_key, exercise_id) DO UPDATE SET path = excluded.path, fetched_at = excluded.fetched_at
                 """, arguments: [userKey, exerciseID, path, Self.iso(now)])
+        }
+    }
+
+    public func saveAccessLinkState(hash: String, userKey: String, expiresAt: Int64) async throws {
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO accesslink_states(state_hash, user_key, expires_ms) VALUES (?, ?, ?)",
+                           arguments: [hash, userKey, expiresAt])
+        }
+    }
+
+    public func takeAccessLinkState(hash: String, now: Int64) async throws -> String? {
+        try await queue.write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT user_key, expires_ms FROM accesslink_states WHERE state_hash = ?", arguments: [hash])
+            try db.execute(sql: "DELETE FROM accesslink_states WHERE state_hash = ? OR expires_ms <= ?", arguments: [hash, now])
+            guard let row, (row["expires_ms"] as Int64) > now else { return nil }
+            return row["user_key"]
         }
     }
 

@@ -3,7 +3,7 @@ import PolarPipeCore
 import PolarPipeTestSupport
 import Testing
 
-/// AccessLink tokens at rest, on SQLite and PostgreSQL.
+/// AccessLink tokens at rest and the OAuth2 states of "Connect Polar account", on SQLite and PostgreSQL.
 @Suite(.timeLimit(.minutes(5))) struct AccessLinkTokenStorageTests {
     static let t0: Int64 = 1_774_857_600_000
 
@@ -84,5 +84,21 @@ import Testing
         #expect(throws: AccessLinkTokenError.badKey) { try AccessLinkTokenCipher(base64Key: "c2hvcnQ=") }
         #expect(throws: AccessLinkTokenError.badKey) { try AccessLinkTokenCipher(base64Key: "not base64 at all") }
         #expect(throws: Never.self) { try AccessLinkTokenCipher(base64Key: Data(count: 32).base64EncodedString()) }
+    }
+
+    @Test(arguments: Backend.available) func anOAuthStateIsUsedOnceAndNotAfterItExpires(_ backend: Backend) async throws {
+        try await Self.withAccountStore(backend) { store in
+            try await store.saveAccessLinkState(hash: "h1", userKey: "alice", expiresAt: Self.t0 + 600_000)
+            try await store.saveAccessLinkState(hash: "h2", userKey: "bob", expiresAt: Self.t0 + 1_000)
+            // Many takes of one state at once: one gets its user.
+            let takes = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0 ..< 8 { group.addTask { try await store.takeAccessLinkState(hash: "h1", now: Self.t0) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(takes.compactMap { $0 } == ["alice"])
+            #expect(try await store.takeAccessLinkState(hash: "h1", now: Self.t0) == nil)
+            #expect(try await store.takeAccessLinkState(hash: "h2", now: Self.t0 + 1_000) == nil)  // expired
+            #expect(try await store.takeAccessLinkState(hash: "unknown", now: Self.t0) == nil)
+        }
     }
 }

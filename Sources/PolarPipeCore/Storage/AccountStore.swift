@@ -47,6 +47,14 @@ public protocol AccountStore: Sendable {
     /// Remembers that an exercise of the user was written into the inbox at `path` (relative to the workspace).
     func recordAccessLinkExercise(userKey: String, exerciseID: String, path: String, now: Int64) async throws
 
+    /// Remembers the OAuth2 `state` of a "Connect Polar account" that `userKey` started, by its SHA-256 (hex) only,
+    /// until `expiresAt` (epoch ms). Migration `v11-accesslink-states` / `v9_accesslink_states`.
+    func saveAccessLinkState(hash: String, userKey: String, expiresAt: Int64) async throws
+
+    /// Takes a state: deletes it and answers its user when it was stored and has not expired at `now`, else nil.
+    /// Single use: of two takes of one state at once, one gets the user. Expired states are deleted too.
+    func takeAccessLinkState(hash: String, now: Int64) async throws -> String?
+
     // MARK: Health
 
     /// Reads from the database (its schema, say); throws when it is not reachable or not readable.

@@ -29,8 +29,12 @@ struct DashboardRoutes: Sendable {
                 }
                 guard identity.mayAccess(user.userKey) else { throw APIError.forbidden("this token may not see user \(user.userKey)") }
                 let stats = try await environment.store.userStatistics(userID: user.id)
-                return .html(try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis(),
-                                                              mapTiles: environment.configuration.mapTiles))
+                let html = try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis(),
+                                                           mapTiles: environment.configuration.mapTiles)
+                // An athlete's own page offers "Connect Polar account" when the server has an AccessLink client.
+                guard !identity.isAdmin, AccessLinkConnection(environment: environment).isOffered,
+                      let main = html.range(of: "<main>") else { return .html(html) }
+                return .html(html.replacingCharacters(in: main, with: "<main>" + AccessLinkRoutes.connectSection))
             }
         }
         router.get("exercises/{page}") { request, context in
@@ -48,6 +52,7 @@ struct DashboardRoutes: Sendable {
                                                                  generatedAt: Clock.nowMillis(), mapTiles: environment.configuration.mapTiles))
             }
         }
+        AccessLinkRoutes(environment: environment, auth: auth, browserIdentity: { try await browserIdentity($0) }).add(to: router)
     }
 
     func index(_ request: Request) async throws -> Response {

@@ -1,0 +1,84 @@
+import Crypto
+import Foundation
+import PolarPipeCore
+
+/// "Connect Polar account": starts and finishes the OAuth2 authorization-code flow for a signed-in user.
+///
+/// `start` makes a `state` of 32 random bytes, bound to the user and valid for `stateLifetimeMillis` (only its
+/// SHA-256 is stored, `AccountStore.saveAccessLinkState`), and answers the authorization URL. `finish` takes the state
+/// (single use), exchanges the code, registers the user at AccessLink (`POST /v3/users`; 409, already registered, is
+/// fine) and stores the account with its token encrypted (`AccessLinkAccounts`). Nothing is stored when a step fails.
+public struct AccessLinkConnection: Sendable {
+    public let environment: ServiceEnvironment
+    /// How long a started connection may take at Polar (10 minutes).
+    public static let stateLifetimeMillis: Int64 = 10 * 60_000
+
+    public init(environment: ServiceEnvironment) {
+        self.environment = environment
+    }
+
+    /// Everything needed before an athlete is sent to Polar: the client, and a key for the token.
+    func prerequisites() throws -> (AccessLinkOAuth, AccessLinkAccounts) {
+        let oauth = try AccessLinkOAuth(configuration: environment.configuration)
+        let accounts: AccessLinkAccounts
+        do {
+            accounts = try AccessLinkAccounts(store: environment.store, configuration: environment.configuration)
+        } catch {
+            throw AccessLinkConnectError.noTokenKey
+        }
+        guard accounts.cipher != nil else { throw AccessLinkConnectError.noTokenKey }
+        return (oauth, accounts)
+    }
+
+    /// Whether "Connect Polar account" is offered: a client id is configured.
+    public var isOffered: Bool { !environment.configuration.accessLinkClientID.isEmpty }
+
+    /// A new state for `userKey`, stored, and the URL to send the athlete to.
+    public func start(userKey: String, now: Int64 = Clock.nowMillis()) async throws -> String {
+        let (oauth, _) = try prerequisites()
+        var generator = SystemRandomNumberGenerator()
+        let state = Hex.string((0 ..< 32).map { _ in UInt8.random(in: 0 ... 255, using: &generator) })
+        try await environment.store.saveAccessLinkState(hash: Self.hash(state), userKey: userKey,
+                                                        expiresAt: CheckedConversion.saturatingAdd(now, Self.stateLifetimeMillis))
+        return oauth.authorizationURL(state: state)
+    }
+
+    /// What a finished connection did.
+    public struct Connected: Sendable, Equatable {
+        public var userKey: String
+        public var polarUserID: Int64
+        /// False when AccessLink already knew the user (409).
+        public var newlyRegistered: Bool
+    }
+
+    /// Finishes the flow from the callback's query (`state`, and `code` or `error`).
+    public func finish(state: String?, code: String?, error: String?, now: Int64 = Clock.nowMillis()) async throws -> Connected {
+        // The state is checked (and used up) first, also when Polar reports an error, so it cannot be replayed.
+        guard let state, state.utf8.count == 64,
+              let userKey = try await environment.store.takeAccessLinkState(hash: Self.hash(state), now: now)
+        else { throw AccessLinkConnectError.badState }
+        if let error { throw AccessLinkConnectError.denied(reason: Self.reason(error)) }
+        guard let code, !code.isEmpty, code.utf8.count <= 4096 else { throw AccessLinkConnectError.noCode }
+        let (oauth, accounts) = try prerequisites()
+        let grant = try await oauth.exchange(code: code)
+        let client = AccessLinkClient(baseURL: environment.configuration.accessLinkBaseURL, accessToken: grant.accessToken)
+        let newlyRegistered: Bool
+        do {
+            newlyRegistered = try await client.register(memberID: userKey)
+        } catch {
+            throw AccessLinkConnectError.registration("\(error)")
+        }
+        try await accounts.save(userKey: userKey, polarUserID: grant.polarUserID, accessToken: grant.accessToken, now: now)
+        try await environment.store.markAccessLinkRegistered(userKey: userKey, now: now)
+        environment.logger.info("polar account connected", metadata: ["user": "\(userKey)", "polar_user": "\(grant.polarUserID)"])
+        return Connected(userKey: userKey, polarUserID: grant.polarUserID, newlyRegistered: newlyRegistered)
+    }
+
+    static func hash(_ state: String) -> String { Hex.string(SHA256.hash(data: Data(state.utf8))) }
+
+    /// Polar's `error` value as shown: a short code of letters, digits and `_`, else "an error".
+    static func reason(_ error: String) -> String {
+        let ok = error.utf8.count <= 64 && error.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" }
+        return ok && !error.isEmpty ? error : "an error"
+    }
+}
