@@ -92,6 +92,22 @@ import Testing
         #expect(section.contains("4 routes, darker where more of them pass; 1 route elsewhere (never within 50 km of the others) not drawn."))
     }
 
+    @Test func routesOfSeveralSportsGetAHeatmapPerSport() throws {
+        let recent = [Self.overview(1, "RUNNING", day: 0, best20: nil, np: nil, gps: 120), Self.overview(2, "RUNNING", day: 1, best20: nil, np: nil, gps: 120),
+                      Self.overview(3, "ROAD_BIKING", day: 2, best20: nil, np: nil, gps: 120)]
+        let routes = [Self.loop(1, lat: 60.17, lon: 24.94), Self.loop(2, lat: 60.18, lon: 24.95), Self.loop(3, lat: 60.20, lon: 25.00, radiusDeg: 0.05)]
+        let section = Self.section(Self.userPage(recent, routes: routes), "<h2>Where you train</h2>")
+        #expect(section.contains("3 routes, darker where more of them pass."))
+        // The sport with the most routes first, each with its own drawing of only its routes.
+        let running = try #require(section.range(of: "<summary>Running: 2 routes</summary>"))
+        let riding = try #require(section.range(of: "<summary>Road biking: 1 route</summary>"))
+        #expect(running.lowerBound < riding.lowerBound)
+        #expect(section.contains("Heatmap of 2 routes") && section.contains("Heatmap of 1 route"))
+        // One sport only: no second copy of the same map.
+        let runner = Self.section(Self.userPage(Array(recent.prefix(2)), routes: Array(routes.prefix(2))), "<h2>Where you train</h2>")
+        #expect(!runner.contains("<details class=\"heatmap-sport\">"))
+    }
+
     @Test func theHeatmapLiesOnTheConfiguredMapTiles() throws {
         let tiles = try #require(MapTiles(template: "https://tiles.example.org/{z}/{x}/{y}.png"))
         let drawing = try #require(RouteHeatmap.draw([Self.loop(1, lat: 60.17, lon: 24.94)], tiles: tiles))

@@ -146,7 +146,28 @@ extension ReportWriter {
                 + Format.fixed(RouteHeatmap.areaRadiusM / 1000, digits: 0) + " km of the others) not drawn"
         }
         s += "<p class=\"muted\">" + HTML.escape(caption + ".") + "</p>" + drawing.svg
-        return s + "</section>"
+        return s + sportHeatmaps(page) + "</section>"
+    }
+
+    /// At most this many sports get a heatmap of their own.
+    static let heatmapSports = 6
+
+    /// When the routes are of more than one sport: a heatmap per sport (the sports with the most routes first),
+    /// each folded under its name, so a runner's streets are not hidden under the rides.
+    static func sportHeatmaps(_ page: UserPage) -> String {
+        var sportOf: [Int64: String] = [:]
+        for o in page.recent { sportOf[o.exercise.id] = o.exercise.sport }
+        var bySport: [String: [RouteSketch]] = [:]
+        for route in page.routes { bySport[sportOf[route.exerciseID] ?? "UNKNOWN", default: []].append(route) }
+        guard bySport.count > 1 else { return "" }
+        let sports = bySport.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.prefix(heatmapSports)
+        var s = "<h3>Per sport</h3>"
+        for (sport, routes) in sports {
+            guard let drawing = RouteHeatmap.draw(routes, tiles: page.mapTiles) else { continue }
+            s += "<details class=\"heatmap-sport\"><summary>" + HTML.escape("\(SportNames.displayName(sport)): \(drawing.drawn) route"
+                + (drawing.drawn == 1 ? "" : "s")) + "</summary>" + drawing.svg + "</details>"
+        }
+        return s
     }
 
     /// Time in heart-rate zones over all exercises, and fitness, fatigue and form, or why they cannot be shown.
