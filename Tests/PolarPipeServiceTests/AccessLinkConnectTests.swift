@@ -29,8 +29,9 @@ import Testing
         }
     }
 
+    /// HTTP Basic as a browser sends it: any user name, the token as password.
     static func basic(_ token: String) -> HTTPFields {
-        [.authorization: "Basic " + Data("alice:\(token)".utf8).base64EncodedString()]
+        [.authorization: "Basic " + Data("athlete:\(token)".utf8).base64EncodedString()]
     }
 
     /// The query items of a URL.
@@ -73,8 +74,12 @@ import Testing
                 let second = try await client.execute(uri: "/accesslink/connect", method: .get, headers: Self.basic(f.alice))
                 #expect(Self.query(second.headers[.location] ?? "")["state"] != state)  // a new state each time
 
-                // Polar sends the athlete back with a code: connected.
-                let callback = try await client.execute(uri: "/accesslink/callback?state=\(state)&code=code-from-polar-1", method: .get)
+                // Polar sends the athlete back with a code. The browser is asked to sign in (and sends its credentials
+                // again); the state is not used up by that.
+                let unsigned = try await client.execute(uri: "/accesslink/callback?state=\(state)&code=code-from-polar-1", method: .get)
+                #expect(unsigned.status == .unauthorized && unsigned.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+                let callback = try await client.execute(uri: "/accesslink/callback?state=\(state)&code=code-from-polar-1", method: .get,
+                                                        headers: Self.basic(f.alice))
                 #expect(callback.status == .ok)
                 let said = Self.text(callback.body)
                 #expect(said.contains("Polar account connected") && said.contains("Polar user 475") && said.contains("connected to alice"))
@@ -91,7 +96,8 @@ import Testing
                 #expect(stored.accessToken.hasPrefix("pp-aesgcm-v1:") && !stored.accessToken.contains("polar-access-token"))
 
                 // The same callback again (a replay) is refused and exchanges nothing.
-                let replay = try await client.execute(uri: "/accesslink/callback?state=\(state)&code=code-from-polar-1", method: .get)
+                let replay = try await client.execute(uri: "/accesslink/callback?state=\(state)&code=code-from-polar-1", method: .get,
+                                                      headers: Self.basic(f.alice))
                 #expect(replay.status == .badRequest)
                 #expect(Self.text(replay.body).contains("not valid any more"))
                 #expect(await fake.tokenRequests.count == 1)
@@ -135,10 +141,13 @@ import Testing
             let f = try await Self.fixture(base)
             defer { f.remove() }
             try await f.app.test(.router) { client in
-                func callback(_ query: String) async throws -> (HTTPResponse.Status, String) {
-                    let r = try await client.execute(uri: "/accesslink/callback?" + query, method: .get)
+                func callback(_ query: String, as token: String? = nil) async throws -> (HTTPResponse.Status, String) {
+                    let r = try await client.execute(uri: "/accesslink/callback?" + query, method: .get, headers: Self.basic(token ?? f.alice))
                     return (r.status, Self.text(r.body))
                 }
+                // A link alice started, sent to bob, who allows at Polar: bob's Polar account is not attached to alice.
+                let sent = try await callback("state=\(try await Self.start(client, f))&code=good-code", as: f.bob)
+                #expect(sent.0 == .badRequest && sent.1.contains("started by another polarpipe user"))
                 // The athlete declined at Polar.
                 let declined = try await callback("state=\(try await Self.start(client, f))&error=access_denied")
                 #expect(declined.0 == .badRequest && declined.1.contains("You did not allow polarpipe to read your Polar data"))
@@ -171,7 +180,8 @@ import Testing
             let f = try await Self.fixture(base, tokenURL: "http://127.0.0.1:9/v2/oauth2/token")
             defer { f.remove() }
             try await f.app.test(.router) { client in
-                let r = try await client.execute(uri: "/accesslink/callback?state=\(try await Self.start(client, f))&code=c", method: .get)
+                let r = try await client.execute(uri: "/accesslink/callback?state=\(try await Self.start(client, f))&code=c", method: .get,
+                                                 headers: Self.basic(f.alice))
                 #expect(r.status == .badGateway)
                 #expect(Self.text(r.body).contains("token service could not be reached (no answer from 127.0.0.1)"))
             }

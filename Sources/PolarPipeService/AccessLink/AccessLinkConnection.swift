@@ -6,7 +6,7 @@ import PolarPipeCore
 ///
 /// `start` makes a `state` of 32 random bytes, bound to the user and valid for `stateLifetimeMillis` (only its
 /// SHA-256 is stored, `AccountStore.saveAccessLinkState`), and answers the authorization URL. `finish` takes the state
-/// (single use), exchanges the code, registers the user at AccessLink (`POST /v3/users`; 409, already registered, is
+/// (single use) and checks that the user signed in at the callback started it, exchanges the code, registers the user at AccessLink (`POST /v3/users`; 409, already registered, is
 /// fine) and stores the account with its token encrypted (`AccessLinkAccounts`). Nothing is stored when a step fails.
 public struct AccessLinkConnection: Sendable {
     public let environment: ServiceEnvironment
@@ -51,12 +51,15 @@ public struct AccessLinkConnection: Sendable {
         public var newlyRegistered: Bool
     }
 
-    /// Finishes the flow from the callback's query (`state`, and `code` or `error`).
-    public func finish(state: String?, code: String?, error: String?, now: Int64 = Clock.nowMillis()) async throws -> Connected {
+    /// Finishes the flow from the callback's query (`state`, and `code` or `error`) for the user signed in at the
+    /// callback, who must be the one who started it: so a link started by someone else and sent to an athlete
+    /// cannot attach the athlete's Polar account to another polarpipe user.
+    public func finish(signedIn: String, state: String?, code: String?, error: String?, now: Int64 = Clock.nowMillis()) async throws -> Connected {
         // The state is checked (and used up) first, also when Polar reports an error, so it cannot be replayed.
         guard let state, state.utf8.count == 64,
               let userKey = try await environment.store.takeAccessLinkState(hash: Self.hash(state), now: now)
         else { throw AccessLinkConnectError.badState }
+        guard userKey == signedIn else { throw AccessLinkConnectError.otherUser }
         if let error { throw AccessLinkConnectError.denied(reason: Self.reason(error)) }
         guard let code, !code.isEmpty, code.utf8.count <= 4096 else { throw AccessLinkConnectError.noCode }
         let (oauth, accounts) = try prerequisites()

@@ -15,6 +15,8 @@ public enum AccessLinkConnectError: Error, CustomStringConvertible, Equatable {
     case denied(reason: String)
     /// The callback's `state` is missing, unknown, used or expired.
     case badState
+    /// The state was started by another polarpipe user than the one signed in at the callback.
+    case otherUser
     /// The callback has no `code`.
     case noCode
     /// The token endpoint could not be reached, or answered 5xx.
@@ -40,6 +42,9 @@ public enum AccessLinkConnectError: Error, CustomStringConvertible, Equatable {
         case .badState:
             return "This connection link is not valid any more: it was already used, it expired after 10 minutes, or it was "
                 + "not started from this server. Nothing was stored; start again from your page."
+        case .otherUser:
+            return "This connection was started by another polarpipe user than the one signed in here, so nothing was "
+                + "connected. Start again from your own page."
         case .noCode:
             return "Polar sent no authorization code back. Nothing was stored; start again from your page."
         case .tokenEndpointDown(let detail):

@@ -6,8 +6,8 @@ import PolarPipeCore
 /// * `GET /accesslink/connect` (a signed-in user, browser or bearer): 303 to Polar's authorization page.
 /// * `POST /api/v1/accesslink/authorization` (a user token): the same URL as JSON, for a client that opens it itself.
 /// * `GET /accesslink/callback` (Polar sends the athlete back here, with `state` and `code` or `error`): a page that
-///   says the account is connected, or in one sentence what failed. It needs no token: the single-use state names
-///   the user who started the flow.
+///   says the account is connected, or in one sentence what failed. The athlete is signed in as on every page (a
+///   browser sends its Basic credentials again when asked); only the user who started the flow may finish it.
 struct AccessLinkRoutes: Sendable {
     let environment: ServiceEnvironment
     let auth: Authentication
@@ -37,14 +37,17 @@ struct AccessLinkRoutes: Sendable {
             }
         }
         router.get("accesslink/callback") { request, _ in
+            let identity = try await browserIdentity(request)
             let query = request.uri.queryParameters
             do {
-                let connected = try await connection.finish(state: query.get("state"), code: query.get("code"), error: query.get("error"))
+                let connected = try await connection.finish(signedIn: identity.userKey, state: query.get("state"), code: query.get("code"),
+                                                            error: query.get("error"))
                 return Self.page(status: .ok, heading: "Polar account connected", sentence: Self.success(connected, environment.configuration),
                                  userKey: connected.userKey)
             } catch let error as AccessLinkConnectError {
                 environment.logger.warning("connecting a polar account failed", metadata: ["reason": "\(error)"])
-                return Self.page(status: Self.status(of: error), heading: "Polar account not connected", sentence: error.description, userKey: nil)
+                return Self.page(status: Self.status(of: error), heading: "Polar account not connected", sentence: error.description,
+                                 userKey: identity.userKey)
             }
         }
     }
@@ -64,15 +67,14 @@ struct AccessLinkRoutes: Sendable {
     static func status(of error: AccessLinkConnectError) -> HTTPResponse.Status {
         switch error {
         case .notConfigured, .noTokenKey: return .serviceUnavailable
-        case .denied, .badState, .noCode: return .badRequest
+        case .denied, .badState, .noCode, .otherUser: return .badRequest
         case .tokenEndpointDown, .codeRefused, .badTokenResponse, .registration: return .badGateway
         }
     }
 
     /// A short page with one sentence and a link back to the user's page.
-    static func page(status: HTTPResponse.Status, heading: String, sentence: String, userKey: String?) -> Response {
-        let back = userKey.map { "<p><a href=\"/users/\(HTML.hrefComponent(ReportWriter.pageName($0))).html\">← your page</a></p>" }
-            ?? "<p><a href=\"/\">← your page</a></p>"
+    static func page(status: HTTPResponse.Status, heading: String, sentence: String, userKey: String) -> Response {
+        let back = "<p><a href=\"/users/\(HTML.hrefComponent(ReportWriter.pageName(userKey))).html\">← your page</a></p>"
         let html = HTML.page(title: "polarpipe — \(heading)", subtitle: "Polar AccessLink",
                              body: "<section><h2>\(HTML.escape(heading))</h2><p id=\"outcome\">\(HTML.escape(sentence))</p></section>" + back)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
