@@ -365,7 +365,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                     UPDATE ingested_files SET state = \(u.state.rawValue), status = \(u.state.status.rawValue), path = COALESCE(\(u.path), path),
                         reason = CASE WHEN \(setReason) THEN \(reason) ELSE reason END, sha256 = COALESCE(\(u.sha256), sha256),
                         layout = COALESCE(\(u.layout?.rawValue), layout), staged_path = COALESCE(\(u.stagedPath), staged_path),
-                        run_id = COALESCE(\(u.runID), run_id), shard = COALESCE(\(u.shard), shard)
+                        run_id = COALESCE(\(u.runID), run_id), shard = COALESCE(\(u.shard), shard),
+                        attempts = CASE WHEN \(from != u.state) THEN 0 ELSE attempts END
                     WHERE id = \(u.id)
                     """, logger: logger)
             }

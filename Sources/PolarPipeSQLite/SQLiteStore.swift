@@ -303,10 +303,11 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         try await write { db in
             let current = try db.cachedStatement(sql: "SELECT state FROM ingested_files WHERE id = ?")
             let update = try db.cachedStatement(sql: """
-                UPDATE ingested_files SET state = ?, status = ?, path = COALESCE(?, path),
-                    reason = CASE WHEN ? THEN ? ELSE reason END, sha256 = COALESCE(?, sha256), layout = COALESCE(?, layout),
-                    staged_path = COALESCE(?, staged_path), run_id = COALESCE(?, run_id), shard = COALESCE(?, shard)
-                WHERE id = ?
+                UPDATE ingested_files SET state = ?1, status = ?2, path = COALESCE(?3, path),
+                    reason = CASE WHEN ?4 THEN ?5 ELSE reason END, sha256 = COALESCE(?6, sha256), layout = COALESCE(?7, layout),
+                    staged_path = COALESCE(?8, staged_path), run_id = COALESCE(?9, run_id), shard = COALESCE(?10, shard),
+                    attempts = CASE WHEN state = ?1 THEN attempts ELSE 0 END
+                WHERE id = ?11
                 """)
             for u in updates {
                 let from = try String.fetchOne(current, arguments: [u.id]).flatMap(FileState.init(rawValue:))
