@@ -17,6 +17,8 @@ enum FileIsolation {
     static func run(_ taskID: String, _ ctx: PipelineContext,
                     _ body: @escaping @Sendable (PipelineContext) async throws -> TaskOutput) async throws -> TaskOutput {
         guard ctx.mapIndex >= 0 else { return try await body(ctx) }
+        // Only a later try can follow a death (read from the instance's recorded tries).
+        guard ctx.tryNumber > 1 else { return try await gate.shared { try await body(ctx) } }
         let deaths = try await ctx.store.taskInstances(runID: ctx.runID)
             .filter { $0.taskID == taskID && $0.mapIndex == ctx.mapIndex && $0.error == PoisonPill.died }.count
         guard deaths > 0 else { return try await gate.shared { try await body(ctx) } }

@@ -13,6 +13,8 @@ public struct PipelineContext: Sendable {
     public let onEvent: @Sendable (RunEvent) -> Void
     /// The shard this instance works on (a mapped task), −1 for a task that runs once.
     public private(set) var mapIndex = -1
+    /// Which try of its task instance this is (1 = the first).
+    public private(set) var tryNumber = 1
     /// The one file of its shard this instance works on, when it works on them one at a time (`FileIsolation`).
     public private(set) var onlyFileID: Int64?
     /// Tells the runner that the first `count` shards of a mapping are complete (`TaskInvocation.shardsReady`).
@@ -37,6 +39,7 @@ public struct PipelineContext: Sendable {
         var copy = self
         copy.mapIndex = invocation.mapIndex
         copy.shardsReady = invocation.shardsReady
+        copy.tryNumber = invocation.tryNumber
         return copy
     }
 
