@@ -118,7 +118,10 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     /// it, and a takeover that committed first is seen here.
     static func checkFence(_ fence: LeaseFence?, _ conn: PostgresConnection, _ logger: Logger) async throws {
         guard let fence else { return }
-        let row = try await conn.query("SELECT * FROM run_lease WHERE id = 1 FOR SHARE", logger: logger).collect().first?.makeRandomAccess()
+        let held = try await conn.query("SELECT token FROM run_lease WHERE id = 1 AND run_id = \(fence.runID) AND expires_at <> 0 FOR SHARE",
+                                        logger: logger).collect().first?.makeRandomAccess()
+        if fence.admits(heldToken: try held.map { try $0.value("token") as Int64 }) { return }
+        let row = try await conn.query("SELECT * FROM run_lease WHERE id = 1", logger: logger).collect().first?.makeRandomAccess()
         try fence.check(try row.map(Self.leaseHolder))
     }
 

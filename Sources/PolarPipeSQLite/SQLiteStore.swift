@@ -62,6 +62,10 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     /// hands before the write commits.
     func checkFence(_ db: Database) throws {
         guard let fence else { return }
+        // The common case reads one integer; the whole row only for the error.
+        let held = try Int64.fetchOne(db.cachedStatement(sql: "SELECT token FROM run_lease WHERE id = 1 AND run_id = ? AND expires_at <> 0"),
+                                      arguments: [fence.runID])
+        if fence.admits(heldToken: held) { return }
         try fence.check(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM run_lease WHERE id = 1")).map(Self.leaseHolder))
     }
 

@@ -20,6 +20,11 @@ public struct LeaseFence: Sendable, Equatable {
         }
     }
 
+    /// The same rule as `check` on a narrower read: `heldToken` is the token of the lease while `runID` holds it
+    /// (nil when another run has it or it was released). Stores read that one value first and the whole row only to
+    /// explain a refusal.
+    public func admits(heldToken: Int64?) -> Bool { heldToken == token }
+
     /// A write refused because the run lease changed hands since this process took it.
     public struct Fenced: Error, CustomStringConvertible, Equatable {
         public var fence: LeaseFence
