@@ -22,14 +22,17 @@ import PolarPipeTestSupport
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var watcher: SQLiteStore?
+        // Read-only, so that the watcher never takes part in creating the schema the run is writing.
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        readOnly.busyMode = .timeout(1)
+        var watcher: DatabaseQueue?
         var killed = false
         while process.isRunning, !killed {
-            if watcher == nil, FileManager.default.fileExists(atPath: tmp.workspace.databaseFile.path) {
-                try await Task.sleep(nanoseconds: 200_000_000)  // let the run create its schema first
-                watcher = try? SQLiteStore(path: tmp.workspace.databaseFile.path)
+            if watcher == nil, FileManager.default.fileExists(atPath: tmp.workspace.stagingRoot.path) {
+                watcher = try? DatabaseQueue(path: tmp.workspace.databaseFile.path, configuration: readOnly)
             }
-            if let watcher, (try? watcher.queue.read(poisoned)) == true {
+            if let watcher, (try? watcher.read(poisoned)) == true {
                 kill(process.processIdentifier, SIGKILL)
                 killed = true
             }
