@@ -12,8 +12,12 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public let client: PostgresClient
     public let url: PostgresConnectionURL
     let logger: Logger
-    /// Runs the client (its connection pool) until `shutdown()` or the store goes away.
-    private let runner: Task<Void, Never>
+    /// Runs the client (its connection pool) until `shutdown()` or the store goes away; nil in a fenced view,
+    /// which keeps the store that runs it (`owner`).
+    private let runner: Task<Void, Never>?
+    private let owner: PostgresStore?
+    /// The lease token every write checks first (`fenced(by:)`); nil for a store that is not a run's.
+    let fence: LeaseFence?
 
     /// Opens a store that runs its own client until `shutdown()`; migrates the schema. Fails at once with the
     /// server's reason when it cannot connect (the pool alone would retry for about a minute).
@@ -32,7 +36,10 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         }
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: background)
         self.client = client
-        runner = Task { await client.run() }
+        let runner = Task { await client.run() }
+        self.runner = runner
+        owner = nil
+        fence = nil
         do {
             try await PostgresMigrations.migrate(client, logger: logger)
         } catch {
@@ -44,9 +51,12 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     /// Stops the client and closes its connections. Waits at most five seconds for the pool to wind down: a CI run
     /// once saw it never return, and a test or a command must not hang on it.
     public func shutdown() async {
+        guard let runner else {
+            await owner?.shutdown()
+            return
+        }
         runner.cancel()
         let finished = Finished()
-        let runner = runner
         Task { await runner.value; finished.set() }
         for _ in 0 ..< 100 where !finished.isSet {
             try? await Task.sleep(for: .milliseconds(50))
@@ -61,7 +71,19 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         func set() { lock.withLock { value = true } }
     }
 
-    deinit { runner.cancel() }
+    deinit { runner?.cancel() }
+
+    /// The same database for a run that holds the lease with `fence`'s token.
+    private init(sharing store: PostgresStore, fence: LeaseFence) {
+        client = store.client
+        url = store.url
+        logger = store.logger
+        runner = nil
+        owner = store.owner ?? store
+        self.fence = fence
+    }
+
+    public func fenced(by fence: LeaseFence) -> any PipelineStore { PostgresStore(sharing: self, fence: fence) }
 
     // MARK: Query helpers
 
@@ -91,6 +113,34 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         }
     }
 
+    /// Refuses the write of a fenced store whose token is no longer the lease's: the first statement of each write
+    /// transaction. `FOR SHARE` holds the lease row until the write commits, so a takeover (`updateLease`) waits for
+    /// it, and a takeover that committed first is seen here.
+    static func checkFence(_ fence: LeaseFence?, _ conn: PostgresConnection, _ logger: Logger) async throws {
+        guard let fence else { return }
+        let held = try await conn.query("SELECT token FROM run_lease WHERE id = 1 AND run_id = \(fence.runID) AND expires_at <> 0 FOR SHARE",
+                                        logger: logger).collect().first?.makeRandomAccess()
+        if fence.admits(heldToken: try held.map { try $0.value("token") as Int64 }) { return }
+        let row = try await conn.query("SELECT * FROM run_lease WHERE id = 1", logger: logger).collect().first?.makeRandomAccess()
+        try fence.check(try row.map(Self.leaseHolder))
+    }
+
+    /// A write transaction of the pipeline, fenced (`checkFence`).
+    func write<Result: Sendable>(_ body: (PostgresConnection) async throws -> sending Result) async throws -> Result {
+        let (fence, logger) = (self.fence, self.logger)
+        return try await transaction { conn in
+            try await Self.checkFence(fence, conn, logger)
+            return try await body(conn)
+        }
+    }
+
+    /// One write statement of the pipeline, fenced: in a transaction after `checkFence` when the store is a run's.
+    func executeWrite(_ query: PostgresQuery) async throws {
+        guard fence != nil else { return try await execute(query) }
+        let logger = self.logger
+        try await write { conn in try await conn.perform(query, logger: logger) }
+    }
+
     /// PostgresNIO's errors are either generic (`PSQLError`'s description hides the server's message) or very
     /// long (a transaction error prints the whole query): this keeps the server's SQLSTATE and message and the
     /// statement's first line, which is what a task's `error` column and a log line need.
@@ -115,7 +165,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     // MARK: Runs
 
     public func createRun(_ runID: String, startedAt: Int64, trigger: String) async throws {
-        try await execute("""
+        try await executeWrite("""
             INSERT INTO pipeline_runs(run_id, state, started_at, trigger) VALUES (\(runID), 'running', pp_ts(\(startedAt)), \(trigger))
             ON CONFLICT(run_id) DO UPDATE SET state = 'running', ended_at = NULL
             """)
@@ -155,7 +205,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func finishRun(_ runID: String, state: RunState, endedAt: Int64, summary: String?) async throws {
         try await uncancellable { [self] in
-            try await execute("""
+            try await executeWrite("""
                 UPDATE pipeline_runs SET state = \(state.rawValue), ended_at = pp_ts(\(endedAt)), summary = COALESCE(\(summary), summary)
                 WHERE run_id = \(runID)
                 """)
@@ -164,7 +214,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func recordTask(_ t: TaskInstanceRecord) async throws {
         try await uncancellable { [self] in
-            try await execute("""
+            try await executeWrite("""
                 INSERT INTO task_instances(run_id, task_id, map_index, try_number, state, started_at, ended_at, error, output)
                 VALUES (\(t.runID), \(t.taskID), \(t.mapIndex), \(t.tryNumber), \(t.state.rawValue), pp_ts(\(t.startedAt)),
                         pp_ts(\(t.endedAt)), \(t.error), \(t.output))
@@ -202,7 +252,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     }
 
     public func currentLease() async throws -> LeaseHolder? {
-        try await rows("SELECT * FROM run_lease WHERE id = 1").first.map(Self.leaseHolder)
+        try await rows("SELECT * FROM run_lease WHERE id = 1 AND expires_at <> 0").first.map(Self.leaseHolder)
     }
 
     public func updateLease(_ decide: @Sendable (LeaseHolder?) -> RunLease.Decision) async throws -> RunLease.Decision {
@@ -221,7 +271,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                         expires_at = excluded.expires_at, token = excluded.token
                     """, logger: logger)
             case .release:
-                try await conn.perform("DELETE FROM run_lease WHERE id = 1", logger: logger)
+                try await conn.perform("UPDATE run_lease SET expires_at = 0 WHERE id = 1", logger: logger)
             case .blocked:
                 break
             }
@@ -244,7 +294,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
         guard !files.isEmpty else { return [] }
         let logger = self.logger
-        return try await transaction { conn in
+        return try await write { conn in
             var ids: [Int64] = []
             for f in files {
                 let inserted = try await conn.query("""
@@ -321,7 +371,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     public func updateFiles(_ updates: [FileUpdate]) async throws {
         guard !updates.isEmpty else { return }
         let logger = self.logger
-        try await transaction { conn in
+        try await write { conn in
             for u in updates {
                 let row = try await conn.query("SELECT state FROM ingested_files WHERE id = \(u.id) FOR UPDATE", logger: logger)
                     .collect().first?.makeRandomAccess()
@@ -335,7 +385,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
                     UPDATE ingested_files SET state = \(u.state.rawValue), status = \(u.state.status.rawValue), path = COALESCE(\(u.path), path),
                         reason = CASE WHEN \(setReason) THEN \(reason) ELSE reason END, sha256 = COALESCE(\(u.sha256), sha256),
                         layout = COALESCE(\(u.layout?.rawValue), layout), staged_path = COALESCE(\(u.stagedPath), staged_path),
-                        run_id = COALESCE(\(u.runID), run_id), shard = COALESCE(\(u.shard), shard)
+                        run_id = COALESCE(\(u.runID), run_id), shard = COALESCE(\(u.shard), shard),
+                        attempts = CASE WHEN \(from != u.state) THEN 0 ELSE attempts END
                     WHERE id = \(u.id)
                     """, logger: logger)
             }
@@ -344,7 +395,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func forgetClaims(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await execute("""
+        try await executeWrite("""
             DELETE FROM ingested_files f WHERE id = ANY(\(ids)) AND state = 'claimed'
                 AND NOT EXISTS (SELECT 1 FROM ingested_files c WHERE c.parent_id = f.id)
             """)
@@ -352,12 +403,12 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func addAttempts(_ ids: [Int64], _ delta: Int) async throws {
         guard !ids.isEmpty else { return }
-        try await execute("UPDATE ingested_files SET attempts = GREATEST(0, attempts + \(delta)) WHERE id = ANY(\(ids))")
+        try await executeWrite("UPDATE ingested_files SET attempts = GREATEST(0, attempts + \(delta)) WHERE id = ANY(\(ids))")
     }
 
     public func adoptClaim(_ claimID: Int64, into partialID: Int64, path: String) async throws {
         let logger = self.logger
-        try await transaction { conn in
+        try await write { conn in
             let claim = try await conn.query("SELECT run_id FROM ingested_files WHERE id = \(claimID) AND state = 'claimed' FOR UPDATE",
                                              logger: logger).collect().first?.makeRandomAccess()
             let partial = try await conn.query("SELECT 1 FROM ingested_files WHERE id = \(partialID) AND state = 'partial' FOR UPDATE",
@@ -374,7 +425,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func setFileUsers(_ users: [(fileID: Int64, userID: Int64)]) async throws {
         guard !users.isEmpty else { return }
-        try await transaction { conn in
+        try await write { conn in
             for u in users {
                 try await conn.perform("UPDATE ingested_files SET user_id = \(u.userID) WHERE id = \(u.fileID)", logger: logger)
             }
@@ -414,7 +465,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         """
 
     public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
-        try await transaction { conn in
+        try await write { conn in
             // Two processes may meet the same new user: the insert does nothing for the second, which then updates.
             let inserted = try await conn.query("""
                 INSERT INTO users(user_key, created_at, updated_at) VALUES (\(key), pp_ts(\(now)), pp_ts(\(now)))
@@ -448,7 +499,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises] {
         guard !files.isEmpty else { return [] }
-        return try await transaction { conn in
+        return try await write { conn in
             // Instances of several shards of one user may record at once: the duplicate rule must see the other's
             // rows, so each user is locked for the transaction (in user order, so two never wait for each other).
             for userID in Set(files.map(\.userID)).sorted() {
@@ -612,7 +663,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func replaceHeartRateSamples(_ batch: [(exerciseID: Int64, samples: SampleSeries, rejected: Int)]) async throws {
         let months = try await ensurePartitions(table: "heart_rate_samples", exerciseIDs: batch.map(\.exerciseID))
-        try await transaction { conn in
+        try await write { conn in
             let stored = try await Self.lockStoredExercises(batch.map(\.exerciseID), conn, logger)
             let kept = batch.filter { stored.contains($0.exerciseID) }
             try await conn.perform("DELETE FROM heart_rate_samples WHERE exercise_id = ANY(\(kept.map(\.exerciseID)))", logger: logger)
@@ -634,7 +685,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
         let months = try await ensurePartitions(table: "gps_route_points", exerciseIDs: batch.map(\.exerciseID))
-        try await transaction { conn in
+        try await write { conn in
             let stored = try await Self.lockStoredExercises(batch.map(\.exerciseID), conn, logger)
             let kept = batch.filter { stored.contains($0.exerciseID) }
             try await conn.perform("DELETE FROM gps_route_points WHERE exercise_id = ANY(\(kept.map(\.exerciseID)))", logger: logger)
@@ -742,7 +793,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     // MARK: Statistics
 
     public func upsertExerciseStatistics(_ batch: [(exerciseID: Int64, stats: ExerciseStatistics)]) async throws {
-        try await transaction { conn in
+        try await write { conn in
             let stored = try await Self.lockStoredExercises(batch.map(\.exerciseID), conn, logger)
             for (id, s) in batch where stored.contains(id) {
                 let z = s.hrZonesS
@@ -845,7 +896,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     }
 
     public func upsertUserStatistics(userID: Int64, _ s: UserStatistics, computedAt: Int64) async throws {
-        try await execute("""
+        try await executeWrite("""
             INSERT INTO user_statistics(user_id, total_exercises, total_distance_m, total_duration_s, total_calories,
                 avg_distance_m, avg_duration_s, avg_hr, total_hr_samples, most_common_sport, first_exercise_at, last_exercise_at,
                 computed_at)
@@ -911,7 +962,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     public func insertGlobalStatistics(runID: String, computedAt: Int64, _ g: GlobalStatistics) async throws {
         let sports = String(decoding: try JSONEncoder().encode(g.sportDistribution), as: UTF8.self)
-        try await execute("""
+        try await executeWrite("""
             INSERT INTO global_statistics(run_id, computed_at, total_users, total_exercises, total_distance_m,
                 total_duration_s, total_calories, total_hr_samples, total_gps_points, exercises_last_7d, exercises_prev_7d,
                 sport_distribution)
@@ -977,7 +1028,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     }
 
     public func replaceUserRecords(userID: Int64, _ records: [PersonalRecord]) async throws {
-        try await transaction { conn in
+        try await write { conn in
             try await conn.perform("DELETE FROM user_records WHERE user_id = \(userID)", logger: logger)
             for r in records {
                 try await conn.perform("""
@@ -1031,21 +1082,21 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     }
 
     public func upsertGlobalWeekly(_ weeks: [WeeklyTotals], clearing labels: Set<String>) async throws {
-        try await transaction { conn in
+        try await write { conn in
             try await conn.perform("DELETE FROM global_weekly_statistics WHERE iso_week = ANY(\(labels.sorted()))", logger: logger)
             try await Self.insertGlobalWeeks(weeks, conn, logger)
         }
     }
 
     public func replaceGlobalWeekly(_ weeks: [WeeklyTotals]) async throws {
-        try await transaction { conn in
+        try await write { conn in
             try await conn.perform("DELETE FROM global_weekly_statistics", logger: logger)
             try await Self.insertGlobalWeeks(weeks, conn, logger)
         }
     }
 
     public func replaceUserWeekly(userID: Int64, _ weeks: [WeeklyTotals]) async throws {
-        try await transaction { conn in
+        try await write { conn in
             try await conn.perform("DELETE FROM user_weekly_statistics WHERE user_id = \(userID)", logger: logger)
             for w in weeks {
                 try await conn.perform("""
@@ -1058,7 +1109,7 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
     }
 
     public func replaceUserDailyLoad(userID: Int64, _ days: [DailyLoad]) async throws {
-        try await transaction { conn in
+        try await write { conn in
             try await conn.perform("DELETE FROM user_daily_load WHERE user_id = \(userID)", logger: logger)
             guard !days.isEmpty else { return }
             // One statement for the whole history: a user has a row per day since the first exercise.

@@ -14,6 +14,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     public let queue: DatabaseQueue
     public let path: String
     let checkpointer: BackgroundCheckpointer
+    /// The lease token every write checks first (`fenced(by:)`); nil for a store that is not a run's.
+    let fence: LeaseFence?
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations. SQLite's errors on the way
     /// are thrown as `SQLiteOpenError`, a sentence naming the file.
@@ -36,11 +38,42 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                                                 withIntermediateDirectories: true)
         self.path = path
         self.checkpointer = checkpointer
+        fence = nil
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
             try SQLiteMigrations.migrator.migrate(queue)
         } catch let error as DatabaseError {
             throw SQLiteOpenError(path: path, error)
+        }
+    }
+
+    /// The same database for a run that holds the lease with `fence`'s token.
+    private init(sharing store: SQLiteStore, fence: LeaseFence) {
+        queue = store.queue
+        path = store.path
+        checkpointer = store.checkpointer
+        self.fence = fence
+    }
+
+    public func fenced(by fence: LeaseFence) -> any PipelineStore { SQLiteStore(sharing: self, fence: fence) }
+
+    /// Refuses the write of a fenced store whose token is no longer the lease's: the first statement of each write
+    /// transaction, which holds SQLite's write lock (GRDB begins writes `IMMEDIATE`), so the lease cannot change
+    /// hands before the write commits.
+    func checkFence(_ db: Database) throws {
+        guard let fence else { return }
+        // The common case reads one integer; the whole row only for the error.
+        let held = try Int64.fetchOne(db.cachedStatement(sql: "SELECT token FROM run_lease WHERE id = 1 AND run_id = ? AND expires_at <> 0"),
+                                      arguments: [fence.runID])
+        if fence.admits(heldToken: held) { return }
+        try fence.check(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM run_lease WHERE id = 1")).map(Self.leaseHolder))
+    }
+
+    /// A write transaction of the pipeline, fenced (`checkFence`).
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await queue.write { db in
+            try self.checkFence(db)
+            return try updates(db)
         }
     }
 
@@ -53,7 +86,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     // MARK: Runs
 
     public func createRun(_ runID: String, startedAt: Int64, trigger: String) async throws {
-        try await queue.write { db in
+        try await write { db in
             try db.cachedStatement(sql: """
                 INSERT INTO pipeline_runs(run_id, state, started_at, trigger) VALUES (?, 'running', ?, ?)
                 ON CONFLICT(run_id) DO UPDATE SET state = 'running', ended_at = NULL
@@ -83,12 +116,16 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     // Run and task state is written with GRDB's synchronous API: these small writes must happen even in a cancelled
     // task (a run timeout cancels the run), where GRDB's async API throws CancellationError.
 
-    /// A synchronous write, not subject to task cancellation.
+    /// A synchronous write, not subject to task cancellation; fenced (`checkFence`).
     func writeNow(_ updates: (Database) throws -> Void) throws {
-        try queue.write(updates)
+        try queue.write { db in
+            try checkFence(db)
+            try updates(db)
+        }
     }
 
-    func writeNowReturning<T>(_ updates: (Database) throws -> T) throws -> T {
+    /// A synchronous write that is never fenced: the lease's own changes (`updateLease`), whose rules check tokens.
+    func writeNowUnfenced<T>(_ updates: (Database) throws -> T) throws -> T {
         try queue.write(updates)
     }
 
@@ -159,11 +196,11 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func currentLease() async throws -> LeaseHolder? {
-        try await queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM run_lease WHERE id = 1").map(Self.leaseHolder) }
+        try await queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM run_lease WHERE id = 1 AND expires_at <> 0").map(Self.leaseHolder) }
     }
 
     public func updateLease(_ decide: @Sendable (LeaseHolder?) -> RunLease.Decision) async throws -> RunLease.Decision {
-        try writeNowReturning { db in
+        try writeNowUnfenced { db in
             let decision = decide(try Row.fetchOne(db, sql: "SELECT * FROM run_lease WHERE id = 1").map(Self.leaseHolder))
             switch decision {
             case .grant(let h):
@@ -175,7 +212,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
                         expires_at = excluded.expires_at, token = excluded.token
                     """).execute(arguments: [h.runID, h.owner.pid, h.owner.host, h.owner.mode.rawValue, h.acquiredAt, h.expiresAt, h.token])
             case .release:
-                try db.execute(sql: "DELETE FROM run_lease WHERE id = 1")
+                try db.execute(sql: "UPDATE run_lease SET expires_at = 0 WHERE id = 1")
             case .blocked:
                 break
             }
@@ -199,7 +236,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64] {
         guard !files.isEmpty else { return [] }
-        return try await queue.write { db in
+        return try await write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO ingested_files(sha256, path, original_path, entry_name, parent_id, user_key, run_id, state, status, bytes,
                                            attempts, ingested_at)
@@ -296,13 +333,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func updateFiles(_ updates: [FileUpdate]) async throws {
         guard !updates.isEmpty else { return }
-        try await queue.write { db in
+        try await write { db in
             let current = try db.cachedStatement(sql: "SELECT state FROM ingested_files WHERE id = ?")
             let update = try db.cachedStatement(sql: """
-                UPDATE ingested_files SET state = ?, status = ?, path = COALESCE(?, path),
-                    reason = CASE WHEN ? THEN ? ELSE reason END, sha256 = COALESCE(?, sha256), layout = COALESCE(?, layout),
-                    staged_path = COALESCE(?, staged_path), run_id = COALESCE(?, run_id), shard = COALESCE(?, shard)
-                WHERE id = ?
+                UPDATE ingested_files SET state = ?1, status = ?2, path = COALESCE(?3, path),
+                    reason = CASE WHEN ?4 THEN ?5 ELSE reason END, sha256 = COALESCE(?6, sha256), layout = COALESCE(?7, layout),
+                    staged_path = COALESCE(?8, staged_path), run_id = COALESCE(?9, run_id), shard = COALESCE(?10, shard),
+                    attempts = CASE WHEN state = ?1 THEN attempts ELSE 0 END
+                WHERE id = ?11
                 """)
             for u in updates {
                 let from = try String.fetchOne(current, arguments: [u.id]).flatMap(FileState.init(rawValue:))
@@ -316,7 +354,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func forgetClaims(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await queue.write { db in
+        try await write { db in
             let delete = try db.cachedStatement(sql: """
                 DELETE FROM ingested_files WHERE id = ? AND state = 'claimed'
                     AND NOT EXISTS (SELECT 1 FROM ingested_files c WHERE c.parent_id = ingested_files.id)
@@ -327,14 +365,14 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func addAttempts(_ ids: [Int64], _ delta: Int) async throws {
         guard !ids.isEmpty else { return }
-        try await queue.write { db in
+        try await write { db in
             let update = try db.cachedStatement(sql: "UPDATE ingested_files SET attempts = max(0, attempts + ?) WHERE id = ?")
             for id in ids { try update.execute(arguments: [delta, id]) }
         }
     }
 
     public func adoptClaim(_ claimID: Int64, into partialID: Int64, path: String) async throws {
-        try await queue.write { db in
+        try await write { db in
             guard let claim = try Row.fetchOne(db, sql: "SELECT run_id FROM ingested_files WHERE id = ? AND state = 'claimed'", arguments: [claimID]),
                   try String.fetchOne(db, sql: "SELECT state FROM ingested_files WHERE id = ?", arguments: [partialID]) == FileState.partial.rawValue
             else { throw LedgerError(fileID: partialID, from: .partial, to: .claimed) }
@@ -346,7 +384,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func setFileUsers(_ users: [(fileID: Int64, userID: Int64)]) async throws {
         guard !users.isEmpty else { return }
-        try await queue.write { db in
+        try await write { db in
             let update = try db.cachedStatement(sql: "UPDATE ingested_files SET user_id = ? WHERE id = ?")
             for (fileID, userID) in users { try update.execute(arguments: [userID, fileID]) }
         }
@@ -383,7 +421,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         """
 
     public func upsertUser(key: String, physical: PhysicalInformation?, polarUserID: String?, now: Int64) async throws -> (id: Int64, changed: Bool) {
-        try await queue.write { db in
+        try await write { db in
             let existing = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM users WHERE user_key = ?"), arguments: [key]).map(Self.userRecord)
             if let existing {
                 var changed = false
@@ -418,7 +456,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func recordExercises(runID: String, toleranceMillis: Int64, _ files: [FileExercises]) async throws -> [RecordedExercises] {
         guard !files.isEmpty else { return [] }
-        return try await queue.write { db in
+        return try await write { db in
             let candidates = try db.cachedStatement(sql: """
                 SELECT id, file_id, layout, sport, start_utc_ms, tz_offset_min, duration_s, sample_channels FROM exercises
                 WHERE user_id = ? AND start_utc_ms BETWEEN ? AND ? AND file_id <> ?
@@ -572,7 +610,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     // MARK: Samples
 
     public func replaceHeartRateSamples(_ batch: [(exerciseID: Int64, samples: SampleSeries, rejected: Int)]) async throws {
-        try await queue.write { db in
+        try await write { db in
             let delete = try db.makeStatement(sql: "DELETE FROM heart_rate_samples WHERE exercise_id = ?")
             let reject = try db.makeStatement(sql: "UPDATE exercises SET hr_samples_rejected = ? WHERE id = ?")
             let insert = try BulkInsert(db, table: "heart_rate_samples", columns: ["exercise_id", "t", "bpm"])
@@ -596,7 +634,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func replaceRoutePoints(_ batch: [(exerciseID: Int64, route: RouteSeries, rejected: Int)]) async throws {
-        try await queue.write { db in
+        try await write { db in
             let delete = try db.makeStatement(sql: "DELETE FROM gps_route_points WHERE exercise_id = ?")
             let reject = try db.makeStatement(sql: "UPDATE exercises SET gps_points_rejected = ? WHERE id = ?")
             let insert = try BulkInsert(db, table: "gps_route_points", columns: ["exercise_id", "t", "latitude", "longitude", "altitude_m"])
@@ -699,7 +737,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     // MARK: Statistics
 
     public func upsertExerciseStatistics(_ batch: [(exerciseID: Int64, stats: ExerciseStatistics)]) async throws {
-        try await queue.write { db in
+        try await write { db in
             let statement = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO exercise_statistics(exercise_id, hr_samples, hr_min, hr_max, hr_avg, hr_sum, gps_points,
                     duration_s, distance_m, gps_distance_m, avg_speed_kmh, pace_min_per_km, elevation_gain_m, elevation_loss_m,
@@ -787,7 +825,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func upsertUserStatistics(userID: Int64, _ s: UserStatistics, computedAt: Int64) async throws {
-        try await queue.write { db in
+        try await write { db in
             try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO user_statistics(user_id, total_exercises, total_distance_m, total_duration_s, total_calories,
                     avg_distance_m, avg_duration_s, avg_hr, total_hr_samples, most_common_sport, first_exercise_at, last_exercise_at,
@@ -845,7 +883,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     public func insertGlobalStatistics(runID: String, computedAt: Int64, _ g: GlobalStatistics) async throws {
         let sports = String(decoding: try JSONEncoder().encode(g.sportDistribution), as: UTF8.self)
-        try await queue.write { db in
+        try await write { db in
             try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO global_statistics(run_id, computed_at, total_users, total_exercises, total_distance_m,
                     total_duration_s, total_calories, total_hr_samples, total_gps_points, exercises_last_7d, exercises_prev_7d,
@@ -903,7 +941,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func replaceUserRecords(userID: Int64, _ records: [PersonalRecord]) async throws {
-        try await queue.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "DELETE FROM user_records WHERE user_id = ?").execute(arguments: [userID])
             for r in records {
                 try db.cachedStatement(sql: "INSERT INTO user_records(user_id, sport, record, value, exercise_id, achieved_at) VALUES (?, ?, ?, ?, ?, ?)")
@@ -947,7 +985,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func upsertGlobalWeekly(_ weeks: [WeeklyTotals], clearing labels: Set<String>) async throws {
-        try await queue.write { db in
+        try await write { db in
             for label in labels { try db.cachedStatement(sql: "DELETE FROM global_weekly_statistics WHERE iso_week = ?").execute(arguments: [label]) }
             for w in weeks {
                 try db.cachedStatement(sql: """
@@ -961,7 +999,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     static func dayNumber(_ s: String) -> Int { Int((PolarTime.localMillis(s + "T00:00:00") ?? 0) / 86_400_000) }
 
     public func replaceUserWeekly(userID: Int64, _ weeks: [WeeklyTotals]) async throws {
-        try await queue.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "DELETE FROM user_weekly_statistics WHERE user_id = ?").execute(arguments: [userID])
             for w in weeks {
                 try db.cachedStatement(sql: """
@@ -973,7 +1011,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func replaceUserDailyLoad(userID: Int64, _ days: [DailyLoad]) async throws {
-        try await queue.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "DELETE FROM user_daily_load WHERE user_id = ?").execute(arguments: [userID])
             let insert = try db.makeStatement(sql: "INSERT INTO user_daily_load(user_id, day, trimp, ctl, atl, tsb) VALUES (?, ?, ?, ?, ?, ?)")
             for d in days { try insert.execute(arguments: [userID, Self.day(d.day), d.trimp, d.ctl, d.atl, d.tsb]) }
@@ -981,7 +1019,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
     }
 
     public func replaceGlobalWeekly(_ weeks: [WeeklyTotals]) async throws {
-        try await queue.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM global_weekly_statistics")
             for w in weeks {
                 try db.cachedStatement(sql: """

@@ -211,14 +211,14 @@ import PolarPipeTestSupport
         try await store.createRun("stuck", startedAt: Clock.nowMillis(), trigger: "manual")
         try await store.recordTask(TaskInstanceRecord(runID: "stuck", taskID: "validate_json_files", tryNumber: 1, state: .success))
         for n in 1 ... 2 {
-            try await store.recordTask(TaskInstanceRecord(runID: "stuck", taskID: "calculate_exercise_statistics", tryNumber: n,
+            try await store.recordTask(TaskInstanceRecord(runID: "stuck", taskID: "update_global_statistics", tryNumber: n,
                                                           state: n == 1 ? .failed : .running, error: n == 1 ? PoisonPill.died : nil))
         }
         let alerts = tmp.workspace.root.appendingPathComponent("alerts.jsonl")
         try tmp.drop(Self.sessions(1, seed: 77)[0].1, at: "ann/new.json")
         let result = try await makeRunner(tmp, store) { $0.alertCommand = "cat >> '\(alerts.path)'" }.run(runID: "after")
         #expect(result.recovered.map(\.runID) == ["stuck"])
-        #expect(result.recovered.first?.outcome.state == .failed && result.recovered.first?.outcome.failedTask == "calculate_exercise_statistics")
+        #expect(result.recovered.first?.outcome.state == .failed && result.recovered.first?.outcome.failedTask == "update_global_statistics")
         #expect(try await store.run("stuck")?.state == .failed)
         #expect(result.outcome.state == .success)
         #expect(try await store.files(runID: "after").map(\.state) == [.archived])
@@ -227,6 +227,16 @@ import PolarPipeTestSupport
         // `runs show` says why.
         let show = try PolarPipeExecutable.run(["runs", "show", "stuck", "--workspace", tmp.workspace.root.path])
         #expect(show.output.contains("died"), "\(show.output)")
+    }
+
+    /// The per-file tasks get a third death before their run is given up: the second one finds the file.
+    @Test func aPerFileTaskInstanceIsGivenUpOnlyAfterItsThirdDeath() {
+        func died(_ task: String, _ mapIndex: Int, _ times: Int) -> [TaskInstanceRecord] {
+            (1 ... times).map { TaskInstanceRecord(runID: "r", taskID: task, mapIndex: mapIndex, tryNumber: $0, state: .failed, error: PoisonPill.died) }
+        }
+        #expect(PoisonPill.deadTask(died("calculate_exercise_statistics", 3, 2) + died("load_gps_route_points", 1, 2)) == nil)
+        #expect(PoisonPill.deadTask(died("calculate_exercise_statistics", 3, 3))?.instance == TaskInstanceKey("calculate_exercise_statistics", 3))
+        #expect(PoisonPill.deadTask(died("update_user_statistics", 0, 2))?.deaths == 2)
     }
 
     @Test func aFullBatchGivesTheRestBackAndTheNextRunTakesIt() async throws {

@@ -238,7 +238,9 @@ public struct DAGRunner<Context: Sendable>: Sendable {
                 try await recorder.recordTask(TaskInstanceRecord(runID: runID, taskID: task.id, mapIndex: key.mapIndex, tryNumber: tryNumber,
                                                                  state: .running, startedAt: started))
                 onEvent(.taskStarted(taskID: task.id, mapIndex: key.mapIndex, tryNumber: tryNumber))
-                let output = try await withTimeout(taskTimeoutSeconds) { try await task.body(context, invocation) }
+                var thisTry = invocation
+                thisTry.tryNumber = tryNumber
+                let output = try await withTimeout(taskTimeoutSeconds) { [thisTry] in try await task.body(context, thisTry) }
                 let ended = now()
                 try await recorder.recordTask(TaskInstanceRecord(
                     runID: runID, taskID: task.id, mapIndex: key.mapIndex, tryNumber: tryNumber,

@@ -52,6 +52,8 @@ public struct TaskInvocation: Sendable {
     /// A producing task calls this while it runs: the first `count` shards of the mapping are complete, so their
     /// instances may start before the producer ends (the embedded runner pipelines them; Airflow waits for the end).
     public let shardsReady: @Sendable (TaskMapping, Int) -> Void
+    /// Which try of the instance this is (1 = the first), set by the runner for each try.
+    public internal(set) var tryNumber = 1
 
     public init(mapIndex: Int, shardsReady: @escaping @Sendable (TaskMapping, Int) -> Void = { _, _ in }) {
         self.mapIndex = mapIndex

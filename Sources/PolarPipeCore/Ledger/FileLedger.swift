@@ -9,7 +9,9 @@
 ///          ├→ skipped            (not a training session: activity, sleep, … — recorded with its kind)
 ///          └→ partial → claimed  (a zip whose entries spread over several runs: back to the inbox in between)
 /// ```
-/// A validated file can still become `duplicate` (`duplicate-exercise`) or `quarantined` (`internal-error`).
+/// A validated file can still become `duplicate` (`duplicate-exercise`) or `quarantined` (`internal-error`), and a
+/// loaded one `quarantined` (`internal-error`, its exercises removed first) when it kills a later task's process
+/// (`PoisonPill`).
 public enum FileState: String, Sendable, Codable, CaseIterable {
     case claimed, validated, loaded, archived, duplicate, quarantined, skipped, partial
 
@@ -18,7 +20,7 @@ public enum FileState: String, Sendable, Codable, CaseIterable {
         switch self {
         case .claimed: return [.validated, .duplicate, .quarantined, .skipped, .partial]
         case .validated: return [.loaded, .duplicate, .quarantined, .archived]
-        case .loaded: return [.archived]
+        case .loaded: return [.archived, .quarantined]
         case .partial: return [.claimed]
         case .archived, .duplicate, .quarantined, .skipped: return []
         }
@@ -135,7 +137,8 @@ public struct FileRecord: Sendable, Equatable {
     public var bytes: Int64
     /// Location of the decoded session under `staging/`, relative to the workspace.
     public var stagedPath: String?
-    /// How many tries of a task were working on this file when their process died (see `PoisonPill`).
+    /// How many tries of a task were working on this file when their process died since the row last changed
+    /// state (see `PoisonPill`).
     public var attempts: Int
     /// The file shard of its run that the mapped tasks work on it in (nil until it is validated).
     public var shard: Int?
@@ -175,11 +178,12 @@ public protocol LedgerStore: Sendable {
     /// Inserts the files as `claimed` in one transaction; returns their ids, in order.
     func claimFiles(_ files: [ClaimedFile]) async throws -> [Int64]
     /// Moves rows to new states in one transaction; throws `LedgerError` (and writes nothing) when one move is not
-    /// allowed.
+    /// allowed. A row that changes state starts counting its `attempts` from 0 again.
     func updateFiles(_ updates: [FileUpdate]) async throws
     /// Deletes `claimed` rows whose file was given back to the inbox (or never taken); a zip's row with entries stays.
     func forgetClaims(_ ids: [Int64]) async throws
-    /// Adds `delta` to the rows' `attempts` (in flight: +1 before decoding, −1 when the try threw instead of dying).
+    /// Adds `delta` to the rows' `attempts` (in flight: +1 before a file is worked on alone, −1 when the try ended
+    /// or threw instead of dying).
     func addAttempts(_ ids: [Int64], _ delta: Int) async throws
     /// The file claimed as `claimID` is the zip of the `partial` row `partialID`: in one transaction the partial row
     /// takes the claim's run and location (`path`) and becomes `claimed` again, and the claim's row is deleted.

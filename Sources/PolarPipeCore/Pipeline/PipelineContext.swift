@@ -13,6 +13,10 @@ public struct PipelineContext: Sendable {
     public let onEvent: @Sendable (RunEvent) -> Void
     /// The shard this instance works on (a mapped task), −1 for a task that runs once.
     public private(set) var mapIndex = -1
+    /// Which try of its task instance this is (1 = the first).
+    public private(set) var tryNumber = 1
+    /// The one file of its shard this instance works on, when it works on them one at a time (`FileIsolation`).
+    public private(set) var onlyFileID: Int64?
     /// Tells the runner that the first `count` shards of a mapping are complete (`TaskInvocation.shardsReady`).
     public private(set) var shardsReady: @Sendable (TaskMapping, Int) -> Void = { _, _ in }
 
@@ -35,18 +39,32 @@ public struct PipelineContext: Sendable {
         var copy = self
         copy.mapIndex = invocation.mapIndex
         copy.shardsReady = invocation.shardsReady
+        copy.tryNumber = invocation.tryNumber
+        return copy
+    }
+
+    /// This instance's context for one file of its shard.
+    func alone(_ fileID: Int64) -> PipelineContext {
+        var copy = self
+        copy.onlyFileID = fileID
         return copy
     }
 }
 
 extension PipelineContext {
     /// The ledger rows this instance works on: its file shard's, or the whole run's for a task that runs once.
+    /// Only `onlyFileID`'s row when the instance works on one file.
     func shardFiles() async throws -> [FileRecord] {
-        mapIndex >= 0 ? try await store.files(runID: runID, shard: mapIndex) : try await store.files(runID: runID)
+        let rows = mapIndex >= 0 ? try await store.files(runID: runID, shard: mapIndex) : try await store.files(runID: runID)
+        guard let onlyFileID else { return rows }
+        return rows.filter { $0.id == onlyFileID }
     }
 
-    /// The exercises stored from the files of this instance's shard, or all of the run's.
+    /// The exercises stored from the files of this instance's shard, or all of the run's (only `onlyFileID`'s when
+    /// the instance works on one file).
     func shardExercises() async throws -> [ExerciseRecord] {
-        mapIndex >= 0 ? try await store.exercises(runID: runID, fileShard: mapIndex) : try await store.exercises(runID: runID)
+        let exercises = mapIndex >= 0 ? try await store.exercises(runID: runID, fileShard: mapIndex) : try await store.exercises(runID: runID)
+        guard let onlyFileID else { return exercises }
+        return exercises.filter { $0.fileID == onlyFileID }
     }
 }

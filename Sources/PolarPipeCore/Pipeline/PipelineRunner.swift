@@ -56,34 +56,35 @@ public struct PipelineRunner: Sendable {
     public func run(runID: String = PipelineRunner.newRunID(), trigger: String = "manual") async throws -> Result {
         _ = try RunID.validated(runID)
         var recovered: [(String, RunOutcome)] = []
-        try await acquire(runID)
+        var held = try await acquire(runID)
         do {
             for interrupted in try await store.runs(limit: 1000).reversed() where interrupted.state == .running && interrupted.runID != runID {
-                try await store.releaseLease(runID: runID)
-                try await acquire(interrupted.runID)
-                if let outcome = try await giveUpIfPoisoned(interrupted.runID) {
+                try await store.releaseLease(runID: held.runID, token: held.token)
+                held = try await acquire(interrupted.runID)
+                if let outcome = try await giveUpIfPoisoned(held) {
                     recovered.append((interrupted.runID, outcome))
                 } else {
                     logger.notice("finishing an interrupted run", metadata: ["pipeline.run_id": "\(interrupted.runID)"])
-                    recovered.append((interrupted.runID, try await execute(interrupted.runID, resuming: true)))
+                    recovered.append((interrupted.runID, try await execute(held, resuming: true)))
                 }
-                try await store.releaseLease(runID: interrupted.runID)
-                try await acquire(runID)
+                try await store.releaseLease(runID: held.runID, token: held.token)
+                held = try await acquire(runID)
             }
-            try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: trigger)
-            let outcome = try await execute(runID, resuming: false)
-            try await store.releaseLease(runID: runID)
+            try await store.fenced(by: held).createRun(runID, startedAt: Clock.nowMillis(), trigger: trigger)
+            let outcome = try await execute(held, resuming: false)
+            try await store.releaseLease(runID: runID, token: held.token)
             return Result(recovered: recovered, runID: runID, outcome: outcome)
         } catch {
-            try? await store.releaseLease(runID: runID)
+            try? await store.releaseLease(runID: held.runID, token: held.token)
             throw error
         }
     }
 
-    /// Records the tries of `runID` left `running` by a dead process (the caller holds the run's lease) as failed with
-    /// the error `PoisonPill.died`; returns the run's task instances after that.
-    func markDeadTries(_ runID: String) async throws -> [TaskInstanceRecord] {
-        var instances = try await store.taskInstances(runID: runID)
+    /// Records the tries of the run left `running` by a dead process (the caller holds the run's lease, `fence`) as
+    /// failed with the error `PoisonPill.died`; returns the run's task instances after that.
+    func markDeadTries(_ fence: LeaseFence) async throws -> [TaskInstanceRecord] {
+        let store = self.store.fenced(by: fence)
+        var instances = try await store.taskInstances(runID: fence.runID)
         for i in instances.indices where instances[i].state == .running {
             instances[i].state = .failed
             instances[i].endedAt = Clock.nowMillis()
@@ -96,9 +97,10 @@ public struct PipelineRunner: Sendable {
     /// Marks the dead tries of an interrupted run (`markDeadTries`); when a
     /// task has died `PoisonPill.taskDeaths` times, ends the run as failed with an alert instead of resuming it, and
     /// returns that outcome.
-    func giveUpIfPoisoned(_ runID: String) async throws -> RunOutcome? {
+    func giveUpIfPoisoned(_ fence: LeaseFence) async throws -> RunOutcome? {
+        let (runID, store) = (fence.runID, self.store.fenced(by: fence))
         let now = Clock.nowMillis()
-        let instances = try await markDeadTries(runID)
+        let instances = try await markDeadTries(fence)
         guard let (instance, deaths) = PoisonPill.deadTask(instances) else { return nil }
         let latest = TaskInstanceRecord.latest(instances)
         let outcome = RunOutcome(
@@ -118,21 +120,22 @@ public struct PipelineRunner: Sendable {
     public func resume(runID: String) async throws -> RunOutcome {
         _ = try RunID.validated(runID)
         guard try await store.run(runID) != nil else { throw PipelineError.unknownRun(runID) }
-        try await acquire(runID)
+        let fence = try await acquire(runID)
         do {
             // Tries left `running` by a dead process are failures; a resume asked for by hand is always tried.
-            _ = try await markDeadTries(runID)
-            let outcome = try await execute(runID, resuming: true)
-            try await store.releaseLease(runID: runID)
+            _ = try await markDeadTries(fence)
+            let outcome = try await execute(fence, resuming: true)
+            try await store.releaseLease(runID: runID, token: fence.token)
             return outcome
         } catch {
-            try? await store.releaseLease(runID: runID)
+            try? await store.releaseLease(runID: runID, token: fence.token)
             throw error
         }
     }
 
-    @discardableResult
-    func acquire(_ runID: String, mode: LeaseOwner.Mode = .process, ttlMillis: Int64? = nil) async throws -> Int64 {
+    /// Takes the lease of `runID` (or throws `anotherRunActive`) and returns its fence: the run's writes go through
+    /// `store.fenced(by:)` with it, so they are refused once another owner has taken the lease over.
+    func acquire(_ runID: String, mode: LeaseOwner.Mode = .process, ttlMillis: Int64? = nil) async throws -> LeaseFence {
         if let holder = try await store.acquireLease(runID: runID, owner: PipelineRunner.currentOwner(mode), now: Clock.nowMillis(),
                                                      ttlMillis: ttlMillis ?? configuration.leaseTTLMillis, isStale: PipelineRunner.isStale) {
             throw PipelineError.anotherRunActive(runID: holder.runID, since: holder.acquiredAt)
@@ -140,7 +143,7 @@ public struct PipelineRunner: Sendable {
         guard let token = try await store.leaseToken(runID: runID) else {
             throw PipelineError.anotherRunActive(runID: runID, since: Clock.nowMillis())
         }
-        return token
+        return LeaseFence(runID: runID, token: token)
     }
 
     /// Renews the lease of `runID` (fencing `token`) a few times per TTL until cancelled; returns when the lease was
@@ -159,8 +162,10 @@ public struct PipelineRunner: Sendable {
         }
     }
 
-    /// Runs the graph for `runID` under the lease (held by the caller), with a heartbeat, and records the end.
-    func execute(_ runID: String, resuming: Bool) async throws -> RunOutcome {
+    /// Runs the graph for the run of `fence` under its lease (held by the caller), with a heartbeat, and records the
+    /// end; every write is fenced.
+    func execute(_ fence: LeaseFence, resuming: Bool) async throws -> RunOutcome {
+        let (runID, token, base, store) = (fence.runID, fence.token, self.store, self.store.fenced(by: fence))
         let graph = try TrainingPipeline.graph()
         var completed = Set<TaskInstanceKey>()
         var firstTry: [TaskInstanceKey: Int] = [:]
@@ -186,15 +191,13 @@ public struct PipelineRunner: Sendable {
         let taskPolicies = Dictionary(uniqueKeysWithValues: graph.tasks.map { ($0.id, configuration.retryPolicy(for: $0.id)) })
         let runner = DAGRunner(graph: graph, policy: configuration.retryPolicy, taskPolicies: taskPolicies, recorder: store,
                                taskTimeoutSeconds: configuration.taskTimeoutSeconds, poolWidth: configuration.parallelism, onEvent: onEvent)
-        let store = self.store
         let (done, tries, known) = (completed, firstTry, counts)
         let runTimeout = configuration.runTimeoutSeconds
-        guard let token = try await store.leaseToken(runID: runID) else { throw RunLease.Lost(runID: runID) }
         enum Child: Sendable { case leaseLost, timedOut, finished(RunOutcome), stopped }
         var outcome = try await withThrowingTaskGroup(of: Child.self) { group in
             group.addTask {
                 // Heartbeat: renew the lease a few times per TTL until the run ends; it returns when the lease is lost.
-                await PipelineRunner.heartbeat(store: store, runID: runID, token: token, ttlMillis: ttl)
+                await PipelineRunner.heartbeat(store: base, runID: runID, token: token, ttlMillis: ttl)
                 return Task.isCancelled ? .stopped : .leaseLost
             }
             group.addTask {
@@ -272,8 +275,8 @@ public struct PipelineRunner: Sendable {
     /// refuses with `anotherRunActive` while a run holds it, renews it while it works.
     public func rebuildStatistics() async throws -> (exercises: Int, users: Int) {
         let leaseID = "stats-rebuild-" + String(Clock.nowMillis())
-        let token = try await acquire(leaseID)
-        let store = self.store
+        let fence = try await acquire(leaseID)
+        let (token, store, fenced) = (fence.token, self.store, self.store.fenced(by: fence))
         let ttl = configuration.leaseTTLMillis
         let zones = configuration.heartRateZones
         do {
@@ -282,7 +285,7 @@ public struct PipelineRunner: Sendable {
                     await PipelineRunner.heartbeat(store: store, runID: leaseID, token: token, ttlMillis: ttl)
                     return nil
                 }
-                group.addTask { try await StatisticsRebuild.run(store: store, now: Clock.nowMillis(), zones: zones) }
+                group.addTask { try await StatisticsRebuild.run(store: fenced, now: Clock.nowMillis(), zones: zones) }
                 while let next = try await group.next() {
                     if let next {
                         group.cancelAll()
@@ -339,7 +342,8 @@ public struct PipelineRunner: Sendable {
             throw PipelineError.missingInput("task \(taskID) is not mapped: it has no instance \(mapIndex)")
         }
         let betweenTasks = configuration.leaseTTLMillis &+ Int64(min(max(0, configuration.retryPolicy(for: taskID).delaySeconds), 86_400) * 1000)
-        let token = try await acquire(runID, mode: .task, ttlMillis: betweenTasks)
+        let fence = try await acquire(runID, mode: .task, ttlMillis: betweenTasks)
+        let (token, base, store) = (fence.token, self.store, self.store.fenced(by: fence))
         if try await store.run(runID) == nil {
             guard task.dependsOn.isEmpty else { throw PipelineError.unknownRun(runID) }
             try await store.createRun(runID, startedAt: Clock.nowMillis(), trigger: "task")
@@ -378,13 +382,12 @@ public struct PipelineRunner: Sendable {
                                       onEvent: onEvent)
         let runner = DAGRunner(graph: graph, policy: RetryPolicy(retries: 0, delaySeconds: 0), recorder: store,
                                taskTimeoutSeconds: configuration.taskTimeoutSeconds, onEvent: onEvent)
-        let store = self.store
         let ttl = configuration.leaseTTLMillis
         let work = keys
         // Each instance once, in order, under one heartbeat; the first failure stops the rest.
         let results = try await withThrowingTaskGroup(of: [(TaskInstanceKey, Int, Swift.Result<TaskOutput, any Error>)]?.self) { group in
             group.addTask {
-                await PipelineRunner.heartbeat(store: store, runID: runID, token: token, ttlMillis: ttl)
+                await PipelineRunner.heartbeat(store: base, runID: runID, token: token, ttlMillis: ttl)
                 return nil
             }
             group.addTask {
@@ -414,6 +417,8 @@ public struct PipelineRunner: Sendable {
         let isLast = graph.downstream(of: taskID).isEmpty
         if let (key, tryNumber, failed) = results.last, case .failure(let failure) = failed {
             let error = String(describing: failure)
+            // Another owner has the lease: this process may write nothing more, and a retry of it would be refused too.
+            if failure is LeaseFence.Fenced { return .failed(error, willRetry: false) }
             if let schedulerTry, !schedulerTry.isLast {
                 // The scheduler runs it again after its retry delay: the run stays open and keeps its lease.
                 var instance = try await store.taskInstances(runID: runID).first { $0.key == key && $0.tryNumber == tryNumber }

@@ -17,7 +17,10 @@ public enum TrainingPipeline {
         func task(_ id: String, _ dependsOn: [String] = [], mapping: TaskMapping = .none, produces: [TaskMapping] = [],
                   _ body: @escaping @Sendable (PipelineContext) async throws -> TaskOutput) -> PipelineTask<PipelineContext> {
             PipelineTask(id, dependsOn: dependsOn, mapping: mapping, produces: produces) { ctx, invocation in
-                try await body(ctx.invoked(invocation))
+                // The per-file tasks set aside a file that kills their process (`PoisonPill`).
+                PoisonPill.isolatedTasks.contains(id)
+                    ? try await FileIsolation.run(id, ctx.invoked(invocation), body)
+                    : try await body(ctx.invoked(invocation))
             }
         }
         return try TaskGraph(dagID, [

@@ -1,7 +1,13 @@
 /// What the pipeline needs from a database: the small stores below, one per concern. Implemented by the SQLite
 /// store (embedded default) and the PostgreSQL store; tasks, the DAG runner and reports only talk to these
 /// protocols. All times are UTC epoch milliseconds.
-public protocol PipelineStore: RunStore, LedgerStore, ExerciseStore, StatisticsStore, ReportQueryStore {}
+public protocol PipelineStore: RunStore, LedgerStore, ExerciseStore, StatisticsStore, ReportQueryStore {
+    /// This store for a run that holds the lease with `fence`'s token: each of its writes (runs, task instances,
+    /// the ledger, users, exercises, samples, statistics) first checks, in its own transaction, that the lease still
+    /// has that token, and throws `LeaseFence.Fenced` without changing anything when it has not. Reads and the lease
+    /// itself (`updateLease`) are not fenced.
+    func fenced(by fence: LeaseFence) -> any PipelineStore
+}
 
 /// Runs, their task instances and the one-active-run lease.
 public protocol RunStore: RunRecorder {
@@ -14,7 +20,7 @@ public protocol RunStore: RunRecorder {
     func runCounts() async throws -> [RunState: Int]
     /// Reads the lease, lets `decide` choose (`RunLease.decide`), and writes what it chose, in one transaction.
     func updateLease(_ decide: @Sendable (LeaseHolder?) -> RunLease.Decision) async throws -> RunLease.Decision
-    /// The current holder of the lease, if any.
+    /// The current holder of the lease, if any (a released lease is none).
     func currentLease() async throws -> LeaseHolder?
 }
 

@@ -44,7 +44,8 @@ public enum RunLease {
         case grant(LeaseHolder)
         /// Someone else holds it: change nothing.
         case blocked(LeaseHolder?)
-        /// Delete the row.
+        /// Mark the row released (`LeaseHolder.isReleased`: expiry 0), keeping its token, so that a later holder's
+        /// token is still greater than any token given out before and an old holder stays fenced.
         case release
     }
 
@@ -54,7 +55,7 @@ public enum RunLease {
         public var description: String { "the run lease of \(runID) was taken over by another process; this one stopped" }
     }
 
-    /// `owner` asks for the lease of `runID`. Free, expired or dead leases are granted with a new token; the same
+    /// `owner` asks for the lease of `runID`. Free, released, expired or dead leases are granted with a new token; the same
     /// owner renews its own; task-mode owners of the same run share it (one token for the run); anything else is
     /// blocked. `isStale` decides whether a process-mode holder whose lease has not expired is dead; a task-mode
     /// holder is judged by expiry only, since its run lives on between its task processes.
@@ -79,14 +80,14 @@ public enum RunLease {
 
     /// The heartbeat of the holder with `token`: extends the lease, or reports it lost.
     public static func renew(_ current: LeaseHolder?, runID: String, token: Int64, now: Int64, ttlMillis: Int64) -> Decision {
-        guard var current, current.runID == runID, current.token == token else { return .blocked(current) }
+        guard var current, !current.isReleased, current.runID == runID, current.token == token else { return .blocked(current) }
         current.expiresAt = max(current.expiresAt, now &+ max(1, ttlMillis))
         return .grant(current)
     }
 
     /// Gives the lease up, if `runID` (and, when given, `token`) still holds it.
     public static func release(_ current: LeaseHolder?, runID: String, token: Int64?) -> Decision {
-        guard let current, current.runID == runID, token == nil || current.token == token else { return .blocked(current) }
+        guard let current, !current.isReleased, current.runID == runID, token == nil || current.token == token else { return .blocked(current) }
         return .release
     }
 }
