@@ -146,22 +146,14 @@ import PolarPipeTestSupport
         defer { tmp.remove() }
         try FileManager.default.createDirectory(at: tmp.workspace.inbox.appendingPathComponent("zoe"), withIntermediateDirectories: true)
         try makeZip(tmp.workspace.inbox.appendingPathComponent("zoe/export.zip"), Self.sessions(120, seed: 75))
-        let process = Process()
-        process.executableURL = PolarPipeExecutable.url
-        process.arguments = ["run", "--workspace", tmp.workspace.root.path, "--retries", "0", "--quiet"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Kill it once a few entries are recorded and before the zip is done.
+        // Kill it once a few entries are recorded and before the zip is done (watched read-only, so that the test
+        // never takes part in creating the schema the run is writing).
         var recorded = 0
-        for _ in 0 ..< 3000 where recorded < 8 && process.isRunning {
-            try await Task.sleep(nanoseconds: 5_000_000)
-            recorded = (try? SQLiteStore(path: tmp.workspace.databaseFile.path)).flatMap { store in
-                try? store.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ingested_files WHERE entry_name IS NOT NULL") }
-            } ?? 0
+        let killed = try await MappedPoisonPillTests.runKilled(tmp, environment: [:]) { db in
+            recorded = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ingested_files WHERE entry_name IS NOT NULL") ?? 0
+            return recorded >= 8
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        #expect(killed)
         #expect(recorded >= 8 && recorded < 120, "killed after \(recorded) entries")
         for _ in 0 ..< 2 {
             #expect(try PolarPipeExecutable.run(["run", "--workspace", tmp.workspace.root.path, "--quiet"]).status == 0)

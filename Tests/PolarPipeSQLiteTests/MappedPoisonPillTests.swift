@@ -14,7 +14,8 @@ import PolarPipeTestSupport
 
     /// Starts `polarpipe run` and kills it once `poisoned` says so (polled every 2 ms on the run's own database);
     /// returns whether it was killed before it ended.
-    static func runKilled(_ tmp: TemporaryWorkspace, when poisoned: @escaping (Database) throws -> Bool) async throws -> Bool {
+    static func runKilled(_ tmp: TemporaryWorkspace, environment: [String: String] = environment,
+                          when poisoned: @escaping (Database) throws -> Bool) async throws -> Bool {
         let process = Process()
         process.executableURL = PolarPipeExecutable.url
         process.arguments = ["run", "--workspace", tmp.workspace.root.path, "--retries", "0", "--quiet"]
