@@ -162,4 +162,42 @@ import PolarPipeTestSupport
             #expect(withTimes["splits"] as Int == 3 && without["splits"] as Int == 0)
         }
     }
+
+    @Test func aPausedGPXWithTemperaturesLoadsWithoutTheGapsKilometresAndEqualsARebuild() async throws {
+        let tmp = try TemporaryWorkspace()
+        defer { tmp.remove() }
+        // Two segments of 1.5 km (100 m every 30 s, 21 °C), an hour apart and 55.6 km (0.5° of latitude) apart.
+        let step = 100 / (Geo.earthRadius * Double.pi / 180)
+        func segment(_ lat: Double, hour: Int) -> String {
+            (0 ..< 16).map { i in
+                "<trkpt lat=\"\(lat + Double(i) * step)\" lon=\"25\"><time>2024-05-01T\(hour):\(10 + i / 2):\(i % 2 == 0 ? "00" : "30")Z</time>"
+                    + "<extensions><gpxtpx:TrackPointExtension><gpxtpx:atemp>21</gpxtpx:atemp><gpxtpx:hr>\(120 + i)</gpxtpx:hr>"
+                    + "</gpxtpx:TrackPointExtension></extensions></trkpt>"
+            }.joined()
+        }
+        let gpx = """
+            <?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1" \
+            xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"><trk><type>running</type>\
+            <trkseg>\(segment(60, hour: 10))</trkseg><trkseg>\(segment(60.5, hour: 11))</trkseg></trk></gpx>
+            """
+        _ = try tmp.drop(gpx, at: "athlete-01/paused.gpx")
+        let store = try await Self.loadEverything(tmp, runID: "paused-gpx")
+        try await store.queue.read { (db: Database) throws in
+            let row = try #require(try Row.fetchOne(db, sql: """
+                SELECT s.distance_m, s.gps_distance_m, s.moving_time_s, s.gps_points, e.duration_s,
+                       (SELECT COUNT(*) FROM exercise_splits x WHERE x.exercise_id = e.id) AS splits
+                FROM exercises e JOIN exercise_statistics s ON s.exercise_id = e.id
+                """))
+            #expect(abs(row["gps_distance_m"] as Double - 3000) < 1e-6)  // not 57.1 km
+            #expect(abs(row["distance_m"] as Double - 3000) < 1e-6)
+            #expect(row["splits"] as Int == 3 && row["gps_points"] as Int == 32)
+            #expect(row["moving_time_s"] as Double == 900 && row["duration_s"] as Double == 4050)
+            let channels = try Row.fetchAll(db, sql: "SELECT channel, samples FROM exercise_series ORDER BY channel")
+                .map { "\($0["channel"] as String):\($0["samples"] as Int)" }
+            #expect(channels == ["distance:32", "pause:1", "temperature:32"])
+        }
+        let snapshot = try await DatabaseSnapshot.of(store, files: false)
+        _ = try await StatisticsRebuild.run(store: store, now: Clock.nowMillis())
+        #expect(try await DatabaseSnapshot.of(store, files: false) == snapshot)
+    }
 }

@@ -17,7 +17,7 @@ enum DecodeCheck {
         require(!session.exercises.isEmpty, "a valid session without exercises")
         for exercise in session.exercises {
             let s = exercise.samples
-            for series in [s.heartRate, s.speed, s.altitude, s.distance] {
+            for series in [s.heartRate] + ExerciseSamples.seriesChannels.map({ s[keyPath: $0.keyPath] }) {
                 require(series.t.count == series.value.count, "a sample series with \(series.t.count) times and \(series.value.count) values")
             }
             let r = s.route

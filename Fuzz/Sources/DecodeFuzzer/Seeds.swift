@@ -43,6 +43,8 @@ enum Seeds {
             let data = SyntheticData(users: 1, sessionsPerUser: 1, seed: 7, durationSeconds: 60, layout: layout)
             seeds.append(("synthetic-\(layout.rawValue)", Data(data.makeSession(user: 0, index: 0).0)))
         }
+        seeds += try gzipSeeds(seeds)
+        seeds.append(("paused-temperatures.gpx", Data(pausedGPX.utf8)))
         var written = 0
         for (name, data) in seeds where data.count <= maxBytes {
             try data.write(to: folder.appendingPathComponent(name))
@@ -50,6 +52,30 @@ enum Seeds {
         }
         return written
     }
+
+    /// Every FIT, TCX, GPX and CSV seed gzipped, as Strava's bulk export ships them, and one of them cut short.
+    static func gzipSeeds(_ seeds: [(String, Data)]) throws -> [(String, Data)] {
+        var out: [(String, Data)] = []
+        for (name, data) in seeds where [".fit", ".tcx", ".gpx", ".csv"].contains(where: name.hasSuffix) && !name.contains("cut") {
+            let gz = try GzipWriter.gzip([UInt8](data), name: name)
+            out.append(("gz-" + name + ".gz", Data(gz)))
+            if name.hasPrefix("real-") { out.append(("gz-truncated-" + name + ".gz", Data(gz.prefix(gz.count / 2)))) }
+        }
+        return out
+    }
+
+    /// A GPX of two segments (a pause) with Garmin's air and water temperatures under two prefixes.
+    static let pausedGPX = """
+        <?xml version="1.0"?><gpx version="1.1" creator="seed" xmlns="http://www.topografix.com/GPX/1/1" \
+        xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1" \
+        xmlns:ns3="http://www.garmin.com/xmlschemas/TrackPointExtension/v2"><trk><type>running</type><trkseg>\
+        <trkpt lat="60" lon="25"><time>2024-05-01T08:00:00Z</time><extensions><gpxtpx:TrackPointExtension>\
+        <gpxtpx:atemp>21</gpxtpx:atemp><gpxtpx:hr>120</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>\
+        <trkpt lat="60.001" lon="25"><time>2024-05-01T08:00:30Z</time></trkpt></trkseg><trkseg>\
+        <trkpt lat="60.5" lon="25"><time>2024-05-01T09:00:00Z</time><extensions><ns3:TrackPointExtension>\
+        <ns3:wtemp>17.5</ns3:wtemp></ns3:TrackPointExtension></extensions></trkpt>\
+        <trkpt lat="60.501" lon="25"><time>2024-05-01T09:00:30Z</time></trkpt></trkseg></trk></gpx>
+        """
 
     /// The real FIT files, two short generated ones, a big-endian one with compressed timestamps and developer
     /// fields, and truncated copies of each (cut inside the data, inside the header, before the CRC).

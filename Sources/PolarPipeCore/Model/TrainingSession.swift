@@ -206,15 +206,19 @@ public struct ExerciseSamples: Sendable, Codable, Equatable {
     public var cadence = SampleSeries()
     /// R-R intervals (beat to beat), ms; `t` is their running sum from the exercise start (files give no times).
     public var rr = SampleSeries()
-    /// °C, as the device measures it (FIT `record.temperature`).
+    /// °C, as the device measures it (FIT `record.temperature`, GPX and TCX temperature extensions, Polar CSV).
     public var temperature = SampleSeries()
+    /// Where the recording was paused, as the file says (a GPX track segment after the first, a TCX `Track` after the
+    /// first of its lap): `t` is when it resumed, `value` how long it had stopped, s. No route leg across a pause
+    /// counts in the GPS distance, the route's distance curve or its moving time (`RoutePauses`).
+    public var pauses = SampleSeries()
     public init() {}
 
     /// The channels kept as `(t, value)` series beside HR and the route, by their stored name (`exercise_series.channel`),
     /// in the order the staged form writes them.
     public static let seriesChannels: [(name: String, keyPath: WritableKeyPath<ExerciseSamples, SampleSeries> & Sendable)] = [
         ("speed", \.speed), ("altitude", \.altitude), ("distance", \.distance), ("power", \.power), ("cadence", \.cadence),
-        ("rr", \.rr), ("temperature", \.temperature),
+        ("rr", \.rr), ("temperature", \.temperature), ("pause", \.pauses),
     ]
 }
 

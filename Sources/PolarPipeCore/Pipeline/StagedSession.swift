@@ -11,7 +11,7 @@ public enum StagingError: Error, CustomStringConvertible {
 /// empty sample columns) followed by the sample columns as little-endian Float64 arrays. Written once by
 /// `validate_json_files`; read by the tasks after it, so no task parses the original JSON again.
 public enum StagedSession {
-    static let magic: [UInt8] = Array("PPS4".utf8)
+    static let magic: [UInt8] = Array("PPS5".utf8)
 
     public static func write(_ session: TrainingSession, to url: URL) throws {
         var header = session

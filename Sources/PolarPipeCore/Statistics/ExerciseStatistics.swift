@@ -86,7 +86,7 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
 
         let route = SampleFilters.validRoute(samples.route)
         stats.gpsPoints = route.count
-        stats.gpsDistanceM = Geo.pathLength(latitude: route.latitude, longitude: route.longitude)
+        stats.gpsDistanceM = RoutePauses.pathLength(route, pauses: samples.pauses)
             .flatMap { SamplePlausibility.isPlausibleDistance($0, durationS: durationS) ? $0 : nil }
 
         if let reported = reportedDistanceM, reported > 0, SamplePlausibility.isPlausibleDistance(reported, durationS: durationS) {
@@ -108,7 +108,7 @@ public struct ExerciseStatistics: Sendable, Codable, Equatable {
             stats.profile = profile.isEmpty ? nil : profile
             return stats
         }
-        stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route, durationS: durationS)
+        stats.movingTimeS = TrainingLoad.movingTime(speed: samples.speed, route: route, pauses: samples.pauses, durationS: durationS)
         stats.hrZonesS = profile.hrZones.map { TrainingLoad.zones(samples.heartRate, limits: $0, durationS: durationS) }
             ?? TrainingLoad.zones(samples.heartRate, maxHR: profile.maxHR, durationS: durationS)
         stats.trimp = TrainingLoad.trimp(samples.heartRate, profile: profile, durationS: durationS)

@@ -16,7 +16,7 @@ public struct Split: Sendable, Equatable, Codable {
 }
 
 /// Per-km splits and best efforts from cumulative distance: the distance samples when there are any, else the
-/// cumulative haversine length of the valid route.
+/// cumulative haversine length of the valid route (legs across a pause add nothing: `RoutePauses`).
 ///
 /// Distances are bounded (`SamplePlausibility`): DISTANCE values beyond what the exercise can cover are ignored, a
 /// route longer than that gives no curve, and there are never more splits than curve samples, so the work follows
@@ -38,10 +38,11 @@ public enum Splits {
         }
         let route = SampleFilters.validRoute(samples.route)
         guard route.count >= 2 else { return SampleSeries() }
+        let across = RoutePauses.legsAcross(route.t, pauses: samples.pauses)
         var curve = SampleSeries(t: [route.t[0]], value: [0])
         for i in 1 ..< route.count {
-            curve.append(route.t[i], curve.value[i - 1]
-                + Geo.haversine(route.latitude[i - 1], route.longitude[i - 1], route.latitude[i], route.longitude[i]))
+            let leg = across[i] ? 0 : Geo.haversine(route.latitude[i - 1], route.longitude[i - 1], route.latitude[i], route.longitude[i])
+            curve.append(route.t[i], curve.value[i - 1] + leg)
         }
         return (curve.value.last ?? 0) <= limit ? curve : SampleSeries()
     }

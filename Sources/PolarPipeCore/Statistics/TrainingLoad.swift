@@ -100,8 +100,10 @@ public enum TrainingLoad {
     }
 
     /// Seconds moving at ≥ 1.0 km/h: from speed samples (plausible ones, `SamplePlausibility.speedKmh`), else from
-    /// GPS point-to-point speed (a point moves when the step to the next point is ≥ 1.0 km/h); nil without either.
-    public static func movingTime(speed: SampleSeries, route: RouteSeries, durationS: Double? = nil) -> Double? {
+    /// GPS point-to-point speed (a point moves when the step to the next point is ≥ 1.0 km/h, and a step across one
+    /// of `pauses` never moves); nil without either.
+    public static func movingTime(speed: SampleSeries, route: RouteSeries, pauses: SampleSeries = SampleSeries(),
+                                  durationS: Double? = nil) -> Double? {
         let speed = SamplePlausibility.within(speed, SamplePlausibility.speedKmh)
         if !speed.isEmpty {
             let w = SampleWeights.weights(speed.t, durationS: durationS)
@@ -111,8 +113,9 @@ public enum TrainingLoad {
         }
         guard route.count >= 2 else { return nil }
         let w = SampleWeights.weights(route.t, durationS: durationS)
+        let across = RoutePauses.legsAcross(route.t, pauses: pauses)
         var total = 0.0
-        for i in 1 ..< route.count {
+        for i in 1 ..< route.count where !across[i] {
             let dt = route.t[i] - route.t[i - 1]
             guard dt > 0 else { continue }
             let kmh = Geo.haversine(route.latitude[i - 1], route.longitude[i - 1], route.latitude[i], route.longitude[i]) / dt * 3.6

@@ -75,6 +75,13 @@ struct FITActivity {
     /// `sport` messages: sport, sub-sport, name.
     var sports: [(sport: UInt8?, subSport: UInt8?, name: String?)] = []
     var events = 0
+    /// Timer pauses from `event` messages (timer stop, then start): when the timer started again and when it had
+    /// stopped, raw FIT times, at most `maxPauses`.
+    var timerPauses: [(resumed: UInt32, stopped: UInt32)] = []
+    /// The time of a timer stop not yet followed by a start.
+    var timerStoppedAt: UInt32?
+    /// More timer pauses than one a second for a day are not kept.
+    static let maxPauses = 86_400
     var hrvIntervals = 0
     /// The `hrv` messages' R-R intervals, ms, in file order (at most `maxRRIntervals`).
     var rrIntervalsMs: [Double] = []

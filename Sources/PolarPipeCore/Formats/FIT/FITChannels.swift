@@ -30,6 +30,9 @@ struct FITChannels {
         if !temperature.isNaN, Self.take(t, &lastTemperature, &unsorted) { samples.temperature.append(t, temperature) }
     }
 
+    /// A pause of the timer that ended `t` seconds from the exercise's start, after `stoppedS` seconds.
+    mutating func appendPause(_ t: Double, stoppedS: Double) { samples.pauses.append(t, stoppedS) }
+
     /// One beat a swim strap stored, `t` seconds from the exercise's start.
     mutating func appendStrapBeat(_ t: Double, bpm: Double) { strap.append(t, bpm) }
 
@@ -51,6 +54,7 @@ struct FITChannels {
     /// exercise before (`distanceBase`, the last distance of that exercise).
     func finished(distanceBase: Double?) -> ExerciseSamples {
         var s = samples
+        s.pauses = SampleOrdering.sortedUnique(s.pauses)
         if let base = distanceBase, let first = firstDistance, first >= base {
             s.distance.value = s.distance.value.map { (($0 - base) * 100).rounded() / 100 }
         }

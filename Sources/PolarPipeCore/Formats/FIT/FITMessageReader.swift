@@ -158,7 +158,9 @@ struct FITMessageReader {
         case M.sport where activity.sports.count < FITActivity.maxSessions:
             let v = { (n: UInt8) in d.field(n, b).integer(b, at, bigEndian: d.bigEndian).map { UInt8(truncatingIfNeeded: $0) } }
             activity.sports.append((v(0), v(1), d.field(3, b).text(b, at)))
-        case M.event: activity.events += 1
+        case M.event:
+            activity.events += 1
+            readTimerEvent(d, b, at: at, time: time)
         case M.hr: activity.strap.read(d, b, at: at)
         case M.hrZone where activity.hrZoneUpperBPM.count < 16:
             if let high = d.field(1, b).value(b, at, bigEndian: d.bigEndian) {
@@ -184,6 +186,24 @@ struct FITMessageReader {
         case M.fieldDescription where activity.developerFields.count < 64:
             if let name = d.field(3, b).text(b, at) { activity.developerFields.append(name) }
         default: break
+        }
+    }
+
+    /// An `event` message of the timer (`event` 0): a stop (`event_type` stop, stop_all, stop_disable,
+    /// stop_disable_all) opens a pause, the next start (0) closes it.
+    private mutating func readTimerEvent(_ d: FITDefinition, _ b: UnsafeBufferPointer<UInt8>, at: Int, time: UInt32?) {
+        guard let time, d.field(0, b).integer(b, at, bigEndian: d.bigEndian) == 0,
+              let type = d.field(1, b).integer(b, at, bigEndian: d.bigEndian) else { return }
+        switch type {
+        case 1, 4, 8, 9:
+            if activity.timerStoppedAt == nil { activity.timerStoppedAt = time }
+        case 0:
+            if let stopped = activity.timerStoppedAt, time > stopped, activity.timerPauses.count < FITActivity.maxPauses {
+                activity.timerPauses.append((time, stopped))
+            }
+            activity.timerStoppedAt = nil
+        default:
+            break
         }
     }
 

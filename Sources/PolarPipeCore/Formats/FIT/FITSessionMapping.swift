@@ -6,7 +6,8 @@
 /// one before (Suunto writes HR and GPS in alternating records of one second) merge into one sample a second;
 /// records that step back in time are put in order. Distance is made cumulative from each exercise's start (a
 /// multisport file accumulates it over the whole activity). When the records span longer than the session's
-/// elapsed time, the duration is the records' span.
+/// elapsed time, the duration is the records' span. A timer stop and the next start (`event` messages) are a pause
+/// of the exercise the start falls in (`ExerciseSamples.pauses`): no GPS distance across it.
 enum FITSessionMapping {
     static func session(_ a: FITActivity, reader: inout FieldReader) -> TrainingSession? {
         guard a.sessions.count <= FITActivity.maxSessions else {
@@ -49,6 +50,10 @@ enum FITSessionMapping {
                                power: r.power[i], temperature: r.temperature[i])
         }
         placeStrapBeats(a.strap, starts: starts, summaries: summaries.map(\.summary), into: &channels, reader: &reader)
+        for pause in a.timerPauses {
+            guard let e = index(of: pause.resumed, in: starts) else { continue }
+            channels[e].appendPause(Double(pause.resumed - starts[e]), stoppedS: Double(pause.resumed - pause.stopped))
+        }
         if before > 0 { reader.warning(.timeOrder, "\(before) records before the first session's start skipped") }
         if stepsBack > 0 { reader.warning(.timeOrder, "\(stepsBack) records step back in time; samples put in time order") }
 

@@ -5,7 +5,8 @@ import Foundation
 /// of Garmin's TrackPointExtension, PowerExtension and ClueTrust's gpxdata, matched by namespace URI.
 ///
 /// Distance is summed from positions *within* each segment: a gap between two segments (the watch paused, or lost
-/// the signal, and the file says so) adds nothing. Times are UTC (`Z`: `tzOffsetMinutes` nil with a
+/// the signal, and the file says so) adds nothing, and each segment after the first is a pause
+/// (`ExerciseSamples.pauses`), so the GPS distance, splits and moving time of the statistics leave it out too. Times are UTC (`Z`: `tzOffsetMinutes` nil with a
 /// `missing-timezone` warning) unless a time states an offset.
 ///
 /// A track without any `<time>` loads its route and distance with a `gpx-no-times` warning, starting at the file's
@@ -54,6 +55,7 @@ enum GPXDecoder {
         var untimed = 0
         var total = 0.0
         var previous: (segment: Int, lat: Double, lon: Double)?
+        var lastTimed: (segment: Int, time: Int64)?
         for (index, p) in handler.points.enumerated() {
             var fields = p.fields
             if let lat = fields.latitude, let lon = fields.longitude {
@@ -68,6 +70,9 @@ enum GPXDecoder {
                 time = start.utcMillis + Int64(index) * 1000
             }
             fields.time = time
+            // A new segment after a timed point: the recording was paused (`ExerciseSamples.pauses`).
+            if let last = lastTimed, last.segment != p.segment { points.pause(resumingAt: time, stoppedAt: last.time) }
+            lastTimed = (p.segment, time)
             if fields.latitude != nil && fields.longitude != nil { fields.distance = total }
             points.append(fields)
         }

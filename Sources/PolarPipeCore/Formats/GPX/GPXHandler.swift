@@ -1,9 +1,9 @@
 /// The GPX element handler: collects every track point of every track (`trk/trkseg/trkpt`) with its segment, time,
-/// elevation and the heart rate, cadence, power and speed of the common extensions.
+/// elevation and the heart rate, cadence, power, speed and temperature of the common extensions.
 final class GPXHandler: XMLContentHandler {
     /// GPX 1.1 and 1.0; elements without a namespace are accepted too.
     static let gpxNamespaces: Set<String> = ["http://www.topografix.com/GPX/1/1", "http://www.topografix.com/GPX/1/0", ""]
-    /// Extensions whose `hr`, `cad`, `power`, `speed` elements are read, whatever their prefix: Garmin's
+    /// Extensions whose `hr`, `cad`, `power`, `speed`, `atemp`/`wtemp` (`temp`) elements are read, whatever their prefix: Garmin's
     /// TrackPointExtension v1/v2 and PowerExtension, ClueTrust's gpxdata, and the GPX namespace itself (Strava's
     /// `<power>`). The empty namespace is an undeclared prefix (`gpxdata:hr` without `xmlns:gpxdata`).
     static let extensionNamespaces: Set<String> = [
@@ -86,6 +86,10 @@ final class GPXHandler: XMLContentHandler {
         case "cad", "cadence": point?.fields.cadence = TextNumber.value(text, in: 0 ... 1000)
         case "power", "PowerInWatts", "watts": point?.fields.power = TextNumber.value(text, in: 0 ... 10_000)
         case "speed": point?.fields.speedKmh = TextNumber.value(text, in: 0 ... 1000).map { $0 * 3.6 }
+        // The air temperature; the water temperature when the point has no air temperature (a swim).
+        case "atemp", "temp", "temperature":
+            if let v = TextNumber.temperature(text) { point?.fields.temperature = v }
+        case "wtemp" where point?.fields.temperature == nil: point?.fields.temperature = TextNumber.temperature(text)
         default: break
         }
     }

@@ -10,26 +10,31 @@ import Foundation
 /// the watch's (barometric) altitude.
 enum PolarCSVDecoder {
     static func decode(_ bytes: [UInt8], limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
-        let rows = CSVLines.rows(String(decoding: bytes, as: UTF8.self))
-        let cells = rows.reduce(0) { $0 + $1.count }
-        guard cells <= limits.maxJSONValues else {
-            reader.error("too-many-values", "$", "more than \(limits.maxJSONValues) values")
-            return nil
+        var lines = CSVLines(bytes)
+        var cells = 0
+        // The summary header, its values and the sample header; then the sample rows, read one at a time.
+        var heads: [[String]] = []
+        while heads.count < 3, lines.next() {
+            cells += lines.count
+            guard cells <= limits.maxJSONValues else { return tooManyValues(limits, reader: &reader) }
+            heads.append(lines.strings)
         }
-        guard rows.count >= 2, rows[0].first == "Name" else {
+        guard heads.count >= 2, heads[0].first == "Name" else {
             reader.error("csv-no-summary", "$", "the file has no summary header and values (Name,Sport,Date,…)")
             return nil
         }
-        let summary = PolarCSVSummary(names: rows[0], values: rows[1])
+        var samples = ExerciseSamples()
+        var malformed = 0
+        if heads.count == 3 {
+            guard let read = PolarCSVSamples.read(header: heads[2], lines: &lines, cells: &cells, maxCells: limits.maxJSONValues)
+            else { return tooManyValues(limits, reader: &reader) }
+            (samples, malformed) = read
+        }
+        let summary = PolarCSVSummary(names: heads[0], values: heads[1])
         guard let start = summary.startLocalMillis(reader: &reader) else { return nil }
         var warned = false
         _ = reader.timeZoneOffset(nil, fallback: nil, path: "$.summary", key: "time-zone offset (Polar's CSV has none)", warned: &warned)
 
-        var samples = ExerciseSamples()
-        var malformed = 0
-        if rows.count >= 3 {
-            (samples, malformed) = PolarCSVSamples.read(header: rows[2], rows: rows.dropFirst(3))
-        }
         if malformed > 0 {
             reader.warning("malformed-samples", "$.samples", "\(malformed) sample rows without a valid elapsed time skipped")
         }
@@ -47,6 +52,11 @@ enum PolarCSVDecoder {
                                         keys: PhysicalPlausibility.Keys(height: "Height (cm)", weight: "Weight (kg)"),
                                         sessionStart: start)
         return TrainingSession(layout: .polarCSV, physical: physical.isEmpty ? nil : physical, exercises: [exercise])
+    }
+
+    private static func tooManyValues(_ limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
+        reader.error("too-many-values", "$", "more than \(limits.maxJSONValues) values")
+        return nil
     }
 }
 
@@ -93,43 +103,63 @@ struct PolarCSVSummary {
     }
 }
 
-/// Elapsed times `HH:MM:SS[.f]` (hours may exceed 24).
+/// Elapsed times `HH:MM:SS[.f]` (hours may exceed 24), read from a field's bytes.
 enum PolarCSVClock {
-    static func seconds(_ text: String) -> Double? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, (1 ... 4).contains(parts[0].count), parts[1].count == 2, parts[2].count >= 2,
-              parts[0].allSatisfy(\.isASCIIDigitCharacter), parts[1].allSatisfy(\.isASCIIDigitCharacter),
-              let h = Double(parts[0]), let m = Double(parts[1]), let s = TextNumber.value(String(parts[2]), in: 0 ... 59.999_999),
-              m < 60 else { return nil }
-        return h * 3600 + m * 60 + s
-    }
-}
+    static func seconds(_ text: String) -> Double? { seconds(ArraySlice(text.utf8)) }
 
-extension Character {
-    fileprivate var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+    static func seconds(_ s: ArraySlice<UInt8>) -> Double? {
+        let colon = UInt8(ascii: ":")
+        guard let first = s.firstIndex(of: colon), let second = s[(first + 1)...].firstIndex(of: colon),
+              !s[(second + 1)...].contains(colon) else { return nil }
+        let h = s[..<first], m = s[(first + 1) ..< second], rest = s[(second + 1)...]
+        guard (1 ... 4).contains(h.count), m.count == 2, rest.count >= 2, let hours = digits(h), let minutes = digits(m),
+              minutes < 60, let seconds = DecimalBytes.value(rest, in: 0 ... 59.999_999) else { return nil }
+        return Double(hours * 3600 + minutes * 60) + seconds
+    }
+
+    /// At most four ASCII digits as their value.
+    private static func digits(_ s: ArraySlice<UInt8>) -> Int? {
+        var v = 0
+        for c in s {
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+            v = v * 10 + Int(c - UInt8(ascii: "0"))
+        }
+        return v
+    }
 }
 
 /// The sample rows: `Time` (elapsed, pauses removed) and the channels polarpipe uses, found by their header names.
 enum PolarCSVSamples {
     /// Column name, channel, accepted range.
-    static var channels: [(String, WritableKeyPath<ExerciseSamples, SampleSeries>, ClosedRange<Double>)] {
-        [("HR (bpm)", \.heartRate, 0 ... 400), ("Speed (km/h)", \.speed, 0 ... 1000), ("Altitude (m)", \.altitude, -1000 ... 10_000),
-         ("Distances (m)", \.distance, 0 ... 100_000_000), ("Power (W)", \.power, 0 ... 10_000), ("Cadence", \.cadence, 0 ... 1000)]
-    }
+    static let channels: [(String, WritableKeyPath<ExerciseSamples, SampleSeries> & Sendable, ClosedRange<Double>)] = [
+        ("HR (bpm)", \.heartRate, 0 ... 400), ("Speed (km/h)", \.speed, 0 ... 1000), ("Altitude (m)", \.altitude, -1000 ... 10_000),
+        ("Distances (m)", \.distance, 0 ... 100_000_000), ("Power (W)", \.power, 0 ... 10_000), ("Cadence", \.cadence, 0 ... 1000),
+        ("Temperatures (C)", \.temperature, -127 ... 127),
+    ]
 
-    /// The samples and the number of rows skipped for a missing or malformed time.
-    static func read(header: [String], rows: ArraySlice<[String]>) -> (ExerciseSamples, Int) {
-        var samples = ExerciseSamples()
-        guard let timeColumn = header.firstIndex(of: "Time") else { return (samples, rows.count) }
+    /// Reads the rest of `lines` as sample rows: the samples and the number of rows skipped for a missing or
+    /// malformed time; nil when the file's fields (counted on from `cells`) pass `maxCells`.
+    static func read(header: [String], lines: inout CSVLines, cells: inout Int, maxCells: Int) -> (ExerciseSamples, Int)? {
+        let timeColumn = header.firstIndex(of: "Time")
         let columns = channels.compactMap { name, keyPath, range in header.firstIndex(of: name).map { ($0, keyPath, range) } }
+        var series = [SampleSeries](repeating: SampleSeries(), count: columns.count)
         var malformed = 0
-        for row in rows {
-            guard timeColumn < row.count, let t = PolarCSVClock.seconds(row[timeColumn]) else { malformed += 1; continue }
-            for (column, keyPath, range) in columns where column < row.count {
-                if let v = TextNumber.value(row[column], in: range) { samples[keyPath: keyPath].append(t, v) }
+        while lines.next() {
+            cells += lines.count
+            guard cells <= maxCells else { return nil }
+            guard let timeColumn, let t = time(lines, timeColumn) else { malformed += 1; continue }
+            for (k, (column, _, range)) in columns.enumerated() where column < lines.count {
+                if let v = DecimalBytes.value(lines[column], in: range) { series[k].append(t, v) }
             }
         }
-        for (_, keyPath, _) in channels { samples[keyPath: keyPath] = SampleOrdering.sortedUnique(samples[keyPath: keyPath]) }
+        var samples = ExerciseSamples()
+        for (k, (_, keyPath, _)) in columns.enumerated() { samples[keyPath: keyPath] = SampleOrdering.sortedUnique(series[k]) }
         return (samples, malformed)
+    }
+
+    /// The row's elapsed time; a field with other blanks than spaces and tabs around it is trimmed as text first.
+    private static func time(_ lines: CSVLines, _ column: Int) -> Double? {
+        guard column < lines.count else { return nil }
+        return PolarCSVClock.seconds(lines[column]) ?? PolarCSVClock.seconds(lines.string(column))
     }
 }

@@ -9,6 +9,8 @@ import Foundation
 /// the first lap's `StartTime` (else the first trackpoint); trackpoints with only a time; fractional-second times;
 /// times in UTC (`Z`, no local offset: `tzOffsetMinutes` nil with a `missing-timezone` warning) or with an offset.
 /// TCX altitude is GPS (or unknown) altitude and goes to the route, never to the barometric channel.
+/// A lap's second or later `Track` follows a pause of the recording (`ExerciseSamples.pauses`): the route leg
+/// across it adds no GPS distance. Garmin's TrackPointExtension `atemp`/`wtemp` in a trackpoint is the temperature.
 enum TCXDecoder {
     static func decode(_ bytes: [UInt8], limits: InputLimits, reader: inout FieldReader) -> TrainingSession? {
         let handler = TCXHandler()

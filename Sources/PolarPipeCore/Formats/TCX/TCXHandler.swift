@@ -7,6 +7,11 @@ final class TCXHandler: XMLContentHandler {
     static let extensionNamespaces: Set<String> = [
         "http://www.garmin.com/xmlschemas/ActivityExtension/v2", "http://www.garmin.com/xmlschemas/ActivityExtension/v1", "",
     ]
+    /// Garmin's TrackPointExtension, whose `atemp` (air) and `wtemp` (water) temperatures TCX writers that record a
+    /// temperature put in a trackpoint's `Extensions` (TCX itself has no temperature), under any prefix.
+    static let temperatureNamespaces: Set<String> = [
+        "http://www.garmin.com/xmlschemas/TrackPointExtension/v1", "http://www.garmin.com/xmlschemas/TrackPointExtension/v2",
+    ]
 
     private(set) var activities: [TCXActivity] = []
     private(set) var rootIsTCX = false
@@ -14,6 +19,11 @@ final class TCXHandler: XMLContentHandler {
     private var activity: TCXActivity?
     private var lap: TCXLap?
     private var point: PointFields?
+    /// `Track` elements begun in the current lap: each after the first follows a pause.
+    private var tracksInLap = 0
+    private var pauseBeforeNextPoint = false
+    /// The time of the activity's last timed trackpoint.
+    private var lastPointTime: Int64?
 
     /// The values of the trackpoint being read.
     private struct PointFields {
@@ -34,7 +44,13 @@ final class TCXHandler: XMLContentHandler {
         switch name.local {
         case "Activity":
             activity = TCXActivity(sportRaw: attributes["Sport"] ?? "Other")
+            lastPointTime = nil
+            pauseBeforeNextPoint = false
+        case "Track" where lap != nil:
+            tracksInLap += 1
+            if tracksInLap > 1 { pauseBeforeNextPoint = true }
         case "Lap" where activity != nil:
+            tracksInLap = 0
             let text = attributes["StartTime"]
             lap = TCXLap(start: text.flatMap(XMLTime.instant), startText: text)
             if text != nil, lap?.start == nil { activity?.badTimes += 1 }
@@ -48,6 +64,12 @@ final class TCXHandler: XMLContentHandler {
     func end(_ name: XMLName, text: String) {
         stack.removeLast()
         let parent = stack.last?.local ?? ""
+        if Self.temperatureNamespaces.contains(name.namespace), point != nil {
+            // The air temperature; the water temperature when the point has no air temperature (a swim).
+            if name.local == "atemp", let v = TextNumber.temperature(text) { point?.fields.temperature = v }
+            if name.local == "wtemp", point?.fields.temperature == nil { point?.fields.temperature = TextNumber.temperature(text) }
+            return
+        }
         if Self.extensionNamespaces.contains(name.namespace), parent == "TPX", point != nil {
             switch name.local {
             case "Speed": point?.fields.speedKmh = TextNumber.value(text, in: 0 ... 1000).map { $0 * 3.6 }
@@ -97,6 +119,9 @@ final class TCXHandler: XMLContentHandler {
         }
         var fields = p.fields
         fields.time = time.utcMillis
+        if pauseBeforeNextPoint, let last = lastPointTime { activity?.points.pause(resumingAt: time.utcMillis, stoppedAt: last) }
+        pauseBeforeNextPoint = false
+        lastPointTime = time.utcMillis
         activity?.points.append(fields)
     }
 }

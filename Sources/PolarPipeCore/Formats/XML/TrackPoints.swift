@@ -6,7 +6,10 @@ struct TrackPoints {
     private(set) var distance: [(Int64, Double)] = []
     private(set) var power: [(Int64, Double)] = []
     private(set) var cadence: [(Int64, Double)] = []
+    private(set) var temperature: [(Int64, Double)] = []
     private(set) var route: [(Int64, Double, Double, Double)] = []
+    /// Where the recording resumed after a pause, and how long it had stopped, s (`ExerciseSamples.pauses`).
+    private(set) var pauses: [(Int64, Double)] = []
     /// The earliest and latest time of a point.
     private(set) var first: Int64?
     private(set) var last: Int64?
@@ -23,6 +26,14 @@ struct TrackPoints {
         var speedKmh: Double?
         var power: Double?
         var cadence: Double?
+        /// °C.
+        var temperature: Double?
+    }
+
+    /// Records that the recording resumed at `time` after stopping at `stoppedAt`.
+    mutating func pause(resumingAt time: Int64, stoppedAt: Int64) {
+        let (stopped, overflow) = time.subtractingReportingOverflow(stoppedAt)
+        pauses.append((time, overflow ? 0 : Double(max(0, stopped)) / 1000))
     }
 
     mutating func append(_ p: Point) {
@@ -33,6 +44,7 @@ struct TrackPoints {
         if let v = p.distance { distance.append((p.time, v)) }
         if let v = p.power { power.append((p.time, v)) }
         if let v = p.cadence { cadence.append((p.time, v)) }
+        if let v = p.temperature { temperature.append((p.time, v)) }
         if let lat = p.latitude, let lon = p.longitude { route.append((p.time, lat, lon, p.altitude ?? .nan)) }
     }
 
@@ -54,6 +66,8 @@ struct TrackPoints {
         samples.distance = series(distance)
         samples.power = series(power)
         samples.cadence = series(cadence)
+        samples.temperature = series(temperature)
+        samples.pauses = series(pauses)
         var r = RouteSeries()
         for (time, lat, lon, alt) in route {
             guard time >= startMillis else { dropped += 1; continue }
@@ -71,6 +85,9 @@ enum TextNumber {
         guard let text, let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, range.contains(v) else { return nil }
         return v
     }
+
+    /// A device's temperature sensor, °C (FIT's field is a signed byte; the extensions' values are kept to that).
+    static func temperature(_ text: String?) -> Double? { value(text, in: -127 ... 127) }
 
     static func latitude(_ text: String?) -> Double? { value(text, in: -90 ... 90) }
     static func longitude(_ text: String?) -> Double? { value(text, in: -180 ... 180) }
