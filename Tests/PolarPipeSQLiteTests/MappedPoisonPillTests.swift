@@ -49,8 +49,9 @@ import PolarPipeTestSupport
         for (i, session) in LedgerTests.sessions(5, seed: 83).enumerated() {
             try tmp.drop(session.1, at: "ann/s\(i).json")
         }
-        // The poison: a long session, so that working on it takes a while the watcher can see.
-        let (heavy, _) = SyntheticData(users: 1, sessionsPerUser: 1, seed: 84, durationSeconds: 6 * 3600).makeSession(user: 0, index: 0)
+        // The poison: a long session, so that working on it takes a while the watcher can see (a day of 1 Hz samples:
+        // long enough for a watcher slowed down by a loaded machine).
+        let (heavy, _) = SyntheticData(users: 1, sessionsPerUser: 1, seed: 84, durationSeconds: 24 * 3600).makeSession(user: 0, index: 0)
         try tmp.drop(Data(heavy), at: "zed/heavy.json")
         let row = "SELECT id, shard, attempts FROM ingested_files WHERE original_path = 'zed/heavy.json'"
 

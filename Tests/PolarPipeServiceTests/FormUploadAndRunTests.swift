@@ -91,10 +91,11 @@ import Testing
         return (Int(lines.last ?? "") ?? 0, object)
     }
 
+    /// The run once it has ended and released its lease (a run records its end, then releases the lease).
     static func waitForEnd(_ f: ServiceFixture, _ runID: String) async throws -> RunRecord {
         let deadline = Date().addingTimeInterval(240)  // a loaded machine runs slowly
         while Date() < deadline {
-            if let run = try await f.store.run(runID), run.state != .running { return run }
+            if let run = try await f.store.run(runID), run.state != .running, try await f.store.currentLease()?.runID != runID { return run }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         throw CancellationError()

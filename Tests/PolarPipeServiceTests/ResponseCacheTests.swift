@@ -205,7 +205,7 @@ struct RedisResponseCacheTests {
 }
 
 /// The default in-process cache in the live service: the same page cycle without Redis.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct InProcessCacheLiveTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct InProcessCacheLiveTests {
     @Test func theInProcessCacheServesAPageUntilARunEnds() async throws {
         let f = try await ServiceFixture()
         defer { f.remove() }
