@@ -98,26 +98,31 @@ import PolarPipeTestSupport
     @Test func aSecondRunWhileOneIsRunningExitsAtOnceAndTouchesNothing() async throws {
         let tmp = try TemporaryWorkspace("concurrent")
         defer { tmp.remove() }
-        try SyntheticData(users: 3, sessionsPerUser: 10, seed: 22, durationSeconds: 1800).write(to: tmp.workspace.inbox)
+        try SyntheticData(users: 3, sessionsPerUser: 20, seed: 22, durationSeconds: 1800).write(to: tmp.workspace.inbox)
         let firstErrors = Pipe()
         let first = try Self.launch(tmp.workspace, errors: firstErrors)
         // Wait until the first run has claimed a file (it has created the database, holds the lease and has scanned
-        // the inbox, so the file dropped next is one only a second run could take), then check the lease. The store
-        // is opened only then, so this process never migrates the database while the first run does. Up to a
-        // minute: a loaded CI machine starts a debug build slowly.
-        func claimedAny() -> Bool {
-            let files = FileManager.default.enumerator(atPath: tmp.workspace.stagingRoot.path)?.allObjects as? [String] ?? []
-            return files.contains { $0.contains("/claimed/") && $0.hasSuffix(".json") }
+        // the inbox, so the file dropped next is one only a second run could take), then check the lease, read-only
+        // (this process never migrates the database while the first run does). Up to a minute: a loaded CI machine
+        // starts a debug build slowly. Polled on a thread of its own, so a busy test process cannot make it late.
+        let stagingRoot = tmp.workspace.stagingRoot.path, databasePath = tmp.workspace.databaseFile.path
+        let handed = HandedOver(first)
+        let holding = await OwnThread.run {
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            readOnly.busyMode = .timeout(1)
+            let deadline = Date().addingTimeInterval(60)
+            while handed.value.isRunning, Date() < deadline {
+                let files = FileManager.default.enumerator(atPath: stagingRoot)?.allObjects as? [String] ?? []
+                if files.contains(where: { $0.contains("/claimed/") && $0.hasSuffix(".json") }),
+                   let queue = try? DatabaseQueue(path: databasePath, configuration: readOnly),
+                   (try? queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM run_lease WHERE expires_at <> 0") }) == 1 {
+                    return true
+                }
+                usleep(10_000)
+            }
+            return false
         }
-        var opened: SQLiteStore?
-        var holding = false
-        for _ in 0 ..< 6000 where !holding && first.isRunning {
-            try await Task.sleep(nanoseconds: 10_000_000)
-            guard claimedAny() else { continue }
-            if opened == nil { opened = try SQLiteStore(path: tmp.workspace.databaseFile.path) }
-            holding = (try? await opened?.queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_lease") ?? 0 }) == 1
-        }
-        let store = try opened ?? SQLiteStore(path: tmp.workspace.databaseFile.path)
         #expect(holding)
         try tmp.drop("{}", at: "late/not-yet.json")
         let second = Process()
@@ -137,7 +142,7 @@ import PolarPipeTestSupport
         first.waitUntilExit()
         // (Its messages, should it fail: this test has failed once under heavy load with the first run exiting 1.)
         #expect(first.terminationStatus == 0, "\(String(decoding: firstErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
-        let runs = try await store.runs(limit: 10)
+        let runs = try await SQLiteStore(path: tmp.workspace.databaseFile.path).runs(limit: 10)
         #expect(runs.count == 1 && runs.first?.state == .success)
     }
 }

@@ -23,21 +23,27 @@ import PolarPipeTestSupport
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Read-only, so that the watcher never takes part in creating the schema the run is writing.
-        var readOnly = Configuration()
-        readOnly.readonly = true
-        readOnly.busyMode = .timeout(1)
-        var watcher: DatabaseQueue?
-        var killed = false
-        while process.isRunning, !killed {
-            if watcher == nil, FileManager.default.fileExists(atPath: tmp.workspace.stagingRoot.path) {
-                watcher = try? DatabaseQueue(path: tmp.workspace.databaseFile.path, configuration: readOnly)
+        // Read-only, so that the watcher never takes part in creating the schema the run is writing; on a thread of
+        // its own, so that a busy test process cannot make it miss the moment.
+        let handed = HandedOver((process, poisoned))
+        let stagingRoot = tmp.workspace.stagingRoot.path, databasePath = tmp.workspace.databaseFile.path
+        let killed = await OwnThread.run {
+            let (process, poisoned) = handed.value
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            readOnly.busyMode = .timeout(1)
+            var watcher: DatabaseQueue?
+            while process.isRunning {
+                if watcher == nil, FileManager.default.fileExists(atPath: stagingRoot) {
+                    watcher = try? DatabaseQueue(path: databasePath, configuration: readOnly)
+                }
+                if let watcher, (try? watcher.read(poisoned)) == true {
+                    kill(process.processIdentifier, SIGKILL)
+                    return true
+                }
+                usleep(2_000)
             }
-            if let watcher, (try? watcher.read(poisoned)) == true {
-                kill(process.processIdentifier, SIGKILL)
-                killed = true
-            }
-            try await Task.sleep(nanoseconds: 2_000_000)
+            return false
         }
         process.waitUntilExit()
         return killed

@@ -1,0 +1,18 @@
+import Foundation
+
+/// Runs a polling loop on a thread of its own. A test that watches another process (to kill it at a moment, or to
+/// act while it runs) must not poll on Swift's cooperative pool: in a test process running many suites at once,
+/// that pool (one thread per core) is often busy with blocking work for seconds, and the moment passes unseen.
+public enum OwnThread {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+/// A value handed to `OwnThread` while the caller only awaits it: used by one thread at a time.
+public struct HandedOver<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}
