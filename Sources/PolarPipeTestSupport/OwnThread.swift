@@ -5,8 +5,9 @@ import Foundation
 /// that pool (one thread per core) is often busy with blocking work for seconds, and the moment passes unseen.
 public enum OwnThread {
     public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        // A serial queue of its own is served by an overcommitting thread of libdispatch, not by the pool's.
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
+            DispatchQueue(label: "polarpipe-test.own-thread").async { continuation.resume(returning: body()) }
         }
     }
 }
