@@ -12,8 +12,17 @@ public enum OwnThread {
     }
 }
 
-/// A value handed to `OwnThread` while the caller only awaits it: used by one thread at a time.
+/// A value handed to `OwnThread` while the caller only awaits it: used by one thread at a time. (Never a Foundation
+/// `Process`: one used from a second thread has crashed in its `deinit`. Hand over its pid and ask `isAlive`.)
 public struct HandedOver<Value>: @unchecked Sendable {
     public let value: Value
     public init(_ value: Value) { self.value = value }
+}
+
+/// Whether process `pid` is running: it exists and is not a zombie waiting to be reaped (as a killed child is).
+public func isAlive(pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+        return false
+    }
+    return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
 }

@@ -106,13 +106,13 @@ import PolarPipeTestSupport
         // (this process never migrates the database while the first run does). Up to a minute: a loaded CI machine
         // starts a debug build slowly. Polled on a thread of its own, so a busy test process cannot make it late.
         let stagingRoot = tmp.workspace.stagingRoot.path, databasePath = tmp.workspace.databaseFile.path
-        let handed = HandedOver(first)
+        let pid = first.processIdentifier
         let holding = await OwnThread.run {
             var readOnly = Configuration()
             readOnly.readonly = true
             readOnly.busyMode = .timeout(1)
             let deadline = Date().addingTimeInterval(60)
-            while handed.value.isRunning, Date() < deadline {
+            while isAlive(pid: pid), Date() < deadline {
                 let files = FileManager.default.enumerator(atPath: stagingRoot)?.allObjects as? [String] ?? []
                 if files.contains(where: { $0.contains("/claimed/") && $0.hasSuffix(".json") }),
                    let queue = try? DatabaseQueue(path: databasePath, configuration: readOnly),

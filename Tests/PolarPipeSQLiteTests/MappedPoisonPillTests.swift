@@ -25,20 +25,20 @@ import PolarPipeTestSupport
         try process.run()
         // Read-only, so that the watcher never takes part in creating the schema the run is writing; on a thread of
         // its own, so that a busy test process cannot make it miss the moment.
-        let handed = HandedOver((process, poisoned))
+        let handed = HandedOver(poisoned), pid = process.processIdentifier
         let stagingRoot = tmp.workspace.stagingRoot.path, databasePath = tmp.workspace.databaseFile.path
         let killed = await OwnThread.run {
-            let (process, poisoned) = handed.value
+            let poisoned = handed.value
             var readOnly = Configuration()
             readOnly.readonly = true
             readOnly.busyMode = .timeout(1)
             var watcher: DatabaseQueue?
-            while process.isRunning {
+            while isAlive(pid: pid) {
                 if watcher == nil, FileManager.default.fileExists(atPath: stagingRoot) {
                     watcher = try? DatabaseQueue(path: databasePath, configuration: readOnly)
                 }
                 if let watcher, (try? watcher.read(poisoned)) == true {
-                    kill(process.processIdentifier, SIGKILL)
+                    kill(pid, SIGKILL)
                     return true
                 }
                 usleep(2_000)
