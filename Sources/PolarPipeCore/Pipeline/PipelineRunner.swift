@@ -235,6 +235,9 @@ public struct PipelineRunner: Sendable {
             }
             return result
         }
+        // Stopped from outside (the service shutting down), not failed: the run stays `running` with its files and
+        // is finished by the next run. (A run timeout cancels only the run's own tasks, not this one.)
+        if Task.isCancelled { throw CancellationError() }
         if outcome.state == .failed, outcome.failedTask == nil {
             outcome.failedTask = graph.tasks.first { outcome.taskStates[$0.id] == .queued }?.id
         }

@@ -32,17 +32,6 @@ public struct ScheduledJob: Service {
             do {
                 let result = try await runner.run(trigger: "schedule")
                 await env.cache.bumpGeneration()
-                if result.outcome.state == .failed, Task.isCancelled {
-                    // Stopped by the shutdown, not by a failure: mark the run running again, so the next run — the
-                    // next tick or `polarpipe run` — finishes it with the files it claimed. The write must happen
-                    // although this task is cancelled (the store's async API refuses cancelled tasks), hence a task
-                    // of its own, awaited here.
-                    let store = env.store
-                    try? await Task.detached { try await store.createRun(result.runID, startedAt: Clock.nowMillis(), trigger: "schedule") }.value
-                    env.logger.notice("scheduled run interrupted by shutdown; the next run finishes it",
-                                      metadata: ["pipeline.run_id": "\(result.runID)"])
-                    return
-                }
                 env.logger.notice("scheduled run ended", metadata: ["pipeline.run_id": "\(result.runID)",
                                                                     "pipeline.state": "\(result.outcome.state.rawValue)"])
             } catch let error as PipelineError {
