@@ -849,11 +849,14 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         s.best10kmS = try r.value("best_10km_s")
         let zones: [Double?] = try ["hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s", "hr_zone5_s"].map { try r.value($0) }
         s.hrZonesS = zones[0] == nil ? nil : zones.map { $0 ?? 0 }
-        let extended: [String: Double] = try Dictionary(uniqueKeysWithValues: ExerciseStatistics.extendedColumnNames.compactMap { name in
-            try (r.value(name) as Double?).map { (name, $0) }
-        })
+        let extended = try Self.doubles(r, ExerciseStatistics.extendedColumnNames)
         s.readExtendedColumns(sex: try r.value("profile_sex"), hrZones: try r.value("profile_hr_zones")) { extended[$0] }
         return s
+    }
+
+    /// The non-NULL values of the double columns `names` of a row, by name.
+    static func doubles(_ r: PostgresRandomAccessRow, _ names: [String]) throws -> [String: Double] {
+        try Dictionary(uniqueKeysWithValues: names.compactMap { name in try (r.value(name) as Double?).map { (name, $0) } })
     }
 
     /// Sets the columns beyond SPEC's (`ExerciseStatistics.extendedColumnNames`) and `profile_sex` of one row.
@@ -1012,8 +1015,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
 
     static let summaryColumns = """
         e.id, e.user_id, e.sport, e.start_utc_ms, e.tz_offset_min, e.duration_s, s.distance_m, e.calories, s.hr_samples, s.hr_sum,
-        s.trimp, s.best_1km_s, s.best_5km_s, s.best_10km_s
-        """
+        s.trimp, s.best_1km_s, s.best_5km_s, s.best_10km_s,
+        """ + PowerRecords.summaryColumns.map { "s." + $0 }.joined(separator: ", ")
 
     static func summary(_ r: PostgresRandomAccessRow) throws -> ExerciseSummary {
         var s = ExerciseSummary(sport: try r.value("sport"), startUTCMillis: try r.value("start_utc_ms"),
@@ -1024,6 +1027,8 @@ public final class PostgresStore: PipelineStore, @unchecked Sendable {
         s.best1kmS = try r.value("best_1km_s")
         s.best5kmS = try r.value("best_5km_s")
         s.best10kmS = try r.value("best_10km_s")
+        let power = try Self.doubles(r, PowerRecords.summaryColumns)
+        PowerRecords.read(into: &s) { power[$0] }
         return s
     }
 

@@ -926,8 +926,8 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
 
     static let summaryColumns = """
         e.id, e.user_id, e.sport, e.start_utc_ms, e.tz_offset_min, e.duration_s, s.distance_m, e.calories, s.hr_samples, s.hr_sum,
-        s.trimp, s.best_1km_s, s.best_5km_s, s.best_10km_s
-        """
+        s.trimp, s.best_1km_s, s.best_5km_s, s.best_10km_s,
+        """ + PowerRecords.summaryColumns.map { "s." + $0 }.joined(separator: ", ")
 
     static func summary(_ row: Row) -> ExerciseSummary {
         var s = ExerciseSummary(sport: row["sport"], startUTCMillis: row["start_utc_ms"], durationS: row["duration_s"],
@@ -937,6 +937,7 @@ public final class SQLiteStore: PipelineStore, @unchecked Sendable {
         s.best1kmS = row["best_1km_s"]
         s.best5kmS = row["best_5km_s"]
         s.best10kmS = row["best_10km_s"]
+        PowerRecords.read(into: &s) { row[$0] }
         return s
     }
 

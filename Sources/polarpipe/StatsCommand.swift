@@ -39,9 +39,9 @@ struct StatsCommand: AsyncParsableCommand {
                 print("fitness/fatigue/form".padding(toLength: 22, withPad: " ", startingAt: 0)
                       + String(format: "%.1f / %.1f / %.1f", load.ctl, load.atl, load.tsb))
             }
-            // Power records come from the exercises' statistics (best efforts and normalized power per sport).
-            let power = PowerRecords.compute(try await store.recentExercises(userID: user.id, limit: 10_000))
-            let named = (records + power).sorted(by: { ($0.sport, $0.displayRank) < ($1.sport, $1.displayRank) })
+            // Power records (best efforts and normalized power per sport) are stored among the others.
+            let power = records.filter { PowerRecords.isPower($0.record) }
+            let named = records.sorted(by: { ($0.sport, $0.displayRank) < ($1.sport, $1.displayRank) })
                 .map { (SportNames.displayName($0.sport) + ", " + $0.title.lowercased(), $0.formattedValue) }
             let width = max(30, (named.map(\.0.count).max() ?? 0) + 1)
             for (name, value) in named { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + value) }

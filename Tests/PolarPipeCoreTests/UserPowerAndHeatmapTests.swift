@@ -23,10 +23,25 @@ import Testing
                                                          distanceM: 30_000, calories: nil), stats: stats)
     }
 
-    static func userPage(_ recent: [ExerciseOverview], routes: [RouteSketch] = [], tiles: MapTiles? = nil) -> String {
+    /// What `update_user_statistics` reads of an exercise.
+    static func summary(_ o: ExerciseOverview) -> ExerciseSummary {
+        let e = o.exercise, p = o.stats?.power
+        var s = ExerciseSummary(sport: e.sport, startUTCMillis: e.startUTCMillis, durationS: e.durationS, distanceM: e.distanceM, calories: nil,
+                                hrSamples: 0, hrSum: 0, tzOffsetMinutes: e.tzOffsetMinutes ?? 0)
+        s.exerciseID = e.id
+        (s.best5sW, s.best20minW, s.normalizedW) = (p?.best5sW, p?.best20minW, p?.normalizedW)
+        return s
+    }
+
+    /// The page of a user with `exercises`: the records as stored from all of them, the newest `shown` as the recent ones.
+    static func userPage(_ exercises: [ExerciseOverview], shown: Int = 10_000, routes: [RouteSketch] = [], tiles: MapTiles? = nil) -> String {
         let user = UserRecord(id: 1, userKey: "ann", polarUserID: nil, physical: PhysicalInformation(), updatedAt: 0)
-        let page = ReportWriter.UserPage(user: user, stats: UserStatistics.compute([]), recent: recent.sorted { $0.exercise.startUTCMillis > $1.exercise.startUTCMillis },
-                                         weekly: [], load: [], records: [], routes: routes, mapTiles: tiles)
+        let recent = exercises.sorted { $0.exercise.startUTCMillis > $1.exercise.startUTCMillis }.prefix(shown)
+        var page = ReportWriter.UserPage(user: user, stats: UserStatistics.compute([]), recent: Array(recent), weekly: [], load: [],
+                                         records: PersonalRecord.compute(exercises.map(summary)), routes: routes, mapTiles: tiles)
+        for o in exercises where !recent.contains(where: { $0.exercise.id == o.exercise.id }) {
+            page.recordOffsets[o.exercise.id] = .some(o.exercise.tzOffsetMinutes)
+        }
         return ReportWriter.userPage(page, generatedAt: start + 30 * day)
     }
 
@@ -40,12 +55,16 @@ import Testing
         let recent = [Self.overview(1, "ROAD_BIKING", day: 0, best20: 240, np: 251), Self.overview(2, "ROAD_BIKING", day: 3, best20: 262, np: 251),
                       Self.overview(3, "ROAD_BIKING", day: 5, best20: 262, np: 248), Self.overview(4, "RUNNING", day: 6, best20: 310, np: 300),
                       Self.overview(5, "RUNNING", day: 7, best20: nil, np: nil)]
-        let records = PowerRecords.compute(recent)
+        let records = PersonalRecord.compute(recent.map(Self.summary)).filter { PowerRecords.isPower($0.record) }
         let bike = records.filter { $0.sport == "ROAD_BIKING" }
         #expect(bike.first { $0.record == "best_power_20min" }.map { ($0.value, $0.exerciseID) } ?? (0, 0) == (262, 2))
         #expect(bike.first { $0.record == "best_np" }.map { ($0.value, $0.exerciseID) } ?? (0, 0) == (251, 1))
         #expect(bike.map(\.record) == ["best_power_5s", "best_power_20min", "best_np"])
         #expect(records.filter { $0.sport == "RUNNING" }.first { $0.record == "best_power_20min" }?.exerciseID == 4)
+        // More watts are better; power stays per sport: the runner's 310 W is no best over all sports.
+        #expect(records.allSatisfy { !$0.smallerIsBetter })
+        let overall = PersonalRecord.overall(PersonalRecord.compute(recent.map(Self.summary)))
+        #expect(overall.map(\.record) == ["longest_distance", "longest_duration"])
 
         let html = Self.userPage(recent)
         let ride = Self.section(html, "<section id=\"sport-ROAD_BIKING\">")
@@ -53,6 +72,22 @@ import Testing
         #expect(ride.contains("<td>Best normalized power</td><td class=\"n\">251 W</td>") && ride.contains("<td>Best 5 s power</td><td class=\"n\">524 W</td>"))
         #expect(Self.section(html, "<section id=\"sport-RUNNING\">").contains("<td>Best 20 min power</td><td class=\"n\">310 W</td>"))
         #expect(!html.contains("No ride has power samples"))
+    }
+
+    /// The best 20 min power of an old ride that the page no longer lists among its exercises is still the record.
+    @Test func anOldRidesPowerRecordIsShownWhenTheRideIsNoLongerAmongTheRecentOnes() {
+        var rides = [Self.overview(1, "ROAD_BIKING", day: 0, best20: 305, np: 290)]
+        for n in 1 ... 4 {
+            rides.append(Self.overview(Int64(n + 1), "ROAD_BIKING", day: Int64(10 * n), best20: 240 + Double(n), np: 230))
+        }
+        let html = Self.userPage(rides, shown: 3)
+        let listed = Self.section(html, "<h2>Recent exercises</h2>")
+        #expect(listed.contains("exercises/3.html") && !listed.contains("exercises/2.html") && !listed.contains("exercises/1.html"))
+        let ride = Self.section(html, "<section id=\"sport-ROAD_BIKING\">")
+        #expect(ride.contains("<td>Best 20 min power</td><td class=\"n\">305 W</td><td><a href=\"../exercises/1.html\">2025-02-03 09:00 (+01:00)</a>"),
+                "\(ride)")
+        #expect(ride.contains("<td>Best normalized power</td><td class=\"n\">290 W</td><td><a href=\"../exercises/1.html\">"))
+        #expect(ride.contains("<td>Best 5 s power</td><td class=\"n\">610 W</td>"))
     }
 
     @Test func anAthleteWithoutAPowerMeterIsToldOnceNotShownEmptyRecords() {

@@ -324,6 +324,9 @@ import Testing
                                            durationS: 1_800.5, distanceM: 5_012.25, gpsDistanceM: 11_300.4, paceMinPerKm: 5.9871,
                                            hrZonesS: [1, 0, 2.5, 0, 0.5], trimp: 42.125)
             stats.best1kmS = 290.5
+            var power = PowerStatistics()
+            (power.avgW, power.best5sW, power.best1minW, power.best5minW, power.best20minW, power.normalizedW) = (180, 410.5, 320, 250, 231.25, 240.5)
+            stats.power = power
             stats.profile = HeartRateProfile(maxHR: 186, restingHR: 50, sex: "MALE", hrZones: zones)
             stats.splits = [Split(km: 1, timeS: 300.25, paceMinPerKm: 5.004, hrAvg: 140, elevationM: nil),
                             Split(km: 2, timeS: 310, paceMinPerKm: 5.1667, hrAvg: nil, elevationM: 2.5)]
@@ -339,6 +342,10 @@ import Testing
             let summaries = try await store.exerciseSummaries(userID: user)
             #expect(summaries.map(\.exerciseID) == ids && summaries[0].tzOffsetMinutes == 120 && summaries[0].hrSum == 538.5)
             #expect(summaries[0].trimp == 42.125 && summaries[0].best1kmS == 290.5 && summaries[0].distanceM == 5_012.25)
+            // The power the records are made of: best 5 s, 1 min, 5 min, 20 min and normalized power.
+            let s0 = summaries[0]
+            #expect([s0.best5sW, s0.best1minW, s0.best5minW, s0.best20minW, s0.normalizedW] == [410.5, 320, 250, 231.25, 240.5])
+            #expect(summaries[1].best20minW == nil && summaries[1].normalizedW == nil)
             #expect(try await store.allExerciseSummaries().map(\.summary) == summaries)
             #expect(try await store.exerciseSummaries(fromUTCMillis: Self.t0 + Self.day, toUTCMillis: Self.t0 + 50 * Self.day)
                 .map(\.summary.exerciseID) == [ids[1]])

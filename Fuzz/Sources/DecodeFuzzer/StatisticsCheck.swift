@@ -21,6 +21,9 @@ enum StatisticsCheck {
             summary.best1kmS = stats.best1kmS
             summary.best5kmS = stats.best5kmS
             summary.best10kmS = stats.best10kmS
+            let p = stats.power
+            (summary.best5sW, summary.best1minW, summary.best5minW, summary.best20minW, summary.normalizedW)
+                = (p?.best5sW, p?.best1minW, p?.best5minW, p?.best20minW, p?.normalizedW)
             summaries.append(summary)
         }
         let user = UserStatistics.compute(summaries)
@@ -29,6 +32,10 @@ enum StatisticsCheck {
         var daily: [Int: Double] = [:]
         for s in summaries { daily[s.localDay, default: 0] += s.trimp ?? 0 }
         _ = DailyLoad.series(dailyTRIMP: daily)
-        _ = PersonalRecord.compute(summaries)
+        for r in PersonalRecord.compute(summaries) {
+            require(r.value.isFinite && r.value > 0, "record \(r.record) of \(r.value)")
+            require(!PowerRecords.isPower(r.record) || summaries.contains { $0.sport == r.sport && PowerRecords.value(r.record, $0) == r.value },
+                    "power record \(r.record) that no exercise of its sport has")
+        }
     }
 }

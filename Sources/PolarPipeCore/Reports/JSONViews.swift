@@ -50,8 +50,9 @@ public struct WeekJSON: Encodable, Sendable {
 
 /// `stats user KEY --json` and `GET /api/v1/users/{key}/statistics`.
 public struct UserJSON: Encodable, Sendable {
-    /// `records`: the best of each record over all sports; `records_by_sport`: each sport's own records, power records
-    /// (`best_power_5s` … `best_power_20min`, `best_np`, W) among them for sports with power.
+    /// `records`: the best of each record over all sports (power records left out); `records_by_sport`: each sport's
+    /// own stored records (`user_records`), power records (`best_power_5s` … `best_power_20min`, `best_np`, W) among
+    /// them for sports with power.
     public var statistics: UserStatistics, weekly: [WeekJSON], records: [String: Double], records_by_sport: [String: [String: Double]]
     public var fitness: Double?, fatigue: Double?, form: Double?
 
@@ -60,13 +61,12 @@ public struct UserJSON: Encodable, Sendable {
         guard let s = try await store.userStatistics(userID: userID) else { return nil }
         let weeks = try await store.userWeekly(userID: userID)
         let records = try await store.userRecords(userID: userID)
-        let power = PowerRecords.compute(try await store.recentExercises(userID: userID, limit: 10_000))
         let load = try await store.userDailyLoad(userID: userID).last
         return UserJSON(
             statistics: s, weekly: weeks.map { WeekJSON(week: $0.week, exercises: $0.exercises, distance_m: $0.distanceM,
                                                         duration_s: $0.durationS, trimp: $0.trimp, active_users: nil) },
             records: Dictionary(PersonalRecord.overall(records).map { ($0.record, $0.value) }, uniquingKeysWith: { a, _ in a }),
-            records_by_sport: Dictionary(grouping: records + power, by: \.sport).mapValues {
+            records_by_sport: Dictionary(grouping: records, by: \.sport).mapValues {
                 Dictionary($0.map { ($0.record, $0.value) }, uniquingKeysWith: { a, _ in a })
             },
             fitness: load?.ctl, fatigue: load?.atl, form: load?.tsb)

@@ -75,16 +75,25 @@ public enum ReportWriter {
         return written
     }
 
-    /// The page of one user, read from the store (also served by `polarpipe serve`).
-    /// The heatmap is drawn on `mapTiles` when given.
+    /// How many of a user's newest exercises their page reads for its calendar, sport sections and exercise list.
+    public static let userPageExercises = 10_000
+
+    /// The page of one user, read from the store (also served by `polarpipe serve`): the newest `exercises` of the
+    /// user, and the records stored over all of them. The heatmap is drawn on `mapTiles` when given.
     public static func userPage(_ user: UserRecord, stats: UserStatistics?, store: any PipelineStore, generatedAt: Int64,
-                                mapTiles: MapTiles? = nil) async throws -> String {
-        let page = UserPage(user: user, stats: stats, recent: try await store.recentExercises(userID: user.id, limit: 10_000),
+                                mapTiles: MapTiles? = nil, exercises: Int = userPageExercises) async throws -> String {
+        let recent = try await store.recentExercises(userID: user.id, limit: max(1, exercises))
+        let records = try await store.userRecords(userID: user.id)
+        var page = UserPage(user: user, stats: stats, recent: recent,
                             weekly: try await store.userWeekly(userID: user.id), load: try await store.userDailyLoad(userID: user.id),
-                            records: try await store.userRecords(userID: user.id),
+                            records: records,
                             routes: try await store.routeSketches(userID: user.id, exercises: RouteHeatmap.maxExercises,
                                                                   pointsPerExercise: RouteHeatmap.pointsPerExercise),
                             mapTiles: mapTiles)
+        let shown = Set(recent.map(\.exercise.id))
+        for id in Set(records.map(\.exerciseID)).subtracting(shown).sorted() {
+            if let e = try await store.exercise(id: id) { page.recordOffsets[id] = .some(e.tzOffsetMinutes) }
+        }
         return userPage(page, generatedAt: generatedAt)
     }
 

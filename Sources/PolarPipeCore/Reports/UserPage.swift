@@ -9,10 +9,14 @@ extension ReportWriter {
         public var recent: [ExerciseOverview]
         public var weekly: [WeeklyTotals]
         public var load: [DailyLoad]
+        /// The stored `user_records`, over all the user's exercises (not only `recent`), power records among them.
         public var records: [PersonalRecord]
         /// A sketch of the user's routes for the heatmap (`PipelineStore.routeSketches`), and the map to draw it on.
         public var routes: [RouteSketch] = []
         public var mapTiles: MapTiles? = nil
+        /// Minutes east of UTC of the exercises that set a record but are not among `recent` (nil when unknown), so
+        /// that an old record shows its local time too.
+        public var recordOffsets: [Int64: Int?] = [:]
     }
 
     /// What the heart-rate sections say when no exercise had a max HR to compute zones and TRIMP with.
@@ -76,7 +80,7 @@ extension ReportWriter {
         let count = CalendarSeries.windowWeeks(page.weekly, endingAt: lastDay)
         let bySport = Dictionary(grouping: page.recent, by: \.exercise.sport)
         let sports = bySport.keys.sorted { (bySport[$0]?.count ?? 0, $1) > (bySport[$1]?.count ?? 0, $0) }
-        let power = PowerRecords.compute(page.recent)
+        let power = page.records.filter { PowerRecords.isPower($0.record) }
         // Said once, in the first cycling section, when no ride has power.
         var powerNote = !power.contains { SportKind(sport: $0.sport) == .cycling }
             ? HTML.note("No ride has power samples: power records (best 20 min power, normalized power) need a power meter.") : ""
@@ -112,15 +116,17 @@ extension ReportWriter {
             var note = ""
             if SportKind(sport: sport) == .cycling { (note, powerNote) = (powerNote, "") }
             s += "<section id=\"sport-\(HTML.escape(HTML.hrefComponent(sport)))\"><h2>\(HTML.escape(name))</h2>" + HTML.cards(cards) + chart
-                + recordsTable((page.records + power).filter { $0.sport == sport }, exercises: list) + note + "</section>"
+                + recordsTable(page.records.filter { $0.sport == sport }, exercises: list, otherOffsets: page.recordOffsets) + note + "</section>"
         }
         return s
     }
 
-    /// A sport's personal records, linked to the exercise that set each, at its local start time.
-    static func recordsTable(_ records: [PersonalRecord], exercises: [ExerciseOverview]) -> String {
+    /// A sport's personal records, linked to the exercise that set each, at its local start time (the offsets of
+    /// `exercises`, else of `otherOffsets`, else UTC).
+    static func recordsTable(_ records: [PersonalRecord], exercises: [ExerciseOverview], otherOffsets: [Int64: Int?] = [:]) -> String {
         guard !records.isEmpty else { return "" }
         let offsets = Dictionary(exercises.map { ($0.exercise.id, $0.exercise.tzOffsetMinutes) }, uniquingKeysWith: { a, _ in a })
+            .merging(otherOffsets, uniquingKeysWith: { a, _ in a })
         return "<h3>Records</h3>" + HTML.table(
             [("Record", false), ("Value", true), ("When", false)],
             records.sorted { $0.displayRank < $1.displayRank }.map { r in

@@ -12,6 +12,12 @@ public struct ExerciseSummary: Sendable, Equatable {
     public var best1kmS: Double?
     public var best5kmS: Double?
     public var best10kmS: Double?
+    /// The exercise's best 5 s, 1 min, 5 min and 20 min power and its normalized power, W (nil without power).
+    public var best5sW: Double?
+    public var best1minW: Double?
+    public var best5minW: Double?
+    public var best20minW: Double?
+    public var normalizedW: Double?
     /// Minutes east of UTC (0 when unknown), for local dates.
     public var tzOffsetMinutes: Int
 
@@ -175,7 +181,8 @@ public struct SportCount: Sendable, Codable, Equatable {
 public struct PersonalRecord: Sendable, Equatable {
     /// The sport the record belongs to (a normalised sport name such as `RUNNING`).
     public var sport: String
-    /// `longest_distance` (m), `longest_duration` (s), `fastest_1km`, `fastest_5km`, `fastest_10km` (s).
+    /// `longest_distance` (m), `longest_duration` (s), `fastest_1km`, `fastest_5km`, `fastest_10km` (s),
+    /// `best_power_5s`, `best_power_1min`, `best_power_5min`, `best_power_20min`, `best_np` (W).
     public var record: String
     public var value: Double
     public var exerciseID: Int64
@@ -188,19 +195,21 @@ public struct PersonalRecord: Sendable, Equatable {
         self.achievedAtMillis = achievedAtMillis
     }
 
-    /// Whether a smaller value is better (the fastest efforts) rather than a larger one (the longest).
+    /// Whether a smaller value is better (the fastest efforts) rather than a larger one (the longest, the most power).
     public var smallerIsBetter: Bool { record.hasPrefix("fastest_") }
 
     /// For each sport: longest distance and duration; for sports on foot also the fastest 1, 5 and 10 km found inside
-    /// exercises (a bike ride sets no fastest kilometre). The earliest exercise wins a tie. Sorted by sport, then record.
+    /// exercises (a bike ride sets no fastest kilometre); for sports with power the best 5 s, 1 min, 5 min and 20 min
+    /// power and the best normalized power (`PowerRecords.names`; a sport none of whose exercises has power has none).
+    /// The earliest exercise wins a tie. Sorted by sport, then distance and time records, then power.
     public static func compute(_ exercises: [ExerciseSummary]) -> [PersonalRecord] {
         let bySport = Dictionary(grouping: exercises, by: \.sport)
         return bySport.keys.sorted().flatMap { sport -> [PersonalRecord] in
-            let sorted = (bySport[sport] ?? []).sorted { $0.startUTCMillis < $1.startUTCMillis }
+            let sorted = (bySport[sport] ?? []).sorted { ($0.startUTCMillis, $0.exerciseID) < ($1.startUTCMillis, $1.exerciseID) }
             func best(_ name: String, _ value: (ExerciseSummary) -> Double?, larger: Bool) -> PersonalRecord? {
                 var winner: (Double, ExerciseSummary)?
                 for e in sorted {
-                    guard let v = value(e), v > 0 else { continue }
+                    guard let v = value(e), v.isFinite, v > 0 else { continue }
                     if let w = winner, larger ? v <= w.0 : v >= w.0 { continue }
                     winner = (v, e)
                 }
@@ -212,14 +221,16 @@ public struct PersonalRecord: Sendable, Equatable {
                 records += [best("fastest_1km", { $0.best1kmS }, larger: false), best("fastest_5km", { $0.best5kmS }, larger: false),
                             best("fastest_10km", { $0.best10kmS }, larger: false)]
             }
+            records += PowerRecords.names.map { name in best(name.record, { PowerRecords.value(name.record, $0) }, larger: true) }
             return records.compactMap { $0 }
         }
     }
 
-    /// The best of each record over all sports (the larger longest, the smaller fastest; the earlier on a tie).
+    /// The best of each record over all sports (the larger longest, the smaller fastest; the earlier on a tie). Power
+    /// records stay with their sport and are left out: a running power and a cycling power are not one measure.
     public static func overall(_ records: [PersonalRecord]) -> [PersonalRecord] {
         var best: [String: PersonalRecord] = [:]
-        for r in records {
+        for r in records where !PowerRecords.isPower(r.record) {
             if let b = best[r.record] {
                 let better = r.smallerIsBetter ? r.value < b.value : r.value > b.value
                 let tieEarlier = r.value == b.value && r.achievedAtMillis < b.achievedAtMillis

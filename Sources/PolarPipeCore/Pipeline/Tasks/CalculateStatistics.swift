@@ -86,7 +86,8 @@ enum CalculateStatistics {
         return TaskOutput(["users": userIDs.count, "exercises_recomputed": recomputed])
     }
 
-    /// A user's totals, weekly table and daily training load, from their exercises' statistics.
+    /// A user's totals, weekly table, daily training load and records (power records among them), from the statistics
+    /// of all their exercises.
     static func updateUser(_ userID: Int64, store: any PipelineStore, now: Int64) async throws {
         let summaries = try await store.exerciseSummaries(userID: userID)
         try await store.upsertUserStatistics(userID: userID, UserStatistics.compute(summaries), computedAt: now)
