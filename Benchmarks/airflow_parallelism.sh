@@ -57,4 +57,11 @@ for p in $parallelisms; do
         }
         END { printf "Airflow, parallelism %d:     %7.1f s  (%d task instances, %.1f s of task time, %.2f running at once)\n",
                      p, run, n, busy, busy / (last - first) }' "$work/report.tsv"
+    # Where the task time went: each task's instances summed, in the DAG's order of first start.
+    awk -F'\t' '$5 != "" && $6 != "" {
+            if (!($1 in t)) order[++k] = $1
+            t[$1] += $6 - $5; c[$1]++
+        }
+        END { for (i = 1; i <= k; i++) printf "    %-32s %6.1f s  (%d instance%s)\n", order[i], t[order[i]], c[order[i]], c[order[i]] == 1 ? "" : "s" }' \
+        "$work/report.tsv"
 done

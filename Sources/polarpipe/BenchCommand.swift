@@ -21,6 +21,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("shard-files"), help: "Files per shard of the mapped tasks (default 64).") var shardFiles: Int?
     @Option(help: "Mapped task instances at once (default: the number of cores).") var parallelism: Int?
     @Flag(help: "Print JSON.") var json = false
+    @Option(name: .customLong("fenced-writes"), help: "Instead: time N task-record writes with and without the run lease's fencing check, on --database (default: a new SQLite file).")
+    var fencedWrites: Int?
     @Flag(help: "Compare JSON decoders on one generated one-hour session, and polarpipe's FIT, TCX, GPX and CSV decoders on the same session, instead.") var decoders = false
 
     func validate() throws {
@@ -31,6 +33,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let parallelism, !ConfigurationBounds.parallelism.contains(parallelism) {
             throw ValidationError("--parallelism must be \(ConfigurationBounds.parallelism)")
+        }
+        if let fencedWrites, !(10 ... 1_000_000).contains(fencedWrites) {
+            throw ValidationError("--fenced-writes must be from 10 to 1000000")
         }
     }
 
@@ -55,6 +60,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
         try ws.create()
         defer { if workspace == nil { try? fm.removeItem(at: root) } }
+        if let fencedWrites {
+            return try await FencingBench.run(store: try await WorkspaceOptions.open(url: database, workspace: ws), writes: fencedWrites)
+        }
         var bytes = 0
         if let inboxFrom {
             try fm.removeItem(at: ws.inbox)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PolarPipeCore
+import PolarPipeSQLite
 import PolarPipeTestSupport
 
 /// The real `polarpipe` executable as a user meets it: what a command prints when something is missing or wrong, the
@@ -143,6 +144,7 @@ import PolarPipeTestSupport
         (["serve", "--port", "70000"], "--port must be from 0 to 65535"),
         (["generate", "--out", "x", "--users", "0"], "--users must be from 1 to 10000"),
         (["bench", "--per-user", "0"], "--per-user must be from 1 to 10000"),
+        (["bench", "--fenced-writes", "5"], "--fenced-writes must be from 10 to 1000000"),
     ])
     func badFlagsNameTheirRangeWithUsage(_ command: [String], _ message: String) throws {
         let root = Self.missingFolder("bad-flag")
@@ -150,6 +152,19 @@ import PolarPipeTestSupport
         #expect(result.status == 64)
         #expect(result.output.hasPrefix("Error: \(message)\nUsage: polarpipe \(command[0])"), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: root.path))
+    }
+
+    /// `bench --fenced-writes` times writes with and without the lease's fencing check, and gives the lease back.
+    @Test func benchFencedWritesTimesBothKindsAndReleasesTheLease() async throws {
+        let root = Self.missingFolder("bench-fencing")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try Self.polarpipe(["bench", "--fenced-writes", "40", "--workspace", root.path])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.hasPrefix("40 writes each, 10 blocks alternating: plain "), "\(result.output)")
+        #expect(result.output.contains(" µs per write, fenced "))
+        let store = try await SQLiteStore(path: Workspace(root).databaseFile.path)
+        #expect(try await store.run("bench-fencing") != nil)
+        #expect(try await store.currentLease() == nil)  // released: no lease is held
     }
 
     @Test(arguments: [["--help"], ["run", "--help"], ["runs", "list", "--help"], ["help", "serve"]])
