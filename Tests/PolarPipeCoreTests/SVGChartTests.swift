@@ -24,6 +24,34 @@ import Testing
         #expect(!svg.contains("http"))
     }
 
+    /// A ten-minute session in hours: ticks every 0.05 h, each label different (not "0.1 0.1 0.2 0.2").
+    @Test func smallValuesGetTickLabelsWithTheDecimalsTheirStepNeeds() {
+        let svg = SVGChart.bars(title: "Hours per week", labels: ["W07", "W08"], values: [0, 0.17], unit: "h")
+        let labels = svg.components(separatedBy: "text-anchor=\"end\" font-size=\"11\" fill=\"#5b6475\">").dropFirst()
+            .map { String($0.prefix { $0 != "<" }) }
+        #expect(labels == ["0", "0.05", "0.10", "0.15", "0.20"])
+        #expect(SVGChart.tickLabel(2.5, step: 0.5) == "2.5" && SVGChart.tickLabel(20, step: 5) == "20"
+                && SVGChart.tickLabel(15_000, step: 5_000) == "15k" && SVGChart.tickLabel(0.002, step: 0.001) == "0.002")
+    }
+
+    /// A 2 h 17 min session: time labels every 30 min at their times (not every 240th of the points: "17:10 34:20"),
+    /// and a gap in the samples keeps its width.
+    @Test func timeLinesPutRoundTimesWhereTheyAre() {
+        let times = (0 ..< 240).map { Double($0) * 8_230 / 239 }
+        let svg = SVGChart.timeLines(title: "Heart rate by elapsed time", times: times, series: [("heart rate", times.map { 120 + $0 / 600 })],
+                                     unit: "bpm", includeZero: false)
+        let labels = svg.components(separatedBy: "fill=\"#5b6475\">").dropFirst().map { String($0.prefix { $0 != "<" }) }
+            .filter { $0.contains(":") }
+        #expect(labels == ["0:00", "30:00", "1:00:00", "1:30:00", "2:00:00"])
+        #expect(svg.contains("<desc>Heart rate by elapsed time, 0:00 to 2:17:10: heart rate last 133.7</desc>"))
+        #expect(SVGChart.clockStep(600) == 120 && SVGChart.clockStep(45) == 10 && SVGChart.clockStep(30 * 3600) == 21_600)
+        // A 1 h gap between the second and third points: the third lies at three quarters of the width, not at two thirds.
+        let gap = SVGChart.timeLines(title: "t", times: [0, 1800, 5400, 7200], series: [("a", [1, 2, 3, 4])], unit: "")
+        let xs = gap.components(separatedBy: "points=\"")[1].prefix { $0 != "\"" }.split(separator: " ").map { Double($0.split(separator: ",")[0])! }
+        #expect(abs((xs[2] - xs[0]) / (xs[3] - xs[0]) - 0.75) < 0.001)
+        #expect(SVGChart.timeLines(title: "t", times: [], series: [("a", [])], unit: "").contains("No data yet"))
+    }
+
     @Test func emptyDataSaysSo() {
         for svg in [SVGChart.bars(title: "t", labels: [], values: [], unit: "km"),
                     SVGChart.lines(title: "t", labels: [], series: [("a", [])], unit: ""),

@@ -20,10 +20,9 @@ extension ReportWriter {
             body += "<section><h2>Route</h2>" + SVGChart.route(title: "Route", latitude: route.latitude, longitude: route.longitude,
                                                                lengthM: st?.gpsDistanceM, tiles: page.mapTiles) + "</section>"
         }
-        func elapsed(_ s: SampleSeries) -> [String] { s.t.map { Format.clock(max(0, $0)) } }
         if heartRate.count > 0 {
             let hr = SVGChart.downsample(heartRate, to: 240)
-            body += "<section><h2>Heart rate</h2>" + SVGChart.lines(title: "Heart rate by elapsed time", labels: elapsed(hr),
+            body += "<section><h2>Heart rate</h2>" + SVGChart.timeLines(title: "Heart rate by elapsed time", times: hr.t,
                                                                   series: [("heart rate", hr.value)], unit: "bpm", includeZero: false)
             if let zones = st?.hrZonesS {
                 body += SVGChart.horizontalBars(title: "Time in heart-rate zones", labels: ["Z1", "Z2", "Z3", "Z4", "Z5"],
@@ -39,7 +38,7 @@ extension ReportWriter {
             : page.samples.altitude
         if altitudes.count >= 2 {
             let elevation = SVGChart.downsample(altitudes, to: 240)
-            body += "<section><h2>Elevation</h2>" + SVGChart.lines(title: "Altitude by elapsed time", labels: elapsed(elevation),
+            body += "<section><h2>Elevation</h2>" + SVGChart.timeLines(title: "Altitude by elapsed time", times: elevation.t,
                                                                   series: [("altitude", elevation.value)], unit: "m", includeZero: false) + "</section>"
         }
         if route.count >= 2 || !page.splits.isEmpty {

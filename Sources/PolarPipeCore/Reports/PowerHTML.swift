@@ -27,7 +27,7 @@ extension ReportWriter {
         let samples = SamplePlausibility.within(page.samples.power, PowerStatistics.powerW)
         if samples.count >= 2 {
             let power = SVGChart.downsample(samples, to: 240)
-            s += SVGChart.lines(title: "Power by elapsed time (averaged per point)", labels: power.t.map { Format.clock(max(0, $0)) },
+            s += SVGChart.timeLines(title: "Power by elapsed time (averaged per point)", times: power.t,
                                 series: [("power", power.value)], unit: "W")
         }
         if let zones = p.zonesS, zones.count == powerZoneLabels.count {

@@ -72,6 +72,14 @@ public enum SVGChart {
         return Format.fixed(v, digits: 1)
     }
 
+    /// A tick's label with the decimals its axis's step needs, so that no two ticks read the same (steps of 0.05 h:
+    /// "0.05 0.10 0.15", not "0.1 0.1 0.2"); whole numbers as `number` writes them.
+    static func tickLabel(_ v: Double, step: Double) -> String {
+        if v == 0 || abs(v) >= 10_000 || (step >= 1 && v == v.rounded()) { return number(v) }
+        let digits = step > 0 && step.isFinite ? min(4, max(1, Int((-log10(step)).rounded(.up)))) : 1
+        return Format.fixed(v, digits: digits)
+    }
+
     /// A coordinate with one decimal. Integer arithmetic: `String(format:)` costs microseconds per call on Linux,
     /// which adds up to seconds over thousands of route points.
     static func f(_ v: Double) -> String {
@@ -116,10 +124,12 @@ public enum SVGChart {
     /// text is larger).
     static func axes(_ y: LinearScale, labels: [String], axisLabels: [String]? = nil, x: (Int) -> Double, unit: String) -> String {
         var s = ""
-        for t in y.ticks {
+        let ticks = y.ticks
+        let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
+        for t in ticks {
             let py = y(t)
             s += "<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(py))\" y2=\"\(f(py))\" stroke=\"#e3e7ee\"/>"
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#5b6475\">\(number(t))</text>"
+            s += "<text x=\"\(f(left - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#5b6475\">\(tickLabel(t, step: step))</text>"
         }
         s += "<text x=\"4\" y=\"16\" font-size=\"11\" fill=\"#5b6475\">\(HTML.escape(unit))</text>"
         let every = max(1, Int((Double(labels.count) / 8).rounded(.up)))
@@ -132,6 +142,50 @@ public enum SVGChart {
             s += "<text\(minor) x=\"\(f(x(i)))\" y=\"\(f(height - bottom + 18))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#5b6475\">\(HTML.escape(label))</text>"
         }
         return s
+    }
+
+    /// Lines over elapsed time: point i of every series lies at `times[i]` seconds on a real time axis (a pause or a
+    /// gap in the samples keeps its width), labelled at round times — every 1, 2, 5, 10, 15 or 30 s, 1, 2, 5, 10, 15,
+    /// 20 or 30 min, or 1, 2, 3, 6 or 12 h, whichever gives at most seven labels ("0:00 20:00 40:00 1:00:00").
+    public static func timeLines(title: String, times: [Double], series: [(name: String, values: [Double])], unit: String,
+                                 includeZero: Bool = true, emptyMessage: String = "No data yet") -> String {
+        guard let first = times.first, let last = times.last, first.isFinite, last.isFinite, !series.isEmpty,
+              series.allSatisfy({ $0.values.count == times.count }) else { return empty(title, emptyMessage) }
+        let span = max(1, last - first)
+        let scale = LinearScale(domain: first ... first + span, range: (left, width - right))
+        let y = LinearScale(covering: series.flatMap(\.values), range: (height - bottom, top), includeZero: includeZero)
+        let description = "\(title), \(Format.clock(max(0, first))) to \(Format.clock(max(0, last))): "
+            + series.map { "\($0.name) last \(number($0.values.last ?? 0))" }.joined(separator: ", ")
+        var s = header(title, description) + axes(y, labels: [], axisLabels: [], x: { _ in 0 }, unit: unit)
+        let step = clockStep(span)
+        var tick = (first / step).rounded(.up) * step, drawn = 0
+        while tick <= first + span + 1e-9, drawn < 12 {
+            let minor = drawn % 2 == 1 ? " class=\"x minor\"" : " class=\"x\""
+            s += "<text\(minor) x=\"\(f(scale(tick)))\" y=\"\(f(height - bottom + 18))\" text-anchor=\"middle\" font-size=\"11\" "
+                + "fill=\"#5b6475\">\(Format.clock(max(0, tick)))</text>"
+            drawn += 1
+            tick += step
+        }
+        for (k, line) in series.enumerated() {
+            let color = palette[k % palette.count]
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(line.values.count * 14)
+            for (i, v) in line.values.enumerated() where times[i].isFinite && v.isFinite {
+                if !bytes.isEmpty { bytes.append(UInt8(ascii: " ")) }
+                append(scale(min(max(times[i], first), first + span)), to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+                append(y(v), to: &bytes)
+            }
+            s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(String(decoding: bytes, as: UTF8.self))\"/>"
+            s += legend(k, line.name, color)
+        }
+        return s + "</svg>"
+    }
+
+    /// The round step, s, of a time axis over `span` seconds: the smallest that gives at most seven labels.
+    static func clockStep(_ span: Double) -> Double {
+        let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400]
+        return steps.first { span / $0 <= 6 } ?? (span / 6 / 86_400).rounded(.up) * 86_400
     }
 
     /// Vertical bars, one per label; `axisLabels` (one per bar, empty for none) replaces the automatic x labels,
