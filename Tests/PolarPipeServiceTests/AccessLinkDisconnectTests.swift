@@ -177,13 +177,14 @@ import Testing
         #expect(try await down.store.accessLinkAccounts().isEmpty)
     }
 
+    /// Over a real connection (`.live`), so the service's own address is the `Host` header the client sent.
     @Test func aCrossSiteDisconnectIsRefusedAndChangesNothing() async throws {
         let fake = FakeAccessLink()
         try await fake.serve { base in
             let f = try await Connect.fixture(base)
             defer { f.remove() }
             try await Self.link(f)
-            try await f.app.test(.router) { client in
+            try await f.app.test(.live) { client in
                 func post(_ headers: HTTPFields) async throws -> (HTTPResponse.Status, String) {
                     let r = try await client.execute(uri: "/accesslink/disconnect", method: .post, headers: headers)
                     return (r.status, Connect.text(r.body))
