@@ -100,6 +100,13 @@ extension PostgresStore: AccountStore {
                           accessToken: try r.value("access_token"), registeredAt: try r.value("registered_ms"))
     }
 
+    public func replaceAccessLinkToken(userKey: String, stored: String, replacement: String, now: Int64) async throws -> Bool {
+        !(try await rows("""
+            UPDATE accesslink_accounts SET access_token = \(replacement), updated_at = pp_ts(\(now))
+            WHERE user_key = \(userKey) AND access_token = \(stored) RETURNING user_key
+            """)).isEmpty
+    }
+
     public func markAccessLinkRegistered(userKey: String, now: Int64) async throws {
         try await execute("UPDATE accesslink_accounts SET registered_at = pp_ts(\(now)) WHERE user_key = \(userKey)")
     }

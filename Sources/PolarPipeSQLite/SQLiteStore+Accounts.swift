@@ -93,6 +93,14 @@ extension SQLiteStore: AccountStore {
                           registeredAt: millis(row["registered_at"]))
     }
 
+    public func replaceAccessLinkToken(userKey: String, stored: String, replacement: String, now: Int64) async throws -> Bool {
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE accesslink_accounts SET access_token = ?, updated_at = ? WHERE user_key = ? AND access_token = ?",
+                           arguments: [replacement, Self.iso(now), userKey, stored])
+            return db.changesCount > 0
+        }
+    }
+
     public func markAccessLinkRegistered(userKey: String, now: Int64) async throws {
         try await queue.write { db in
             try db.execute(sql: "UPDATE accesslink_accounts SET registered_at = ? WHERE user_key = ?", arguments: [Self.iso(now), userKey])

@@ -108,6 +108,14 @@ import Testing
             #expect(try await store.takeAccessLinkState(hash: "b1", now: Self.t0) == "bob")
             #expect(try await store.hasAccessLinkExercise(userKey: "alice", exerciseID: "ex-1"))
             #expect(try await store.removeAccessLinkAccount(userKey: "alice") == nil)
+
+            // Encrypting an old plaintext token in place does not bring back an account removed since it was read.
+            #expect(try await !store.replaceAccessLinkToken(userKey: "alice", stored: stored.accessToken, replacement: "x", now: Self.t0 + 2))
+            #expect(try await store.accessLinkAccount(userKey: "alice") == nil)
+            let bob = try #require(try await store.accessLinkAccount(userKey: "bob"))
+            #expect(try await !store.replaceAccessLinkToken(userKey: "bob", stored: "not-bobs", replacement: "x", now: Self.t0 + 2))
+            #expect(try await store.replaceAccessLinkToken(userKey: "bob", stored: bob.accessToken, replacement: "bob-new", now: Self.t0 + 2))
+            #expect(try await store.accessLinkAccount(userKey: "bob")?.accessToken == "bob-new")
         }
     }
 

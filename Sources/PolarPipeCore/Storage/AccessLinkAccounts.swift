@@ -39,10 +39,11 @@ public struct AccessLinkAccounts: Sendable {
         for account in try await store.accessLinkAccounts() {
             let one = open(account)
             if one.failure == nil, !AccessLinkTokenCipher.isEncrypted(account.accessToken), let cipher {
-                // Written by an older polarpipe: encrypt it now. The same Polar user keeps its registration.
+                // Written by an older polarpipe: encrypt it now, in place (an account disconnected meanwhile is not
+                // brought back; the token in hand is still used once, like any read just before a disconnect).
                 do {
-                    try await store.saveAccessLinkAccount(userKey: account.userKey, polarUserID: account.polarUserID,
-                                                          accessToken: try cipher.seal(account.accessToken, userKey: account.userKey), now: now)
+                    _ = try await store.replaceAccessLinkToken(userKey: account.userKey, stored: account.accessToken,
+                                                               replacement: try cipher.seal(account.accessToken, userKey: account.userKey), now: now)
                 } catch let error as AccessLinkTokenError {
                     opened.append(Opened(account: Self.withoutToken(account), failure: error))
                     continue
