@@ -71,10 +71,40 @@ extension PostgresStore: AccountStore {
     public func accessLinkAccounts() async throws -> [AccessLinkAccount] {
         try await rows("""
             SELECT user_key, polar_user_id, access_token, pp_ms(registered_at) AS registered_ms FROM accesslink_accounts ORDER BY user_key
-            """).map { r in
-            AccessLinkAccount(userKey: try r.value("user_key"), polarUserID: try r.value("polar_user_id"),
-                              accessToken: try r.value("access_token"), registeredAt: try r.value("registered_ms"))
+            """).map(Self.accessLinkAccount(row:))
+    }
+
+    public func accessLinkAccount(userKey: String) async throws -> AccessLinkAccount? {
+        try await rows("""
+            SELECT user_key, polar_user_id, access_token, pp_ms(registered_at) AS registered_ms FROM accesslink_accounts
+            WHERE user_key = \(userKey)
+            """).first.map(Self.accessLinkAccount(row:))
+    }
+
+    public func removeAccessLinkAccount(userKey: String) async throws -> AccessLinkAccount? {
+        // DELETE … RETURNING in one transaction with the states: of two removals at once, only one gets the row back.
+        let logger = self.logger
+        let removed = try await transaction { conn in
+            let taken = try await conn.query("""
+                DELETE FROM accesslink_accounts WHERE user_key = \(userKey)
+                RETURNING user_key, polar_user_id, access_token, pp_ms(registered_at) AS registered_ms
+                """, logger: logger).collect().map { $0.makeRandomAccess() }
+            try await conn.perform("DELETE FROM accesslink_states WHERE user_key = \(userKey)", logger: logger)
+            return taken
         }
+        return try removed.first.map(Self.accessLinkAccount(row:))
+    }
+
+    static func accessLinkAccount(row r: PostgresRandomAccessRow) throws -> AccessLinkAccount {
+        AccessLinkAccount(userKey: try r.value("user_key"), polarUserID: try r.value("polar_user_id"),
+                          accessToken: try r.value("access_token"), registeredAt: try r.value("registered_ms"))
+    }
+
+    public func replaceAccessLinkToken(userKey: String, stored: String, replacement: String, now: Int64) async throws -> Bool {
+        !(try await rows("""
+            UPDATE accesslink_accounts SET access_token = \(replacement), updated_at = pp_ts(\(now))
+            WHERE user_key = \(userKey) AND access_token = \(stored) RETURNING user_key
+            """)).isEmpty
     }
 
     public func markAccessLinkRegistered(userKey: String, now: Int64) async throws {

@@ -67,10 +67,37 @@ extension SQLiteStore: AccountStore {
 
     public func accessLinkAccounts() async throws -> [AccessLinkAccount] {
         try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM accesslink_accounts ORDER BY user_key").map { row in
-                AccessLinkAccount(userKey: row["user_key"], polarUserID: row["polar_user_id"], accessToken: row["access_token"],
-                                  registeredAt: Self.millis(row["registered_at"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM accesslink_accounts ORDER BY user_key").map(Self.accessLinkAccount(row:))
+        }
+    }
+
+    public func accessLinkAccount(userKey: String) async throws -> AccessLinkAccount? {
+        try await queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM accesslink_accounts WHERE user_key = ?", arguments: [userKey]).map(Self.accessLinkAccount(row:))
+        }
+    }
+
+    public func removeAccessLinkAccount(userKey: String) async throws -> AccessLinkAccount? {
+        // One write transaction: the row is read and deleted together, so only one of two removals gets it.
+        try await queue.write { db in
+            let account = try Row.fetchOne(db, sql: "SELECT * FROM accesslink_accounts WHERE user_key = ?", arguments: [userKey])
+                .map(Self.accessLinkAccount(row:))
+            try db.execute(sql: "DELETE FROM accesslink_accounts WHERE user_key = ?", arguments: [userKey])
+            try db.execute(sql: "DELETE FROM accesslink_states WHERE user_key = ?", arguments: [userKey])
+            return account
+        }
+    }
+
+    static func accessLinkAccount(row: Row) -> AccessLinkAccount {
+        AccessLinkAccount(userKey: row["user_key"], polarUserID: row["polar_user_id"], accessToken: row["access_token"],
+                          registeredAt: millis(row["registered_at"]))
+    }
+
+    public func replaceAccessLinkToken(userKey: String, stored: String, replacement: String, now: Int64) async throws -> Bool {
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE accesslink_accounts SET access_token = ?, updated_at = ? WHERE user_key = ? AND access_token = ?",
+                           arguments: [replacement, Self.iso(now), userKey, stored])
+            return db.changesCount > 0
         }
     }
 

@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
 
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Manage users of the service.", subcommands: [Add.self, LinkAccessLink.self])
+        commandName: "users", abstract: "Manage users of the service.", subcommands: [Add.self, LinkAccessLink.self, UnlinkAccessLink.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user (its inbox folder is inbox/KEY).")
@@ -71,6 +71,25 @@ struct UsersCommand: AsyncParsableCommand {
             let accounts = try AccessLinkAccounts(store: store, configuration: try options.loadConfiguration())
             try await accounts.save(userKey: key, polarUserID: polarUserID, accessToken: token, now: Clock.nowMillis())
             print("AccessLink account of \(key) stored (Polar user \(polarUserID))")
+        }
+    }
+
+    struct UnlinkAccessLink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unlink-accesslink",
+            abstract: "Disconnect a user's Polar account: delete its stored AccessLink token, then de-register the user at AccessLink.",
+            discussion: "The stored account is removed even when AccessLink cannot be reached (the output then says Polar was not told). "
+                + "Exercises already loaded stay.")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The user key.") var key: String
+
+        func run() async throws {
+            let environment = try await options.serviceEnvironment()
+            guard try await environment.store.user(key: key) != nil else { throw CLIError("no user \(key)") }
+            guard let outcome = try await AccessLinkConnection(environment: environment).disconnect(userKey: key) else {
+                throw CLIError("user \(key) has no AccessLink account: nothing to disconnect")
+            }
+            print(outcome.sentence)
         }
     }
 }

@@ -31,6 +31,10 @@ actor FakeAccessLink {
     var tokenRequests: [(authorization: String?, form: [String: String])] = []
     /// Statuses the token endpoint answers first (e.g. [503]).
     var tokenFailures: [Int] = []
+    /// Every request as `METHOD path` with its Authorization header.
+    var received: [(request: String, authorization: String?)] = []
+    /// Set by `DELETE /v3/users/475` (de-registration): the token is revoked, later calls with it get 401.
+    var revoked = false
 
     func fail(_ path: String, _ statuses: [(Int, String?)]) { failures[path] = statuses.map { (status: $0.0, retryAfter: $0.1) } }
     func setList(_ data: Data) { exercisesList = data }
@@ -63,13 +67,14 @@ actor FakeAccessLink {
     /// Answers one request: status, body, extra headers.
     func answer(method: String, path: String, authorization: String?, body: Data = Data()) -> (Int, Data, [(String, String)]) {
         hits.append("\(method) \(path)")
+        received.append(("\(method) \(path)", authorization))
         if method == "POST", path == "/v2/oauth2/token" { return tokenAnswer(authorization: authorization, body: body) }
         let (status, data, extra) = accessLinkAnswer(method: method, path: path, authorization: authorization)
         return (status, data, extra + (headers["\(method) \(path)"] ?? []))
     }
 
     func accessLinkAnswer(method: String, path: String, authorization: String?) -> (Int, Data, [(String, String)]) {
-        guard authorization == "Bearer \(token)" else { return (401, Data(), []) }
+        guard authorization == "Bearer \(token)", !revoked else { return (401, Data(), []) }
         if var queue = failures["\(method) \(path)"], !queue.isEmpty {
             let next = queue.removeFirst()
             failures["\(method) \(path)"] = queue
@@ -82,6 +87,10 @@ actor FakeAccessLink {
             return (registered ? 409 : 200, Data("{\"polar-user-id\": \(userID), \"member-id\": \"alice\"}".utf8), [])
         case ("GET", "/v3/exercises"):
             return (200, exercisesList, [])
+        case ("DELETE", "/v3/users/\(userID)"):
+            registered = false
+            revoked = true
+            return (204, Data(), [])
         case ("POST", base):
             guard transactionOpen else { return (204, Data(), []) }
             return (201, Data("{\"transaction-id\": 122, \"resource-uri\": \"https://www.polaraccesslink.com\(base)/122\"}".utf8), [])
@@ -133,6 +142,7 @@ actor FakeAccessLink {
         router.on("**", method: .get) { request, _ in try await fake.respond(request) }
         router.on("**", method: .post) { request, _ in try await fake.respond(request) }
         router.on("**", method: .put) { request, _ in try await fake.respond(request) }
+        router.on("**", method: .delete) { request, _ in try await fake.respond(request) }
         try await withServices({ onRunning in
             [Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                          onServerRunning: { await onRunning($0.localAddress?.port ?? 0) }, logger: TemporaryWorkspace.quietLogger)]

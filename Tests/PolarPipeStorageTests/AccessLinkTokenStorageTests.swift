@@ -80,6 +80,45 @@ import Testing
         }
     }
 
+    /// "Disconnect": the account goes with the user's pending states, once, and nothing of another user's.
+    @Test(arguments: Backend.available) func removingAnAccountTakesItsPendingStatesOnceAndKeepsTheFetchedExercises(_ backend: Backend) async throws {
+        try await Self.withAccountStore(backend) { store in
+            let accounts = try Self.withNewKey(store)
+            try await accounts.save(userKey: "alice", polarUserID: 475, accessToken: "alice-token", now: Self.t0)
+            try await store.markAccessLinkRegistered(userKey: "alice", now: Self.t0 + 1)
+            try await accounts.save(userKey: "bob", polarUserID: 476, accessToken: "bob-token", now: Self.t0)
+            try await store.recordAccessLinkExercise(userKey: "alice", exerciseID: "ex-1", path: "inbox/alice/accesslink-ex-1.json", now: Self.t0)
+            for hash in ["a1", "a2"] { try await store.saveAccessLinkState(hash: hash, userKey: "alice", expiresAt: Self.t0 + 600_000) }
+            try await store.saveAccessLinkState(hash: "b1", userKey: "bob", expiresAt: Self.t0 + 600_000)
+            let stored = try #require(try await store.accessLinkAccount(userKey: "alice"))
+            #expect(stored.polarUserID == 475 && stored.registeredAt == Self.t0 + 1 && stored.accessToken.hasPrefix("pp-aesgcm-v1:"))
+            #expect(try await store.accessLinkAccount(userKey: "carol") == nil)
+
+            // Many removals at once: one gets the account, as stored.
+            let removals = try await withThrowingTaskGroup(of: AccessLinkAccount?.self) { group in
+                for _ in 0 ..< 8 { group.addTask { try await store.removeAccessLinkAccount(userKey: "alice") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(removals.compactMap { $0 } == [stored])
+            #expect(accounts.open(stored).account.accessToken == "alice-token")
+            #expect(try await store.accessLinkAccount(userKey: "alice") == nil)
+            #expect(try await store.accessLinkAccounts().map(\.userKey) == ["bob"])
+            #expect(try await store.takeAccessLinkState(hash: "a1", now: Self.t0) == nil)
+            #expect(try await store.takeAccessLinkState(hash: "a2", now: Self.t0) == nil)
+            #expect(try await store.takeAccessLinkState(hash: "b1", now: Self.t0) == "bob")
+            #expect(try await store.hasAccessLinkExercise(userKey: "alice", exerciseID: "ex-1"))
+            #expect(try await store.removeAccessLinkAccount(userKey: "alice") == nil)
+
+            // Encrypting an old plaintext token in place does not bring back an account removed since it was read.
+            #expect(try await !store.replaceAccessLinkToken(userKey: "alice", stored: stored.accessToken, replacement: "x", now: Self.t0 + 2))
+            #expect(try await store.accessLinkAccount(userKey: "alice") == nil)
+            let bob = try #require(try await store.accessLinkAccount(userKey: "bob"))
+            #expect(try await !store.replaceAccessLinkToken(userKey: "bob", stored: "not-bobs", replacement: "x", now: Self.t0 + 2))
+            #expect(try await store.replaceAccessLinkToken(userKey: "bob", stored: bob.accessToken, replacement: "bob-new", now: Self.t0 + 2))
+            #expect(try await store.accessLinkAccount(userKey: "bob")?.accessToken == "bob-new")
+        }
+    }
+
     @Test func aKeyMustBe32BytesInBase64() {
         #expect(throws: AccessLinkTokenError.badKey) { try AccessLinkTokenCipher(base64Key: "c2hvcnQ=") }
         #expect(throws: AccessLinkTokenError.badKey) { try AccessLinkTokenCipher(base64Key: "not base64 at all") }

@@ -36,23 +36,43 @@ public struct AccessLinkAccounts: Sendable {
     /// Every account, its token decrypted (ordered by user key).
     public func accounts(now: Int64) async throws -> [Opened] {
         var opened: [Opened] = []
-        for var account in try await store.accessLinkAccounts() {
-            let stored = account.accessToken
-            do {
-                if AccessLinkTokenCipher.isEncrypted(stored) {
-                    guard let cipher else { throw AccessLinkTokenError.encryptedWithoutKey(userKey: account.userKey) }
-                    account.accessToken = try cipher.open(stored, userKey: account.userKey)
-                } else if let cipher {
-                    // Written by an older polarpipe: encrypt it now. The same Polar user keeps its registration.
-                    try await store.saveAccessLinkAccount(userKey: account.userKey, polarUserID: account.polarUserID,
-                                                          accessToken: try cipher.seal(stored, userKey: account.userKey), now: now)
+        for account in try await store.accessLinkAccounts() {
+            let one = open(account)
+            if one.failure == nil, !AccessLinkTokenCipher.isEncrypted(account.accessToken), let cipher {
+                // Written by an older polarpipe: encrypt it now, in place (an account disconnected meanwhile is not
+                // brought back; the token in hand is still used once, like any read just before a disconnect).
+                do {
+                    _ = try await store.replaceAccessLinkToken(userKey: account.userKey, stored: account.accessToken,
+                                                               replacement: try cipher.seal(account.accessToken, userKey: account.userKey), now: now)
+                } catch let error as AccessLinkTokenError {
+                    opened.append(Opened(account: Self.withoutToken(account), failure: error))
+                    continue
                 }
-                opened.append(Opened(account: account, failure: nil))
-            } catch let error as AccessLinkTokenError {
-                account.accessToken = ""
-                opened.append(Opened(account: account, failure: error))
             }
+            opened.append(one)
         }
         return opened
+    }
+
+    /// A stored account with its token in the clear: decrypted, or as it is when stored in plaintext by an older
+    /// polarpipe; with its `failure` (and no token) when it cannot be opened.
+    public func open(_ account: AccessLinkAccount) -> Opened {
+        guard AccessLinkTokenCipher.isEncrypted(account.accessToken) else { return Opened(account: account, failure: nil) }
+        do {
+            guard let cipher else { throw AccessLinkTokenError.encryptedWithoutKey(userKey: account.userKey) }
+            var opened = account
+            opened.accessToken = try cipher.open(account.accessToken, userKey: account.userKey)
+            return Opened(account: opened, failure: nil)
+        } catch let error as AccessLinkTokenError {
+            return Opened(account: Self.withoutToken(account), failure: error)
+        } catch {
+            return Opened(account: Self.withoutToken(account), failure: .malformed(userKey: account.userKey))
+        }
+    }
+
+    static func withoutToken(_ account: AccessLinkAccount) -> AccessLinkAccount {
+        var copy = account
+        copy.accessToken = ""
+        return copy
     }
 }

@@ -38,6 +38,18 @@ public protocol AccountStore: Sendable {
     /// Every AccessLink account, ordered by user key.
     func accessLinkAccounts() async throws -> [AccessLinkAccount]
 
+    /// The AccessLink account of one user (its token as stored), or nil when the user has none.
+    func accessLinkAccount(userKey: String) async throws -> AccessLinkAccount?
+
+    /// "Disconnect": deletes the AccessLink account of a user and every pending OAuth2 state the user started, in one
+    /// transaction, and answers the deleted account (its token as stored), or nil when there was none. Of two removals
+    /// at once, one gets the account. The exercises already fetched (`accesslink_exercises`, and what runs loaded) stay.
+    func removeAccessLinkAccount(userKey: String) async throws -> AccessLinkAccount?
+
+    /// Replaces the stored token of a user's account by `replacement` only while it still is `stored` (an UPDATE: it
+    /// never creates an account, so one removed meanwhile stays removed); returns whether it replaced it.
+    func replaceAccessLinkToken(userKey: String, stored: String, replacement: String, now: Int64) async throws -> Bool
+
     /// Notes that the user is registered with AccessLink (`POST /v3/users` answered 200 or 409).
     func markAccessLinkRegistered(userKey: String, now: Int64) async throws
 

@@ -48,6 +48,8 @@ public struct AccessLinkClient: Sendable {
     public var backoffSeconds: Double = 1
     /// Longest `Retry-After` waited for (seconds); a longer one closes `rateLimit`.
     public var maxRetryAfterSeconds: Double = 120
+    /// How long one request may take (seconds).
+    public var timeoutSeconds: Double = 60
     /// The client's rate limits, shared by the requests of one sync.
     public var rateLimit = AccessLinkRateLimit()
     let session: URLSession
@@ -79,7 +81,7 @@ public struct AccessLinkClient: Sendable {
         request.httpMethod = method
         request.setValue("Bearer \(accessToken)", forHTTPHeaderField: "Authorization")
         request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.timeoutInterval = 60
+        request.timeoutInterval = timeoutSeconds
         if let json {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -145,6 +147,19 @@ public struct AccessLinkClient: Sendable {
     public func register(memberID: String) async throws -> Bool {
         let reply = try await expect("POST", "/v3/users", json: ["member-id": memberID], [200, 201, 409])
         return reply.status != 409
+    }
+
+    /// `DELETE /v3/users/{id}`: de-registers the user (Polar then revokes the token); what the answer means
+    /// (`AccessLinkDeregistration.of`). A 401 is an answer here (the token is revoked already); a failure to reach
+    /// AccessLink is `notReached`.
+    public func deregister(polarUserID: Int64) async -> AccessLinkDeregistration {
+        do {
+            return .of(status: try await send("DELETE", "/v3/users/\(polarUserID)").status)
+        } catch AccessLinkError.unauthorized {
+            return .of(status: 401)
+        } catch {
+            return .notReached(reason: "\(error)")
+        }
     }
 
     /// `POST /v3/users/{id}/exercise-transactions`: the new transaction's id, or nil (204: nothing new).

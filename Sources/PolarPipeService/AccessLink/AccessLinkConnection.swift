@@ -77,6 +77,36 @@ public struct AccessLinkConnection: Sendable {
         return Connected(userKey: userKey, polarUserID: grant.polarUserID, newlyRegistered: newlyRegistered)
     }
 
+    /// How the de-registration of a disconnect calls AccessLink: an athlete waits for it, so one retry after a short
+    /// back-off and at most 15 s per request (the sync waits longer).
+    public var deregistrationRetries = 1
+    public var deregistrationBackoffSeconds: Double = 0.5
+    public var deregistrationTimeoutSeconds: Double = 15
+
+    /// "Disconnect Polar account" for `userKey` (`AccessLinkDisconnect`): removes the stored account, its token and
+    /// the user's pending states, then de-registers the user at AccessLink (`DELETE /v3/users/{polar-user-id}`).
+    /// Nil when the user has no account. Works without a client id (an account may have been linked by hand).
+    public func disconnect(userKey: String) async throws -> AccessLinkDisconnect.Outcome? {
+        // Without a usable key the account is still removed; the token just cannot be used to tell Polar.
+        let cipher = try? AccessLinkTokenCipher.configured(environment.configuration)
+        var client = AccessLinkClient(baseURL: environment.configuration.accessLinkBaseURL, accessToken: "")
+        client.retries = deregistrationRetries
+        client.backoffSeconds = deregistrationBackoffSeconds
+        client.maxRetryAfterSeconds = deregistrationTimeoutSeconds
+        client.timeoutSeconds = deregistrationTimeoutSeconds
+        let outcome = try await AccessLinkDisconnect(accounts: AccessLinkAccounts(store: environment.store, cipher: cipher))
+            .disconnect(userKey: userKey) { [client] polarUserID, token in
+                var withToken = client
+                withToken.accessToken = token
+                return await withToken.deregister(polarUserID: polarUserID)
+            }
+        if let outcome {
+            environment.logger.info("polar account disconnected",
+                                    metadata: ["user": "\(userKey)", "polar_user": "\(outcome.polarUserID)", "polar": "\(outcome.polar.code)"])
+        }
+        return outcome
+    }
+
     static func hash(_ state: String) -> String { Hex.string(SHA256.hash(data: Data(state.utf8))) }
 
     /// Polar's `error` value as shown: a short code of letters, digits and `_`, else "an error".

@@ -10,6 +10,8 @@ import PolarPipeCore
 /// database's `StoreDataMarker`; the cache's generation (bumped by the service's own runs) is checked on lookup.
 /// Only successful renders are kept: a 403 or 404 is thrown by `render` and never cached. The response says
 /// `x-polarpipe-cache: hit`, `miss` (rendered and kept) or `bypass` (rendered: a run in progress, or the cache down).
+/// What depends on other data than the runs (a user's Polar account) is added by `finish` at each request, after the
+/// cache: it is never kept.
 struct ResponseCaching: Sendable {
     static let header = HTTPField.Name("x-polarpipe-cache")!
     let cache: any ResponseCache
@@ -20,18 +22,19 @@ struct ResponseCaching: Sendable {
         store = environment.store
     }
 
-    func respond(_ identity: Tokens.Identity, path: String, render: () async throws -> CachedResponse) async throws -> Response {
-        guard let marker = try await StoreDataMarker.current(store) else { return Self.response(try await render(), "bypass") }
+    func respond(_ identity: Tokens.Identity, path: String, render: () async throws -> CachedResponse,
+                 finish: (CachedResponse) async throws -> CachedResponse = { $0 }) async throws -> Response {
+        guard let marker = try await StoreDataMarker.current(store) else { return Self.response(try await finish(try await render()), "bypass") }
         let key = Self.key(scope: Self.scope(identity), path: path, marker: marker)
         switch await cache.lookup(key) {
         case .hit(let cached):
-            return Self.response(cached, "hit")
+            return Self.response(try await finish(cached), "hit")
         case .miss(let generation):
             let rendered = try await render()
             await cache.store(rendered, key: key, generation: generation)
-            return Self.response(rendered, "miss")
+            return Self.response(try await finish(rendered), "miss")
         case .unavailable:
-            return Self.response(try await render(), "bypass")
+            return Self.response(try await finish(try await render()), "bypass")
         }
     }
 
@@ -54,6 +57,18 @@ struct ResponseCaching: Sendable {
 
 extension CachedResponse {
     static func html(_ text: String) -> CachedResponse { CachedResponse(contentType: "text/html; charset=utf-8", body: Array(text.utf8)) }
+
+    /// The body with `html` inserted after the first `marker` (unchanged without one).
+    func inserting(_ html: String, after marker: String) -> CachedResponse {
+        let needle = Array(marker.utf8)
+        guard !needle.isEmpty, body.count >= needle.count else { return self }
+        for start in 0 ... body.count - needle.count where body[start] == needle[0] && body[start ..< start + needle.count].elementsEqual(needle) {
+            var copy = self
+            copy.body.insert(contentsOf: Array(html.utf8), at: start + needle.count)
+            return copy
+        }
+        return self
+    }
 
     static func json<T: Encodable>(_ value: T) throws -> CachedResponse {
         CachedResponse(contentType: "application/json; charset=utf-8", body: Array(try RunHistoryJSON.data(value)))

@@ -8,6 +8,11 @@ import PolarPipeCore
 /// * `GET /accesslink/callback` (Polar sends the athlete back here, with `state` and `code` or `error`): a page that
 ///   says the account is connected, or in one sentence what failed. The athlete is signed in as on every page (a
 ///   browser sends its Basic credentials again when asked); only the user who started the flow may finish it.
+///
+/// "Disconnect" (`AccessLinkConnection.disconnect`):
+/// * `POST /accesslink/disconnect` (the button of the user's page; refused unless it comes from a page of this
+///   service, `SameOrigin`): a page saying what happened at polarpipe and at Polar; 404 when nothing is connected.
+/// * `DELETE /api/v1/accesslink` (a user token): the same as JSON.
 struct AccessLinkRoutes: Sendable {
     let environment: ServiceEnvironment
     let auth: Authentication
@@ -50,7 +55,49 @@ struct AccessLinkRoutes: Sendable {
                                  userKey: identity.userKey)
             }
         }
+        addDisconnect(to: router)
     }
+
+    func addDisconnect(to router: Router<BasicRequestContext>) {
+        router.post("accesslink/disconnect") { request, _ in
+            let identity = try await browserIdentity(request)
+            guard SameOrigin.allows(request, publicURL: environment.configuration.accessLinkRedirectURL) else {
+                environment.logger.warning("a cross-site disconnect was refused", metadata: ["user": "\(identity.userKey)"])
+                return Self.page(status: .forbidden, heading: "Polar account not disconnected", sentence: Self.crossSite,
+                                 userKey: identity.userKey)
+            }
+            guard let outcome = try await connection.disconnect(userKey: identity.userKey) else {
+                return Self.page(status: .notFound, heading: "No Polar account connected", sentence: Self.notConnected(identity.userKey),
+                                 userKey: identity.userKey)
+            }
+            return Self.page(status: .ok, heading: "Polar account disconnected", sentence: outcome.sentence, userKey: identity.userKey)
+        }
+        router.delete("api/v1/accesslink") { request, _ in
+            let identity = try await auth.identity(of: request)
+            guard let outcome = try await connection.disconnect(userKey: identity.userKey) else {
+                throw APIError(.notFound, "not-connected", Self.notConnected(identity.userKey))
+            }
+            return try JSONResponse.make(DisconnectBody(user_key: outcome.userKey, polar_user_id: outcome.polarUserID, disconnected: true,
+                                                        polar: outcome.polar.code, message: outcome.sentence))
+        }
+    }
+
+    struct DisconnectBody: Encodable {
+        var user_key: String
+        var polar_user_id: Int64
+        /// Always true: the account is removed here whatever Polar answered.
+        var disconnected: Bool
+        /// `deregistered`, `already-gone` or `not-reached`.
+        var polar: String
+        var message: String
+    }
+
+    static func notConnected(_ userKey: String) -> String {
+        "No Polar account is connected to \(userKey), so there is nothing to disconnect."
+    }
+
+    static let crossSite = "This request did not come from a page of this server (its Origin or Referer names another site, "
+        + "or none), so nothing was changed. To disconnect, use the Disconnect button on your own page."
 
     struct AuthorizationBody: Encodable {
         var authorization_url: String
@@ -81,9 +128,28 @@ struct AccessLinkRoutes: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// The section a user's own page gets when connecting is offered (it does not depend on the account, so the
-    /// cached page stays right after connecting).
+    /// The "Polar account" section of a user's own page, added at each request (never cached with the page):
+    /// "Connected (Polar user N)" with a Disconnect button when the user has an account, else the connect link when
+    /// the server has an AccessLink client; nil when neither.
+    static func section(userKey: String, _ environment: ServiceEnvironment) async throws -> String? {
+        let offered = AccessLinkConnection(environment: environment).isOffered
+        guard let account = try await environment.store.accessLinkAccount(userKey: userKey) else {
+            return offered ? connectSection : nil
+        }
+        return connectedSection(polarUserID: account.polarUserID, offered: offered)
+    }
+
+    /// The section when nothing is connected and connecting is offered.
     static let connectSection = "<section id=\"polar-account\"><h2>Polar account</h2><p>Connect your Polar account and new "
         + "training sessions arrive by themselves through Polar AccessLink. Connecting again renews the access.</p>"
         + "<p><a href=\"/accesslink/connect\">Connect Polar account</a></p></section>"
+
+    /// The section of a connected user: its state and a Disconnect button (a form `POST`, checked by `SameOrigin`).
+    static func connectedSection(polarUserID: Int64, offered: Bool) -> String {
+        "<section id=\"polar-account\"><h2>Polar account</h2><p id=\"polar-account-state\">Connected (Polar user \(polarUserID)): "
+            + "new training sessions arrive by themselves through Polar AccessLink.</p>"
+            + "<form method=\"post\" action=\"/accesslink/disconnect\"><p><button type=\"submit\">Disconnect</button> "
+            + "polarpipe then stops fetching your sessions and deletes its access token; sessions already loaded stay.</p></form>"
+            + (offered ? "<p><a href=\"/accesslink/connect\">Connect again</a> to renew the access.</p>" : "") + "</section>"
+    }
 }

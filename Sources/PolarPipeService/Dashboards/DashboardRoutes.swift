@@ -23,19 +23,22 @@ struct DashboardRoutes: Sendable {
             guard identity.isAdmin || name == ReportWriter.pageName(identity.userKey) else {
                 throw APIError.forbidden("this token may not see that page")
             }
-            return try await caching.respond(identity, path: "users/\(page)") {
+            return try await caching.respond(identity, path: "users/\(page)", render: {
                 guard let user = try await environment.store.users().first(where: { ReportWriter.pageName($0.userKey) == name }) else {
                     throw APIError.notFound("no such page")
                 }
                 guard identity.mayAccess(user.userKey) else { throw APIError.forbidden("this token may not see user \(user.userKey)") }
                 let stats = try await environment.store.userStatistics(userID: user.id)
-                let html = try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis(),
-                                                           mapTiles: environment.configuration.mapTiles)
-                // An athlete's own page offers "Connect Polar account" when the server has an AccessLink client.
-                guard !identity.isAdmin, AccessLinkConnection(environment: environment).isOffered,
-                      let main = html.range(of: "<main>") else { return .html(html) }
-                return .html(html.replacingCharacters(in: main, with: "<main>" + AccessLinkRoutes.connectSection))
-            }
+                return .html(try await ReportWriter.userPage(user, stats: stats, store: environment.store, generatedAt: Clock.nowMillis(),
+                                                             mapTiles: environment.configuration.mapTiles))
+            }, finish: { page in
+                // An athlete's own page gets its "Polar account" section, which depends on the account: added at each
+                // request, after the cache.
+                guard !identity.isAdmin, let section = try await AccessLinkRoutes.section(userKey: identity.userKey, environment) else {
+                    return page
+                }
+                return page.inserting(section, after: "<main>")
+            })
         }
         router.get("exercises/{page}") { request, context in
             let identity = try await browserIdentity(request)
