@@ -211,6 +211,12 @@ import Testing
         }
     }
 
+    /// A command of the real executable, waited for on a thread of its own: the fake answers it from Swift's
+    /// cooperative pool, which a blocking wait there would hold (with other suites running, the whole pool).
+    static func command(_ arguments: [String], base: String) async throws -> (status: Int32, output: String) {
+        try await OwnThread.run { Result { try ContractTests.run(arguments, base: base) } }.get()
+    }
+
     /// The real executable: `users unlink-accesslink USER`.
     @Test func unlinkAccessLinkCommandDisconnectsAUser() async throws {
         let tmp = try TemporaryWorkspace("polarpipe-unlink")
@@ -220,20 +226,20 @@ import Testing
         try Data("polar-access-token\n".utf8).write(to: tokenFile)
         let ws = ["--workspace", tmp.workspace.root.path]
         try await fake.serve { base in
-            #expect(try ContractTests.run(["users", "add", "alice"] + ws, base: base).status == 0)
-            let link = try ContractTests.run(["users", "link-accesslink", "alice", "--polar-user-id", "475", "--access-token-file", tokenFile.path] + ws,
+            #expect(try await Self.command(["users", "add", "alice"] + ws, base: base).status == 0)
+            let link = try await Self.command(["users", "link-accesslink", "alice", "--polar-user-id", "475", "--access-token-file", tokenFile.path] + ws,
                                              base: base)
             #expect(link.status == 0, "\(link.output)")
-            let unlink = try ContractTests.run(["users", "unlink-accesslink", "alice"] + ws, base: base)
+            let unlink = try await Self.command(["users", "unlink-accesslink", "alice"] + ws, base: base)
             #expect(unlink.status == 0, "\(unlink.output)")
             #expect(unlink.output.contains("(Polar user 475) is disconnected from alice") && unlink.output.contains("Polar removed polarpipe's access too"))
             #expect(await Self.deletes(fake) == ["Bearer polar-access-token"])
 
-            let again = try ContractTests.run(["users", "unlink-accesslink", "alice"] + ws, base: base)
+            let again = try await Self.command(["users", "unlink-accesslink", "alice"] + ws, base: base)
             #expect(again.status == 1 && again.output.contains("user alice has no AccessLink account: nothing to disconnect"), "\(again.output)")
-            let nobody = try ContractTests.run(["users", "unlink-accesslink", "carol"] + ws, base: base)
+            let nobody = try await Self.command(["users", "unlink-accesslink", "carol"] + ws, base: base)
             #expect(nobody.status == 1 && nobody.output.contains("no user carol"), "\(nobody.output)")
-            let sync = try ContractTests.run(["sync", "accesslink"] + ws, base: base)
+            let sync = try await Self.command(["sync", "accesslink"] + ws, base: base)
             #expect(sync.status == 0 && sync.output.contains("0 users: 0 exercises written"), "\(sync.output)")
         }
     }
