@@ -55,6 +55,10 @@ public enum HostileCorpus {
             ("truncated.tcx", Data(tcx.utf8.prefix(tcx.utf8.count / 2)), "xml-invalid"),
             ("laughs.tcx", Data(laughs.utf8), "xml-dtd"),
             ("external-entity.gpx", Data("<?xml version=\"1.0\"?><!DOCTYPE gpx [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><gpx><trk><name>&x;</name></trk></gpx>".utf8), "xml-dtd"),
+            // Declared encodings libxml2 converts through iconv or cannot find: EBCDIC crashed the process in the parser
+            // (a null converter), UTF-7 with a malformed body too (found by the fuzzer).
+            ("ebcdic.tcx", Data(tcx.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding=\"EBCDIC-US\"").utf8), "xml-encoding"),
+            ("utf7.gpx", Data("<?xml version='1.0' encoding = 'utf-7' ?><gpx><trk><trkseg><trkpt lat=\"1\" lon=\"2\"><time>2024-05-01T08:00:00Z</time></trkpt></trkseg></trk></gpx>".utf8), "xml-encoding"),
             ("deep.gpx", Data(("<gpx>" + String(repeating: "<trk>", count: 5000) + String(repeating: "</trk>", count: 5000) + "</gpx>").utf8), "xml-too-deep"),
             ("courses.tcx", Data("<TrainingCenterDatabase xmlns=\"http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2\"><Courses/></TrainingCenterDatabase>".utf8), "tcx-no-activity"),
             ("no-times.gpx", Data("<gpx version=\"1.1\"><trk><trkseg><trkpt lat=\"1\" lon=\"2\"/><trkpt lat=\"1\" lon=\"3\"/></trkseg></trk></gpx>".utf8), "gpx-no-times"),

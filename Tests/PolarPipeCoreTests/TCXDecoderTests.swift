@@ -159,6 +159,29 @@ import PolarPipeTestSupport
         #expect(outcome.firstError?.code == code, "\(outcome.diagnostics)")
     }
 
+    /// The fuzzer's crash (2026-12-02): a TCX declaring `encoding="UTF-7"` with a malformed body made libxml2 crash
+    /// the process (SIGSEGV), and `EBCDIC-US` crashed it with any body. Only UTF-8, ASCII and ISO-8859-1 reach the
+    /// parser; a declaration of anything else is refused as `xml-encoding`, whatever follows.
+    @Test(arguments: ["UTF-7", "EBCDIC-US", "utf-16", "windows-1252", "x-unknown"])
+    func aDeclaredEncodingOtherThanUTF8IsRefusedBeforeTheParser(_ encoding: String) throws {
+        let file = try String(decoding: RealSamples.bytes(named: "tracs__200000.tcx"), as: UTF8.self)
+            .replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding=\"\(encoding)\"")
+        let outcome = decode(file)
+        #expect(outcome.session == nil)
+        #expect(outcome.firstError?.code == "xml-encoding", "\(outcome.diagnostics)")
+        #expect(outcome.firstError?.message.contains("'\(encoding)'") == true)
+    }
+
+    @Test func utf8AsciiAndLatin1DeclarationsAreRead() throws {
+        let file = try String(decoding: RealSamples.bytes(named: "tracs__200000.tcx"), as: UTF8.self)
+        for encoding in ["UTF-8", "utf8", "US-ASCII", "ISO-8859-1"] {
+            let outcome = decode(file.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding = '\(encoding)'"))
+            #expect(outcome.session?.exercises.count == 1, "\(encoding): \(outcome.diagnostics)")
+        }
+        #expect(XMLProlog.scan(Array("<?xml version=\"1.0\" encoding=\"UTF-7\"?><gpx/>".utf8))?.declaredEncoding == "UTF-7")
+        #expect(XMLProlog.scan(Array("<?xml version=\"1.0\"?><?xml-stylesheet encoding=\"x\"?><gpx/>".utf8))?.declaredEncoding == nil)
+    }
+
     @Test func anExternalEntityIsNeverRead() throws {
         let secret = FileManager.default.temporaryDirectory.appendingPathComponent("polarpipe-tcx-secret-\(UUID().uuidString)")
         try Data("<Id>leaked</Id>".utf8).write(to: secret)

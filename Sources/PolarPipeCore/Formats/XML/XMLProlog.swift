@@ -6,6 +6,17 @@ struct XMLProlog: Equatable {
     var rootName: String
     /// Whether a `<!DOCTYPE` declaration comes before the root.
     var hasDocumentType: Bool
+    /// The encoding the XML declaration names (`<?xml version="1.0" encoding="UTF-8"?>`), as written; nil without one.
+    var declaredEncoding: String? = nil
+
+    /// The declared encodings a document may have (compared without case): UTF-8 and its subsets, and ISO-8859-1,
+    /// which the parser reads itself. Any other makes libxml2, under FoundationXML, convert through iconv or fail to
+    /// find a converter, and some of those paths crash the process (`EBCDIC-US`; `UTF-7` with a malformed document):
+    /// such a document is refused before it reaches the parser. Training files are written in UTF-8.
+    static let readableEncodings: Set<String> = ["utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1"]
+
+    /// Whether the declared encoding, if any, is one of `readableEncodings`.
+    var hasReadableEncoding: Bool { declaredEncoding.map { Self.readableEncodings.contains($0.lowercased()) } ?? true }
 
     /// The root element's name without a prefix.
     var rootLocalName: Substring { rootName.split(separator: ":", omittingEmptySubsequences: false).last ?? Substring(rootName) }
@@ -16,6 +27,7 @@ struct XMLProlog: Equatable {
         let end = min(bytes.count, limit)
         var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var doctype = false
+        var encoding: String?
         func skip(past terminator: [UInt8]) -> Bool {
             while i + terminator.count <= end {
                 if bytes[i] == terminator[0], Array(bytes[i ..< i + terminator.count]) == terminator {
@@ -35,7 +47,12 @@ struct XMLProlog: Equatable {
             if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1; continue }
             guard c == UInt8(ascii: "<") else { return nil }
             if at("<?") {
+                let start = i
                 guard skip(past: Array("?>".utf8)) else { return nil }
+                if i - start > 6, Array(bytes[start ..< start + 5]) == Array("<?xml".utf8),
+                   [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5]) {
+                    encoding = declaredEncoding(in: bytes[start ..< i])
+                }
             } else if at("<!--") {
                 guard skip(past: Array("-->".utf8)) else { return nil }
             } else if at("<!DOCTYPE") {
@@ -46,8 +63,30 @@ struct XMLProlog: Equatable {
                 let nameStart = i
                 while i < end, isNameByte(bytes[i]) { i += 1 }
                 guard i > nameStart else { return nil }
-                return XMLProlog(rootName: String(decoding: bytes[nameStart ..< i], as: UTF8.self), hasDocumentType: doctype)
+                return XMLProlog(rootName: String(decoding: bytes[nameStart ..< i], as: UTF8.self), hasDocumentType: doctype,
+                                 declaredEncoding: encoding)
             }
+        }
+        return nil
+    }
+
+    /// The value of the `encoding` pseudo-attribute of an XML declaration (`<?xml … encoding="…"?>`), at most 64 bytes.
+    private static func declaredEncoding(in declaration: ArraySlice<UInt8>) -> String? {
+        let text = Array(declaration)
+        let key = Array("encoding".utf8)
+        guard text.count > key.count else { return nil }
+        for k in 0 ... text.count - key.count where Array(text[k ..< k + key.count]) == key {
+            var j = k + key.count
+            while j < text.count, text[j] == 0x20 || text[j] == 0x09 || text[j] == 0x0A || text[j] == 0x0D { j += 1 }
+            guard j < text.count, text[j] == UInt8(ascii: "=") else { continue }
+            j += 1
+            while j < text.count, text[j] == 0x20 || text[j] == 0x09 || text[j] == 0x0A || text[j] == 0x0D { j += 1 }
+            guard j < text.count, text[j] == UInt8(ascii: "\"") || text[j] == UInt8(ascii: "'") else { return "" }
+            let quote = text[j]
+            let valueStart = j + 1
+            var e = valueStart
+            while e < text.count, text[e] != quote, e - valueStart < 64 { e += 1 }
+            return String(decoding: text[valueStart ..< e], as: UTF8.self)
         }
         return nil
     }

@@ -19,7 +19,7 @@ protocol XMLContentHandler: AnyObject {
 
 /// Why a document could not be read: `code` is the quarantine reason.
 struct XMLReadError: Error, Equatable {
-    /// `xml-invalid`, `xml-dtd`, `xml-too-deep` or `too-many-values`.
+    /// `xml-invalid`, `xml-encoding`, `xml-dtd`, `xml-too-deep` or `too-many-values`.
     var code: String
     var message: String
 }
@@ -56,6 +56,10 @@ final class XMLStreamReader: NSObject, XMLParserDelegate {
     static func read(_ bytes: [UInt8], limits: InputLimits, handler: any XMLContentHandler) throws(XMLReadError) -> Bool {
         guard let prolog = XMLProlog.scan(bytes) else {
             throw XMLReadError(code: "xml-invalid", message: "no root element at the start of the document")
+        }
+        if !prolog.hasReadableEncoding {
+            throw XMLReadError(code: "xml-encoding", message: "the document declares the encoding '\(prolog.declaredEncoding ?? "")'; "
+                               + "XML training files are read in UTF-8 (or ASCII or ISO-8859-1)")
         }
         if prolog.hasDocumentType {
             throw XMLReadError(code: "xml-dtd", message: "the document has a document type declaration (DTD); training files have none and DTDs are refused")
