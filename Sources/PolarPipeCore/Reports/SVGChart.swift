@@ -166,20 +166,29 @@ public enum SVGChart {
             drawn += 1
             tick += step
         }
+        let x = { (i: Int) in times[i].isFinite ? scale(min(max(times[i], first), first + span)) : nil }
+        return s + polylines(series, x: x, y: y) + "</svg>"
+    }
+
+    /// One polyline per series, with its legend: point i at (`x(i)`, `y(value)`); a point whose x is nil or whose
+    /// value is not finite is left out.
+    static func polylines(_ series: [(name: String, values: [Double])], x: (Int) -> Double?, y: LinearScale) -> String {
+        var s = ""
         for (k, line) in series.enumerated() {
             let color = palette[k % palette.count]
             var bytes: [UInt8] = []
             bytes.reserveCapacity(line.values.count * 14)
-            for (i, v) in line.values.enumerated() where times[i].isFinite && v.isFinite {
+            for (i, v) in line.values.enumerated() where v.isFinite {
+                guard let px = x(i) else { continue }
                 if !bytes.isEmpty { bytes.append(UInt8(ascii: " ")) }
-                append(scale(min(max(times[i], first), first + span)), to: &bytes)
+                append(px, to: &bytes)
                 bytes.append(UInt8(ascii: ","))
                 append(y(v), to: &bytes)
             }
             s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(String(decoding: bytes, as: UTF8.self))\"/>"
             s += legend(k, line.name, color)
         }
-        return s + "</svg>"
+        return s
     }
 
     /// The round step, s, of a time axis over `span` seconds: the smallest that gives at most seven labels.
@@ -215,22 +224,8 @@ public enum SVGChart {
         let x = { (i: Int) in labels.count > 1 ? left + step * Double(i) : (left + width - right) / 2 }
         let description = "\(title), \(labels.first ?? "") to \(labels.last ?? ""): "
             + series.map { "\($0.name) last \(number($0.values.last ?? 0))" }.joined(separator: ", ")
-        var s = header(title, description) + axes(y, labels: labels, axisLabels: axisLabels, x: x, unit: unit)
-        for (k, line) in series.enumerated() {
-            let color = palette[k % palette.count]
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(line.values.count * 14)
-            for (i, v) in line.values.enumerated() {
-                if i > 0 { bytes.append(UInt8(ascii: " ")) }
-                append(x(i), to: &bytes)
-                bytes.append(UInt8(ascii: ","))
-                append(y(v), to: &bytes)
-            }
-            let points = String(decoding: bytes, as: UTF8.self)
-            s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>"
-            s += legend(k, line.name, color)
-        }
-        return s + "</svg>"
+        return header(title, description) + axes(y, labels: labels, axisLabels: axisLabels, x: x, unit: unit)
+            + polylines(series, x: x, y: y) + "</svg>"
     }
 
     /// A legend entry (a colour box and a name) at the top of a chart, the `k`-th from the left.
